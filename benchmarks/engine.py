@@ -1,0 +1,144 @@
+"""Speed and memory of the engine, beside micrograd 0.1.0 measured in the same process.
+
+    python benchmarks/engine.py [--steps 20000] [--repeat 5]
+
+A chain of ``tanh(x*0.9 + 0.1)`` (micrograd has no tanh-free relu chain, so it
+builds ``relu(x*0.9 + 0.1)``); each step makes five nodes (two constants, *, +,
+the activation). "Per node" means per Value in the graph. Build and backward are
+timed with the garbage collector on, as a user runs them; bytes per node are
+counted with tracemalloc while building. Rounds run back to back without
+forcing a collection, as in a training loop, so an engine pays for its own garbage.
+Install the reference with ``pip install micrograd==0.1.0``; without it only
+micrograd_plus is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from statistics import median
+from typing import Any
+
+import micrograd_plus
+
+
+@dataclass
+class ChainResult:
+    nodes: int
+    build_ns: float  # per node
+    backward_ns: float  # per node
+    bytes_per_node: float
+
+
+def plus_chain(n: int) -> Any:
+    x = micrograd_plus.Value(0.5)
+    for _ in range(n):
+        x = (x * 0.9 + 0.1).tanh()
+    return x
+
+
+def micrograd_chain(n: int) -> Any:
+    from micrograd.engine import Value
+
+    x = Value(0.5)
+    for _ in range(n):
+        x = (x * 0.9 + 0.1).relu()
+    return x
+
+
+def time_chain(build: Callable[[int], Any], steps: int) -> tuple[float, float]:
+    """Nanoseconds per node to build the chain, and to backpropagate through it and drop it.
+
+    Dropping is timed because that is when an engine without reference cycles frees
+    its graph; an engine with cycles frees it later, in the garbage collector's runs
+    during the next rounds, which are timed too.
+    """
+    start = time.perf_counter_ns()
+    root = build(steps)
+    middle = time.perf_counter_ns()
+    root.backward()
+    del root
+    end = time.perf_counter_ns()
+    nodes = 5 * steps + 1
+    return (middle - start) / nodes, (end - middle) / nodes
+
+
+def bytes_per_node(build: Callable[[int], Any], steps: int) -> float:
+    gc.collect()
+    tracemalloc.start()
+    root = build(steps)
+    allocated, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del root
+    return allocated / (5 * steps + 1)
+
+
+def measure_chains(
+    builders: dict[str, Callable[[int], Any]], steps: int, repeat: int
+) -> dict[str, ChainResult]:
+    """Each engine runs its rounds back to back, as a training loop would (one warm-up
+    round, then the median of ``repeat``), and pays for its own garbage."""
+    results = {}
+    for name, build in builders.items():
+        gc.collect()
+        rounds = [time_chain(build, steps) for _ in range(repeat + 1)][1:]
+        results[name] = ChainResult(
+            5 * steps + 1,
+            median(r[0] for r in rounds),
+            median(r[1] for r in rounds),
+            bytes_per_node(build, steps),
+        )
+    return results
+
+
+def micrograd_installed() -> bool:
+    try:
+        import micrograd.engine  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def report_chain(steps: int, repeat: int) -> None:
+    builders = {"micrograd_plus": plus_chain}
+    if micrograd_installed():
+        builders["micrograd 0.1.0"] = micrograd_chain
+    results = measure_chains(builders, steps, repeat)
+    print(f"chain of {5 * steps + 1:,} nodes: tanh(x*0.9 + 0.1) x {steps:,}, median of {repeat}")
+    print(f"{'engine':<16}{'build ns/node':>15}{'backward+free':>18}{'bytes/node':>12}")
+    for name, r in results.items():
+        print(f"{name:<16}{r.build_ns:>15,.0f}{r.backward_ns:>18,.0f}{r.bytes_per_node:>12,.0f}")
+    if "micrograd 0.1.0" not in results:
+        print("micrograd 0.1.0 is not installed: pip install micrograd==0.1.0 for the ratios")
+        return
+    plus, ref = results["micrograd_plus"], results["micrograd 0.1.0"]
+    speedup = (ref.build_ns + ref.backward_ns) / (plus.build_ns + plus.backward_ns)
+    print(
+        f"micrograd_plus vs micrograd: build {ref.build_ns / plus.build_ns:.1f}x faster, "
+        f"backward {ref.backward_ns / plus.backward_ns:.1f}x, "
+        f"build + backward {speedup:.1f}x; "
+        f"{plus.bytes_per_node / ref.bytes_per_node:.2f} of its bytes per node"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=20_000, help="chain steps (5 nodes each)")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    report_chain(args.steps, args.repeat)
+
+
+if __name__ == "__main__":
+    # micrograd sorts its graph recursively: give it room for a deep chain.
+    sys.setrecursionlimit(10_000_000)
+    threading.stack_size(1 << 29)
+    thread = threading.Thread(target=main)
+    thread.start()
+    thread.join()

@@ -1,0 +1,353 @@
+"""The engine: a scalar `Value` that remembers how it was computed.
+
+Every operation on Values returns a new Value that records three things:
+
+- ``op``: the name of the operation, e.g. ``"*"`` or ``"tanh"``;
+- ``inputs``: the Values it was computed from, as a tuple (``a*a`` keeps both edges);
+- ``local_derivatives``: for each input, the partial derivative of this node's
+  value with respect to that input, evaluated at the forward pass.
+
+``backward()`` then applies the chain rule from the output back to the leaves:
+for each node, in reverse topological order, and for each of its inputs,
+
+    input.grad += local_derivative * node.grad
+
+so every op below is just its forward value and its local derivatives, side by side.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+__all__ = ["Value", "is_grad_enabled", "no_grad", "op_result"]
+
+_grad_enabled = True
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside ``with no_grad():`` operations record no graph (like ``torch.no_grad``)."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside a ``no_grad()`` block."""
+    return _grad_enabled
+
+
+class Value:
+    """A scalar in a computation graph: its ``data``, and the ``grad`` of the output wrt it."""
+
+    __slots__ = ("data", "grad", "label", "op", "inputs", "local_derivatives")
+    __array_ufunc__ = None  # numpy scalars defer to us: np.float64(2) * Value(3) is a Value
+
+    def __init__(self, data: float, label: str = "") -> None:
+        """A leaf: a number given by the user (an input, a weight), not computed by an op."""
+        self.data = data if type(data) is float else _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.inputs: tuple[Value, ...] = ()
+        self.local_derivatives: tuple[float, ...] = ()
+
+    def __repr__(self) -> str:
+        parts = [f"data={_short(self.data)}", f"grad={_short(self.grad)}"]
+        if self.op:
+            parts.append(f"op={self.op!r}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        return f"Value({', '.join(parts)})"
+
+    # --- primitive operations: forward value and local derivatives ---------------
+
+    def __add__(self, other: Value | float) -> Value:
+        """a + b;  d/da = 1,  d/db = 1."""
+        other = _as_value(other)
+        return op_result(
+            self.data + other.data,
+            "+",
+            inputs=(self, other),
+            local_derivatives=(1.0, 1.0),
+        )
+
+    def __mul__(self, other: Value | float) -> Value:
+        """a * b;  d/da = b,  d/db = a."""
+        other = _as_value(other)
+        return op_result(
+            self.data * other.data,
+            "*",
+            inputs=(self, other),
+            local_derivatives=(other.data, self.data),
+        )
+
+    def __truediv__(self, other: Value | float) -> Value:
+        """a / b;  d/da = 1 / b,  d/db = -a / b**2 = -(a / b) / b."""
+        other = _as_value(other)
+        out = _div(self.data, other.data)
+        return op_result(
+            out,
+            "/",
+            inputs=(self, other),
+            local_derivatives=(_div(1.0, other.data), -_div(out, other.data)),
+        )
+
+    def __pow__(self, exponent: Value | float) -> Value:
+        """a ** n;  d/da = n * a**(n-1),  and for a Value n:  d/dn = a**n * log(a)."""
+        if isinstance(exponent, Value):
+            n = exponent.data
+            out = _pow(self.data, n)
+            # PyTorch's convention where the formula is 0 * inf: 0 ** n has d/dn = 0 for n >= 0.
+            d_dn = 0.0 if self.data == 0 and n >= 0 else out * _log(self.data)
+            return op_result(
+                out,
+                "**",
+                inputs=(self, exponent),
+                local_derivatives=(_d_pow_base(self.data, n), d_dn),
+            )
+        n = _as_float(exponent)
+        return op_result(
+            _pow(self.data, n),
+            f"**{_short(n)}",
+            inputs=(self,),
+            local_derivatives=(_d_pow_base(self.data, n),),
+        )
+
+    def exp(self) -> Value:
+        """exp(a);  d/da = exp(a)."""
+        out = _exp(self.data)
+        return op_result(out, "exp", inputs=(self,), local_derivatives=(out,))
+
+    def log(self) -> Value:
+        """Natural log(a), for a > 0;  d/da = 1 / a."""
+        if not self.data > 0:
+            raise ValueError(f"log needs a positive input, got {self.data!r}")
+        return op_result(
+            math.log(self.data),
+            "log",
+            inputs=(self,),
+            local_derivatives=(1.0 / self.data,),
+        )
+
+    def tanh(self) -> Value:
+        """tanh(a);  d/da = 1 - tanh(a)**2."""
+        t = math.tanh(self.data)
+        return op_result(t, "tanh", inputs=(self,), local_derivatives=(1.0 - t * t,))
+
+    def sigmoid(self) -> Value:
+        """sigmoid(a) = 1 / (1 + exp(-a));  d/da = sigmoid(a) * (1 - sigmoid(a))."""
+        if self.data >= 0:
+            s = 1.0 / (1.0 + _exp(-self.data))
+        else:  # the same value, written so that exp cannot overflow
+            e = _exp(self.data)
+            s = e / (1.0 + e)
+        return op_result(s, "sigmoid", inputs=(self,), local_derivatives=(s * (1.0 - s),))
+
+    def relu(self) -> Value:
+        """relu(a) = max(0, a);  d/da = 1 if a > 0 else 0."""
+        positive = self.data > 0
+        return op_result(
+            self.data if positive else 0.0,
+            "relu",
+            inputs=(self,),
+            local_derivatives=(1.0 if positive else 0.0,),
+        )
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """leaky_relu(a) = a if a > 0 else slope * a;  d/da = 1 if a > 0 else slope."""
+        slope = _as_float(negative_slope)
+        positive = self.data > 0
+        return op_result(
+            self.data if positive else slope * self.data,
+            "leaky_relu",
+            inputs=(self,),
+            local_derivatives=(1.0 if positive else slope,),
+        )
+
+    def abs(self) -> Value:
+        """|a|;  d/da = sign(a), which is 0 at a = 0."""
+        sign = 1.0 if self.data > 0 else -1.0 if self.data < 0 else 0.0
+        return op_result(abs(self.data), "abs", inputs=(self,), local_derivatives=(sign,))
+
+    @staticmethod
+    def sum(values: Iterable[Value | float]) -> Value:
+        """a_1 + a_2 + ... + a_n as one node;  d/da_i = 1."""
+        inputs = tuple(_as_value(v) for v in values)
+        return op_result(
+            math.fsum(v.data for v in inputs),
+            "sum",
+            inputs=inputs,
+            local_derivatives=(1.0,) * len(inputs),
+        )
+
+    # --- derived operations: built from the primitives, no derivative of their own ---
+
+    def __neg__(self) -> Value:  # -a
+        return self * -1.0
+
+    def __sub__(self, other: Value | float) -> Value:  # a - b
+        return self + (-other if isinstance(other, Value) else -_as_float(other))
+
+    def __radd__(self, other: float) -> Value:  # number + a
+        return self + other
+
+    def __rmul__(self, other: float) -> Value:  # number * a
+        return self * other
+
+    def __rsub__(self, other: float) -> Value:  # number - a
+        return other + (-self)
+
+    def __rtruediv__(self, other: float) -> Value:  # number / a
+        return _as_value(other) / self
+
+    def __rpow__(self, base: float) -> Value:  # number ** a
+        return _as_value(base) ** self
+
+    # --- backpropagation -----------------------------------------------------------
+
+    def topological_order(self) -> list[Value]:
+        """Every node this Value depends on, each after all of its inputs, ending with self.
+
+        Kahn's algorithm, from the output back, without recursion (a chain of a million
+        nodes needs no deep call stack): count for each node how many nodes use it; a node
+        is placed once every node that uses it has been placed. Read backwards, that is
+        the order of backpropagation: a node passes its gradient on only when it is whole.
+        """
+        users = {self: 0}  # node -> how many nodes in this graph take it as an input
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            for inp in node.inputs:
+                if inp in users:
+                    users[inp] += 1
+                else:
+                    users[inp] = 1
+                    stack.append(inp)
+        order = []  # outputs first
+        ready = [self]
+        while ready:
+            node = ready.pop()
+            order.append(node)
+            for inp in node.inputs:
+                users[inp] -= 1
+                if users[inp] == 0:
+                    ready.append(inp)
+        order.reverse()  # inputs first
+        return order
+
+    def backward(self) -> None:
+        """Fill in ``grad`` of every node: d(self)/d(node), by the chain rule.
+
+        As in PyTorch, leaves (Values made directly, such as weights) accumulate: each
+        pass sums its contributions to a leaf, then adds that sum to what the leaf held,
+        so a second call exactly doubles. Inner nodes hold this pass's gradient.
+        """
+        order = self.topological_order()
+        earlier = {}  # leaves' gradients from earlier passes, added back at the end
+        for node in order:
+            if not node.inputs and node.grad:
+                earlier[node] = node.grad
+            node.grad = 0.0
+        self.grad = 1.0  # d(self)/d(self)
+        for node in reversed(order):
+            for inp, local_derivative in zip(node.inputs, node.local_derivatives):
+                inp.grad += local_derivative * node.grad
+        for leaf, grad in earlier.items():
+            leaf.grad += grad
+
+
+# --- helpers: conversions, and float math without Python's exceptions ---------------
+
+
+def _as_float(x: object) -> float:
+    """x as a Python float, if it is a real number (int, float, numpy scalar)."""
+    if isinstance(x, numbers.Real):
+        return float(x)
+    raise TypeError(
+        f"expected a real number (int, float or numpy scalar), got {type(x).__name__}: {x!r}"
+    )
+
+
+def op_result(
+    data: float, op: str, inputs: tuple[Value, ...], local_derivatives: tuple[float, ...]
+) -> Value:
+    """The Value an op returns: its data and, for backward, its inputs and local derivatives.
+
+    Every op above ends with it; a new op needs nothing else. For example sin, with
+    d/da = cos(a):  ``op_result(math.sin(a.data), "sin", (a,), (math.cos(a.data),))``.
+    """
+    if len(inputs) != len(local_derivatives):
+        raise ValueError(
+            f"an op needs one local derivative per input: got {len(inputs)} inputs "
+            f"and {len(local_derivatives)} local derivatives"
+        )
+    out = Value.__new__(Value)  # skips __init__, which is for leaves
+    out.data = float(data)
+    out.grad = 0.0
+    out.label = ""
+    if _grad_enabled:
+        out.op = op
+        out.inputs = inputs
+        out.local_derivatives = local_derivatives
+    else:  # under no_grad() the result is a leaf: nothing to backpropagate through
+        out.op = ""
+        out.inputs = ()
+        out.local_derivatives = ()
+    return out
+
+
+def _as_value(x: Value | float) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _short(x: float) -> str:
+    """4 significant digits, still looking like a float: 2.0, 0.7616, 1e-08."""
+    text = f"{x:.4g}"
+    return text if any(c in text for c in ".ein") else text + ".0"
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:  # exp(1000): IEEE 754 (and PyTorch) say inf
+        return math.inf
+
+
+def _div(a: float, b: float) -> float:
+    """a / b with IEEE 754 results for b = 0: +-inf, or nan for 0 / 0."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0 or math.isnan(a):
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def _log(x: float) -> float:
+    """log with IEEE 754 results at the edges: log(0) = -inf, log(negative) = nan."""
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def _pow(base: float, exponent: float) -> float:
+    """base ** exponent as IEEE 754 (and PyTorch) define it, where Python would raise."""
+    try:
+        return math.pow(base, exponent)
+    except (OverflowError, ValueError):
+        if base < 0 and not exponent.is_integer():
+            return math.nan  # (-8) ** 0.5 has no real value
+        odd = exponent % 2 == 1  # an odd integer exponent keeps the base's sign
+        return math.copysign(math.inf, base) if odd else math.inf
+
+
+def _d_pow_base(base: float, n: float) -> float:
+    """d(base ** n)/d(base) = n * base**(n-1), and 0 when n == 0 (as PyTorch)."""
+    return 0.0 if n == 0 else n * _pow(base, n - 1.0)
