@@ -152,12 +152,12 @@ class Value:
 
     def relu(self) -> Value:
         """relu(a) = max(0, a);  d/da = 1 if a > 0 else 0."""
-        positive = self.data > 0
+        off = self.data <= 0  # written this way round, nan stays nan, as in PyTorch
         return op_result(
-            self.data if positive else 0.0,
+            0.0 if off else self.data,
             "relu",
             inputs=(self,),
-            local_derivatives=(1.0 if positive else 0.0,),
+            local_derivatives=(0.0 if off else 1.0,),
         )
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
@@ -179,9 +179,9 @@ class Value:
     @staticmethod
     def sum(values: Iterable[Value | float]) -> Value:
         """a_1 + a_2 + ... + a_n as one node;  d/da_i = 1."""
-        inputs = tuple(_as_value(v) for v in values)
+        inputs = tuple([_as_value(v) for v in values])
         return op_result(
-            math.fsum(v.data for v in inputs),
+            math.fsum([v.data for v in inputs]),
             "sum",
             inputs=inputs,
             local_derivatives=(1.0,) * len(inputs),
@@ -215,31 +215,23 @@ class Value:
     def topological_order(self) -> list[Value]:
         """Every node this Value depends on, each after all of its inputs, ending with self.
 
-        Kahn's algorithm, from the output back, without recursion (a chain of a million
-        nodes needs no deep call stack): count for each node how many nodes use it; a node
-        is placed once every node that uses it has been placed. Read backwards, that is
-        the order of backpropagation: a node passes its gradient on only when it is whole.
+        Depth-first search with a stack of its own instead of recursion, so that a chain
+        of a million nodes needs no deep Python call stack. A node is popped twice: first
+        to push its inputs, then, once they are all placed, to be placed itself.
         """
-        users = {self: 0}  # node -> how many nodes in this graph take it as an input
-        stack = [self]
+        order: list[Value] = []
+        visited: set[Value] = set()
+        stack = [(self, False)]
         while stack:
-            node = stack.pop()
-            for inp in node.inputs:
-                if inp in users:
-                    users[inp] += 1
-                else:
-                    users[inp] = 1
-                    stack.append(inp)
-        order = []  # outputs first
-        ready = [self]
-        while ready:
-            node = ready.pop()
-            order.append(node)
-            for inp in node.inputs:
-                users[inp] -= 1
-                if users[inp] == 0:
-                    ready.append(inp)
-        order.reverse()  # inputs first
+            node, inputs_placed = stack.pop()
+            if inputs_placed:
+                order.append(node)
+            elif node not in visited:
+                visited.add(node)
+                stack.append((node, True))  # comes back here after its inputs
+                for inp in node.inputs:
+                    if inp not in visited:
+                        stack.append((inp, False))
         return order
 
     def backward(self) -> None:

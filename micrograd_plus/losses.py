@@ -1,0 +1,213 @@
+"""Loss functions: how far predictions are from targets, as a Value to backpropagate from.
+
+Each takes one sample or a batch. One sample: a prediction (a Value or number) and its
+target; for the multi-class losses, a list of class scores and a target. A batch: lists
+of those. ``reduction="mean"`` (the default) averages over the batch, ``"sum"`` adds.
+Targets are constants: numbers, not Values to learn.
+
+Every loss is built from Value ops, so it draws as a graph; binary cross-entropy on
+probabilities is one op per sample because PyTorch defines its gradient directly (see
+``binary_cross_entropy``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from micrograd_plus.engine import Value, op_result
+from micrograd_plus.functional import log_softmax
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "categorical_cross_entropy",
+    "cross_entropy",
+    "hinge_loss",
+    "mae_loss",
+    "mse_loss",
+]
+
+
+def _is_scalar(x: object) -> bool:
+    return isinstance(x, Value | numbers.Real) or (isinstance(x, np.ndarray) and x.ndim == 0)
+
+
+def _pairs(name: str, predictions: Any, targets: Any) -> list[tuple[Value, float]]:
+    """(prediction, target) per sample, for losses with one number per sample."""
+    if _is_scalar(predictions):
+        predictions, targets = [predictions], [targets]
+    predictions, targets = list(predictions), _numbers(name, targets)
+    if len(predictions) != len(targets):
+        raise ValueError(f"{name}: got {len(predictions)} predictions but {len(targets)} targets")
+    if not predictions:
+        raise ValueError(f"{name}: got an empty batch")
+    return [(_value(name, p), t) for p, t in zip(predictions, targets)]
+
+
+def _rows(name: str, predictions: Any, targets: Any) -> list[tuple[list[Value], Any]]:
+    """(class scores, target) per sample, for the multi-class losses."""
+    predictions = list(predictions)
+    if predictions and _is_scalar(predictions[0]):  # one sample: a list of class scores
+        predictions, targets = [predictions], [targets]
+    targets = [targets] if _is_scalar(targets) else list(targets)
+    if len(predictions) != len(targets):
+        raise ValueError(f"{name}: got {len(predictions)} samples but {len(targets)} targets")
+    if not predictions:
+        raise ValueError(f"{name}: got an empty batch")
+    return [([_value(name, s) for s in row], t) for row, t in zip(predictions, targets)]
+
+
+def _value(name: str, x: Any) -> Value:
+    if isinstance(x, Value):
+        return x
+    if _is_scalar(x):
+        return Value(float(x))
+    raise TypeError(f"{name}: expected a Value or a number, got {type(x).__name__}")
+
+
+def _numbers(name: str, targets: Any) -> list[float]:
+    if _is_scalar(targets):
+        targets = [targets]
+    out = []
+    for t in targets:
+        if isinstance(t, Value):
+            t = t.data
+        if isinstance(t, bool) or not _is_scalar(t):
+            raise TypeError(f"{name}: targets must be numbers, got {type(t).__name__}")
+        out.append(float(t))
+    return out
+
+
+def _reduce(name: str, losses: list[Value], reduction: str) -> Value:
+    if reduction == "mean":
+        return Value.sum(losses) / len(losses)
+    if reduction == "sum":
+        return Value.sum(losses)
+    raise ValueError(f"{name}: reduction must be 'mean' or 'sum', got {reduction!r}")
+
+
+def mse_loss(predictions: Any, targets: Any, reduction: str = "mean") -> Value:
+    """Mean squared error: mean of (prediction - target)**2. Regression; punishes big errors."""
+    pairs = _pairs("mse_loss", predictions, targets)
+    return _reduce("mse_loss", [(p - t) ** 2 for p, t in pairs], reduction)
+
+
+def mae_loss(predictions: Any, targets: Any, reduction: str = "mean") -> Value:
+    """Mean absolute error: mean of |prediction - target|. Regression; all errors alike."""
+    pairs = _pairs("mae_loss", predictions, targets)
+    return _reduce("mae_loss", [(p - t).abs() for p, t in pairs], reduction)
+
+
+# PyTorch's floor under p (1 - p) in the BCE gradient: 1e-12 as a float32, exactly.
+_BCE_EPSILON = 9.999999960041972e-13
+
+
+def _bce(p: Value, y: float) -> Value:
+    """-(y log p + (1 - y) log(1 - p)) for one probability p, exactly as PyTorch has it.
+
+    Each log is clamped at -100, so p = 0 or 1 gives a finite loss. The local derivative
+    is PyTorch's  (p - y) / max(p (1 - p), 1e-12):  the true derivative wherever
+    p (1 - p) > 1e-12, and finite at p = 0 or 1 where the true one is infinite.
+    """
+    log_p = max(math.log(p.data), -100.0) if p.data > 0 else -100.0
+    log_1mp = max(math.log(1.0 - p.data), -100.0) if p.data < 1 else -100.0
+    loss = -(y * log_p + (1.0 - y) * log_1mp)
+    derivative = (p.data - y) / max(p.data * (1.0 - p.data), _BCE_EPSILON)
+    return op_result(loss, "bce", (p,), (derivative,))
+
+
+def binary_cross_entropy(probabilities: Any, targets: Any, reduction: str = "mean") -> Value:
+    """-(y log p + (1 - y) log(1 - p)) for predicted probabilities p in [0, 1], y in [0, 1].
+
+    For a model that outputs raw scores, ``binary_cross_entropy_with_logits`` is the
+    stable choice; this one expects probabilities, e.g. after a sigmoid.
+    """
+    pairs = _pairs("binary_cross_entropy", probabilities, targets)
+    for i, (p, y) in enumerate(pairs):
+        if not 0.0 <= p.data <= 1.0:
+            raise ValueError(
+                f"binary_cross_entropy: prediction {i} must be a probability in [0, 1], "
+                f"got {p.data!r}"
+            )
+        if not 0.0 <= y <= 1.0:
+            raise ValueError(f"binary_cross_entropy: target {i} must be in [0, 1], got {y!r}")
+    return _reduce("binary_cross_entropy", [_bce(p, y) for p, y in pairs], reduction)
+
+
+def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = "mean") -> Value:
+    """Binary cross-entropy of sigmoid(z), computed from the logit z without overflow.
+
+    -(y log sigmoid(z) + (1 - y) log(1 - sigmoid(z)))  equals
+    (1 - y) z + log(1 + exp(-z))  for z >= 0  and  -y z + log(1 + exp(z))  for z < 0:
+    the same function written so that exp never sees a large positive number.
+    Its derivative is sigmoid(z) - y on both sides.
+    """
+    pairs = _pairs("binary_cross_entropy_with_logits", logits, targets)
+    losses = [
+        (1.0 - y) * z + ((-z).exp() + 1.0).log() if z.data >= 0 else -y * z + (z.exp() + 1.0).log()
+        for z, y in pairs
+    ]
+    return _reduce("binary_cross_entropy_with_logits", losses, reduction)
+
+
+def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Value:
+    """-log softmax(z)[target]: multi-class loss from raw scores and class indices.
+
+    One sample: a list of K logits and an index in 0..K-1; a batch: lists of both.
+    log_softmax subtracts the largest logit first, so logits like 1000 are safe.
+    """
+    losses = []
+    for i, (row, target) in enumerate(_rows("cross_entropy", logits, targets)):
+        whole = isinstance(target, numbers.Real) and float(target).is_integer()
+        if isinstance(target, bool) or not whole:
+            raise ValueError(f"cross_entropy: target {i} must be a class index, got {target!r}")
+        index = int(target)
+        if not 0 <= index < len(row):
+            raise ValueError(
+                f"cross_entropy: target {i} is class {index}, but there are {len(row)} classes "
+                f"(0..{len(row) - 1})"
+            )
+        losses.append(-log_softmax(row)[index])
+    return _reduce("cross_entropy", losses, reduction)
+
+
+def categorical_cross_entropy(probabilities: Any, one_hot: Any, reduction: str = "mean") -> Value:
+    """-sum_c y_c log p_c: the course notes' formula, on probabilities and one-hot targets.
+
+    Classes whose target is 0 add nothing (0 log p = 0), and are left out of the graph.
+    A class with a positive target and probability 0 has an infinite loss: that is an
+    error here; ``cross_entropy`` on logits never meets it.
+    """
+    losses = []
+    for i, (row, target) in enumerate(_rows("categorical_cross_entropy", probabilities, one_hot)):
+        ys = _numbers("categorical_cross_entropy", target)
+        if len(ys) != len(row):
+            raise ValueError(
+                f"categorical_cross_entropy: sample {i} has {len(row)} probabilities "
+                f"but {len(ys)} targets"
+            )
+        terms = []
+        for c, (p, y) in enumerate(zip(row, ys)):
+            if y == 0:
+                continue
+            if not p.data > 0:
+                raise ValueError(
+                    f"categorical_cross_entropy: sample {i}, class {c} has target {y} but "
+                    f"probability {p.data!r}, whose log is -infinity; use cross_entropy on logits"
+                )
+            terms.append(y * p.log())
+        losses.append(-Value.sum(terms))
+    return _reduce("categorical_cross_entropy", losses, reduction)
+
+
+def hinge_loss(scores: Any, targets: Any, reduction: str = "mean") -> Value:
+    """max(0, 1 - y * score) for labels y in {-1, +1}: micrograd's demo loss (an SVM's)."""
+    pairs = _pairs("hinge_loss", scores, targets)
+    for i, (_, y) in enumerate(pairs):
+        if y not in (-1.0, 1.0):
+            raise ValueError(f"hinge_loss: target {i} must be -1 or +1, got {y!r}")
+    return _reduce("hinge_loss", [(1.0 - y * s).relu() for s, y in pairs], reduction)

@@ -1,0 +1,380 @@
+"""Neurons, layers and multi-layer perceptrons made of Values, and the classic perceptron.
+
+A neuron computes  f(w . x + b)  for an activation f; a layer is neurons side by side,
+each seeing the same inputs; an MLP is layers in a row, each feeding the next.
+Every weight and bias is a leaf Value, so after ``loss.backward()`` each one's ``grad``
+holds d(loss)/d(parameter), ready for an optimizer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from micrograd_plus.engine import Value, op_result
+
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Perceptron"]
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "sigmoid": Value.sigmoid,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,
+    "linear": None,
+}
+
+Seed = int | np.random.Generator | None
+Inputs = Sequence[Value | float] | np.ndarray
+
+
+def _activation_name(activation: str | None) -> str:
+    name = "linear" if activation is None else activation
+    if name not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown activation {activation!r}: expected one of {', '.join(ACTIVATIONS)} or None"
+        )
+    return name
+
+
+def _input_values(x: Inputs | Value | float, nin: int, who: str) -> list[Value]:
+    """The inputs as Values, after checking that there are ``nin`` of them."""
+    if isinstance(x, Value | numbers.Real):
+        x = [x]
+    elif isinstance(x, np.ndarray):
+        x = x.ravel().tolist() if x.ndim <= 1 else x.tolist()
+    if not isinstance(x, Sequence) or isinstance(x, str):
+        raise TypeError(f"{who} expects a sequence of {nin} numbers, got {type(x).__name__}")
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
+    return [v if isinstance(v, Value) else Value(v) for v in x]
+
+
+class Module:
+    """Something with parameters: zero their gradients, list them, save and load them."""
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(name, parameter) pairs in a fixed order, e.g. ``layers.0.neurons.3.w.1``."""
+        return []
+
+    def parameters(self) -> list[Value]:
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """Each parameter's value by name."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter from ``state``; if it does not fit, change nothing.
+
+        Raises ``ValueError`` naming the missing and unexpected names, or the first
+        entry that is not a real number.
+        """
+        if not isinstance(state, Mapping):
+            raise ValueError(f"expected a mapping of names to numbers, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        missing = [name for name in params if name not in state]
+        unexpected = [name for name in state if name not in params]
+        if missing or unexpected:
+            raise ValueError(
+                f"the state does not fit {self!r}: "
+                f"missing {_few(missing)}; unexpected {_few(unexpected)}"
+            )
+        for name, number in state.items():
+            if isinstance(number, bool) or not isinstance(number, numbers.Real):
+                raise ValueError(f"parameter {name!r} must be a number, got {number!r}")
+        for name, p in params.items():
+            p.data = float(state[name])
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the parameters as JSON: the whole file, or nothing (temp file + rename)."""
+        document = {
+            "format": "micrograd_plus",
+            "version": 1,
+            "module": repr(self),
+            "config": self.config(),
+            "parameters": self.state_dict(),
+        }
+        text = json.dumps(document, indent=1)
+        target = Path(path)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(text)
+            os.chmod(temporary, 0o644)  # mkstemp makes it private; a saved model is not
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Read parameters saved by ``save``; a file that does not fit changes nothing."""
+        self.load_state_dict(read_model_file(path)["parameters"])
+
+    def config(self) -> dict[str, Any] | None:
+        """The arguments that rebuild this module's shape, saved beside its parameters."""
+        return None
+
+
+def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A file written by ``Module.save``, parsed; ``ValueError`` if it is not one."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not a micrograd_plus model file: not text") from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not a micrograd_plus model file: not JSON ({error})") from None
+    if not isinstance(document, dict) or document.get("format") != "micrograd_plus":
+        raise ValueError(f"{path} is not a micrograd_plus model file: no 'format' field")
+    if not isinstance(document.get("parameters"), dict):
+        raise ValueError(f"{path} has no 'parameters' mapping")
+    return document
+
+
+def _few(names: list[str], limit: int = 5) -> str:
+    if not names:
+        return "none"
+    shown = ", ".join(names[:limit])
+    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
+
+
+class Neuron(Module):
+    """f(w . x + b): a weighted sum of the inputs plus a bias, through an activation f.
+
+    Weights and bias start uniform in [-1/sqrt(nin), 1/sqrt(nin)], as in
+    ``torch.nn.Linear``.
+    """
+
+    def __init__(self, nin: int, activation: str | None = "relu", seed: Seed = None) -> None:
+        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"a neuron needs a positive whole number of inputs, got {nin!r}")
+        self.nin = nin
+        self.activation = _activation_name(activation)
+        rng = np.random.default_rng(seed)
+        bound = 1 / math.sqrt(nin)
+        self.w = [Value(float(rng.uniform(-bound, bound)), f"w{i}") for i in range(nin)]
+        self.b = Value(float(rng.uniform(-bound, bound)), "b")
+
+    def __call__(self, x: Inputs) -> Value:
+        xs = _input_values(x, self.nin, "this neuron")
+        return self.forward(xs)
+
+    def forward(self, xs: list[Value]) -> Value:
+        """The neuron on inputs already checked and made Values."""
+        n = Value.sum([*[w * x for w, x in zip(self.w, xs)], self.b])
+        f = ACTIVATIONS[self.activation]
+        return n if f is None else f(n)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin} -> {self.activation}, {self.nin + 1} parameters)"
+
+
+class Layer(Module):
+    """``nout`` neurons, each taking all ``nin`` inputs."""
+
+    def __init__(
+        self, nin: int, nout: int, activation: str | None = "relu", seed: Seed = None
+    ) -> None:
+        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
+            raise ValueError(f"a layer needs a positive whole number of neurons, got {nout!r}")
+        rng = np.random.default_rng(seed)
+        self.nin, self.nout = nin, nout
+        self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
+        self.activation = self.neurons[0].activation
+
+    def __call__(self, x: Inputs) -> list[Value]:
+        return self.forward(_input_values(x, self.nin, "this layer"))
+
+    def forward(self, xs: list[Value]) -> list[Value]:
+        return [neuron.forward(xs) for neuron in self.neurons]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return _prefixed("neurons", self.neurons)
+
+    def __repr__(self) -> str:
+        count = self.nout * (self.nin + 1)
+        return f"Layer({self.nin} -> {self.nout} {self.activation}, {count} parameters)"
+
+
+def _prefixed(field: str, modules: Iterable[Module]) -> list[tuple[str, Value]]:
+    return [
+        (f"{field}.{i}.{name}", p)
+        for i, module in enumerate(modules)
+        for name, p in module.named_parameters()
+    ]
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``nin`` inputs, then one layer per entry of ``nouts``.
+
+    Hidden layers use ``activation``; the last uses ``output_activation`` (None: linear,
+    so the outputs are scores or logits). Called on one sample, it returns a Value when
+    the last layer has one neuron, else a list of Values.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str | None = "relu",
+        output_activation: str | None = None,
+        seed: Seed = None,
+    ) -> None:
+        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"an MLP needs a positive whole number of inputs, got {nin!r}")
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("an MLP needs at least one layer: nouts is empty")
+        rng = np.random.default_rng(seed)
+        sizes = [nin, *nouts]
+        activations = [activation] * (len(nouts) - 1) + [output_activation]
+        self.nin = nin
+        self.nouts = nouts
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activations[i], rng) for i in range(len(nouts))
+        ]
+        self.activation = _activation_name(activation)
+        self.output_activation = self.layers[-1].activation
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        xs = _input_values(x, self.nin, "this MLP")
+        for layer in self.layers:
+            xs = layer.forward(xs)
+        return xs[0] if len(xs) == 1 else xs
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return _prefixed("layers", self.layers)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> MLP:
+        """The MLP saved in ``path``: its shape from the file's config, then its parameters."""
+        document = read_model_file(path)
+        config = document.get("config")
+        if not isinstance(config, dict) or set(config) != {
+            "nin",
+            "nouts",
+            "activation",
+            "output_activation",
+        }:
+            raise ValueError(f"{path} does not describe an MLP (its config is {config!r})")
+        try:
+            model = cls(**config)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{path} describes no valid MLP: {error}") from None
+        model.load_state_dict(document["parameters"])
+        return model
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "nin": self.nin,
+            "nouts": self.nouts,
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+        }
+
+    def __repr__(self) -> str:
+        shape = ", ".join(f"{layer.nout} {layer.activation}" for layer in self.layers)
+        return f"MLP({self.nin} -> [{shape}], {len(self.parameters())} parameters)"
+
+
+class Perceptron(Module):
+    """Rosenblatt's perceptron: step(w . x + b), trained by the perceptron learning rule.
+
+    The step function is flat wherever it is defined, so its derivative is 0 and
+    gradient descent cannot train it; the learning rule instead nudges the weights
+    towards each misclassified sample:  w += lr * (y - prediction) * x,  b += lr * (y -
+    prediction). Weights start at 0, as in the classic algorithm. It converges when a
+    straight line can split the two classes (AND, OR), and never when none can (XOR).
+    """
+
+    def __init__(self, nin: int) -> None:
+        self.neuron = Neuron(nin, "linear")
+        for p in self.neuron.parameters():
+            p.data = 0.0
+        self.nin = nin
+
+    def __call__(self, x: Inputs) -> Value:
+        """step(w . x + b): 1.0 when w . x + b >= 0, else 0.0 (local derivative 0)."""
+        z = self.neuron(x)
+        return op_result(1.0 if z.data >= 0 else 0.0, "step", (z,), (0.0,))
+
+    def predict(self, X: np.ndarray | Sequence[Inputs]) -> np.ndarray:
+        """0 or 1 for each row of X."""
+        return np.array([int(self(x).data) for x in X])
+
+    def fit(
+        self,
+        X: np.ndarray | Sequence[Inputs],
+        y: Sequence[int] | np.ndarray,
+        epochs: int = 100,
+        lr: float = 1.0,
+    ) -> PerceptronFit:
+        """Apply the learning rule over the data up to ``epochs`` times.
+
+        Stops early when an epoch makes no mistake (converged), or when the weights
+        after an epoch equal those after an earlier one: from there the rule repeats
+        itself forever, which proves that no line separates the classes.
+        """
+        rows = [_input_values(x, self.nin, "this perceptron") for x in X]
+        labels = [int(label) for label in y]
+        if len(rows) != len(labels):
+            raise ValueError(f"X has {len(rows)} rows but y has {len(labels)} labels")
+        if any(label not in (0, 1) for label in labels):
+            raise ValueError(f"perceptron labels must be 0 or 1, got {sorted(set(labels))}")
+        seen = set()
+        mistakes_per_epoch: list[int] = []
+        for _ in range(epochs):
+            mistakes = 0
+            for xs, label in zip(rows, labels):
+                error = label - self(xs).data  # +1, 0 or -1
+                if error:
+                    mistakes += 1
+                    for w, x in zip(self.neuron.w, xs):
+                        w.data += lr * error * x.data
+                    self.neuron.b.data += lr * error
+            mistakes_per_epoch.append(mistakes)
+            if mistakes == 0:
+                return PerceptronFit(True, mistakes_per_epoch, cycled=False)
+            weights = tuple(self.state_dict().values())
+            if weights in seen:
+                return PerceptronFit(False, mistakes_per_epoch, cycled=True)
+            seen.add(weights)
+        return PerceptronFit(False, mistakes_per_epoch, cycled=False)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return self.neuron.named_parameters()
+
+    def __repr__(self) -> str:
+        return f"Perceptron({self.nin} -> step, {self.nin + 1} parameters)"
+
+
+@dataclass
+class PerceptronFit:
+    """What ``Perceptron.fit`` did: converged (an epoch without mistakes), the mistakes in
+    each epoch, and whether the weights came back to an earlier state (a proof that the
+    classes are not linearly separable)."""
+
+    converged: bool
+    mistakes_per_epoch: list[int]
+    cycled: bool
+
+    @property
+    def epochs(self) -> int:
+        return len(self.mistakes_per_epoch)

@@ -1,0 +1,146 @@
+"""A training loop a student can read: forward, loss, zero_grad, backward, step.
+
+    history = train(model, X, y, loss="bce", optimizer=Adam(model.parameters(), lr=0.05))
+
+Each step runs the model on a batch, measures the loss, clears the old gradients,
+backpropagates, and lets the optimizer move every parameter. The history keeps the
+loss (and, for classification, the accuracy on that batch) of every step.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from micrograd_plus.engine import Value, no_grad
+from micrograd_plus.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_loss,
+    mae_loss,
+    mse_loss,
+)
+from micrograd_plus.nn import Module
+from micrograd_plus.optim import Adam, Optimizer
+
+__all__ = ["LOSS_NAMES", "History", "accuracy", "predict", "train"]
+
+LOSS_NAMES = ("mse", "mae", "bce", "cross_entropy", "hinge")
+LossFn = Callable[[Any, Any], Value]
+
+
+@dataclass
+class History:
+    """Per step: the loss, and for classification the fraction of the batch classified right."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+
+
+def _outputs_probabilities(model: Module) -> bool:
+    return getattr(model, "output_activation", None) == "sigmoid"
+
+
+def _loss_function(model: Module, loss: str) -> LossFn:
+    """The loss named ``loss``; "bce" takes probabilities if the model ends in a sigmoid,
+    else logits (the stable form)."""
+    if loss == "bce":
+        probabilities = _outputs_probabilities(model)
+        return binary_cross_entropy if probabilities else binary_cross_entropy_with_logits
+    losses: dict[str, LossFn] = {
+        "mse": mse_loss,
+        "mae": mae_loss,
+        "cross_entropy": cross_entropy,
+        "hinge": hinge_loss,
+    }
+    if loss not in losses:
+        raise ValueError(f"unknown loss {loss!r}: expected one of {', '.join(LOSS_NAMES)}")
+    return losses[loss]
+
+
+def _targets(loss: str, y: np.ndarray) -> np.ndarray:
+    """Hinge loss wants labels -1 and +1; class indices 0 and 1 are mapped to them."""
+    if loss == "hinge" and set(np.unique(y)) <= {0, 1}:
+        return 2 * y - 1
+    return y
+
+
+def predict(model: Module, X: np.ndarray) -> list[Any]:
+    """The model's output for each row of X, without recording a graph."""
+    with no_grad():
+        return [model(x) for x in X]  # type: ignore[operator]
+
+
+def _correct(loss: str, model: Module, outputs: list[Any], y: np.ndarray) -> list[bool]:
+    """Which outputs name the right class (for the classification losses)."""
+    if loss == "cross_entropy":
+        return [int(np.argmax([o.data for o in out])) == t for out, t in zip(outputs, y)]
+    threshold = 0.5 if loss == "bce" and _outputs_probabilities(model) else 0.0
+    positive = [out.data > threshold for out in outputs]
+    if loss == "hinge":
+        return [p == (t > 0) for p, t in zip(positive, y)]
+    return [p == bool(t) for p, t in zip(positive, y)]
+
+
+def accuracy(model: Module, X: np.ndarray, y: np.ndarray, loss: str) -> float:
+    """The fraction of rows of X that the model classifies right, as ``loss`` reads outputs."""
+    if loss in ("mse", "mae"):
+        raise ValueError(f"accuracy needs a classification loss, not {loss!r}")
+    y = _targets(loss, np.asarray(y))
+    return float(np.mean(_correct(loss, model, predict(model, X), y)))
+
+
+def train(
+    model: Module,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    loss: str = "mse",
+    optimizer: Optimizer | None = None,
+    steps: int = 100,
+    batch_size: int | None = None,
+    l2: float = 0.0,
+    seed: int | None = None,
+    progress: bool | None = None,
+) -> History:
+    """Train ``model`` on (X, y) for ``steps`` optimizer steps, and return the history.
+
+    ``loss`` is one of "mse", "mae", "bce", "cross_entropy", "hinge". ``optimizer``
+    defaults to Adam(lr=0.01). ``batch_size`` None uses all of X each step; else a random
+    batch (drawn with ``seed``). ``l2`` adds l2 * sum(p**2) over the parameters.
+    ``progress`` shows a bar with the loss; None shows it only on a terminal.
+    """
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)} targets")
+    if len(X) == 0:
+        raise ValueError("there is nothing to train on: X is empty")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
+    loss_fn = _loss_function(model, loss)
+    y = _targets(loss, y)
+    optimizer = optimizer or Adam(model.parameters(), lr=0.01)
+    rng = np.random.default_rng(seed)
+    history = History()
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = tqdm(range(steps), disable=not show, desc="training", unit="step")
+    for _ in bar:
+        rows = slice(None) if batch_size is None else rng.choice(len(X), batch_size)
+        outputs = [model(x) for x in X[rows]]  # type: ignore[operator]  # forward
+        value = loss_fn(outputs, y[rows])
+        if l2:
+            value = value + l2 * Value.sum(p * p for p in model.parameters())
+        optimizer.zero_grad()
+        value.backward()
+        optimizer.step()
+        history.loss.append(value.data)
+        if loss not in ("mse", "mae"):
+            history.accuracy.append(float(np.mean(_correct(loss, model, outputs, y[rows]))))
+        bar.set_postfix(loss=f"{value.data:.4f}")
+    return history

@@ -1,0 +1,171 @@
+"""Optimizers: hand-computed first steps, 150-step trajectories against torch.optim, bad input."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from micrograd_plus import Value
+from micrograd_plus.optim import SGD, Adam, AdamW, Optimizer, RMSprop
+
+START = [1.5, -0.5, 0.25]
+
+
+def objective(p: list[Any]) -> Any:
+    """A bowl with a twist, written once for Values and for torch tensors alike."""
+    return (p[0] - 1) ** 2 + 3 * (p[1] + 2) ** 2 + (p[0] * p[2]) ** 2 + 0.5 * p[1] * p[2]
+
+
+def _ours(make: Any, steps: int) -> list[list[float]]:
+    params = [Value(x) for x in START]
+    optimizer = make(params)
+    path = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        objective(params).backward()
+        optimizer.step()
+        path.append([p.data for p in params])
+    return path
+
+
+def _torch(make: Any, steps: int) -> list[list[float]]:
+    torch = pytest.importorskip("torch")
+    params = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
+    optimizer = make(params)
+    path = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        objective(params).backward()
+        optimizer.step()
+        path.append([p.item() for p in params])
+    return path
+
+
+CONFIGS = [
+    ("SGD", {"lr": 0.01}),
+    ("SGD", {"lr": 0.01, "momentum": 0.9}),
+    ("SGD", {"lr": 0.01, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+    ("RMSprop", {}),
+    ("RMSprop", {"lr": 0.005, "momentum": 0.5, "centered": True, "weight_decay": 0.01}),
+    ("Adam", {"lr": 0.05}),
+    ("Adam", {"lr": 0.05, "betas": (0.8, 0.99), "weight_decay": 0.1, "amsgrad": True}),
+    ("AdamW", {"lr": 0.05}),
+    ("AdamW", {"lr": 0.05, "weight_decay": 0.5, "amsgrad": True}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), CONFIGS)
+def test_trajectory_matches_torch_optim(name: str, kwargs: dict[str, Any]) -> None:
+    torch = pytest.importorskip("torch")
+    ours = _ours(lambda ps: globals()[name](ps, **kwargs), 150)
+    theirs = _torch(lambda ps: getattr(torch.optim, name)(ps, **kwargs), 150)
+    for step, (a, b) in enumerate(zip(ours, theirs)):
+        assert a == pytest.approx(b, rel=1e-7, abs=1e-9), f"step {step + 1}"
+    assert ours[-1] != ours[0]  # it moved
+
+
+def test_defaults_are_torchs() -> None:
+    torch = pytest.importorskip("torch")
+    ours = {"SGD": SGD, "RMSprop": RMSprop, "Adam": Adam, "AdamW": AdamW}
+    for name, cls in ours.items():
+        theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
+        optimizer = cls([Value(0.0)])
+        assert optimizer.lr == theirs["lr"], name
+        for key in ("momentum", "alpha", "eps", "weight_decay"):
+            if key in theirs and hasattr(optimizer, key):
+                assert getattr(optimizer, key) == theirs[key], (name, key)
+        if "betas" in theirs:
+            assert (optimizer.beta1, optimizer.beta2) == theirs["betas"]  # type: ignore[attr-defined]
+
+
+def test_adam_first_step_by_hand() -> None:
+    # After one step m = (1 - b1) g and v = (1 - b2) g**2; bias correction turns them
+    # back into g and g**2, so the step is lr * g / (|g| + eps): lr, against the gradient.
+    a, b = Value(3.0), Value(-2.0)
+    optimizer = Adam([a, b], lr=0.1)
+    (a * 5 + b * b).backward()  # grads 5 and -4
+    optimizer.step()
+    assert a.data == pytest.approx(3.0 - 0.1 * 5 / (5 + 1e-8), rel=1e-12)
+    assert b.data == pytest.approx(-2.0 + 0.1 * 4 / (4 + 1e-8), rel=1e-12)
+
+
+def test_adam_step_count_advances_once_per_step_not_per_parameter() -> None:
+    # If the count advanced per parameter, the bias correction of later parameters
+    # would use t = 2, 3, ... and their first step would not be lr.
+    params = [Value(float(i)) for i in range(5)]
+    optimizer = Adam(params, lr=0.01)
+    Value.sum(p * (i + 1) for i, p in enumerate(params)).backward()
+    optimizer.step()
+    assert optimizer.steps == 1
+    for i, p in enumerate(params):
+        assert p.data == pytest.approx(i - 0.01, rel=1e-6)
+
+
+def test_sgd_by_hand_with_momentum() -> None:
+    p = Value(1.0)
+    optimizer = SGD([p], lr=0.1, momentum=0.5)
+    for _ in range(2):
+        optimizer.zero_grad()
+        (p * 2).backward()  # gradient 2 every step
+        optimizer.step()
+    # b1 = 2, p = 1 - 0.2 = 0.8; b2 = 0.5 * 2 + 2 = 3, p = 0.8 - 0.3 = 0.5
+    assert p.data == pytest.approx(0.5, rel=1e-12)
+
+
+def test_zero_grad_clears_gradients() -> None:
+    p = Value(1.0)
+    optimizer = SGD([p], lr=0.1)
+    (p * 3).backward()
+    optimizer.zero_grad()
+    assert p.grad == 0.0
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: SGD(p, lr=-1), "lr must be >= 0.0, got -1"),
+        (lambda p: SGD(p, lr=float("nan")), "lr must be a number"),
+        (lambda p: SGD(p, lr=0.1, momentum=-0.1), "momentum must be >= 0.0"),
+        (lambda p: SGD(p, lr=0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
+        (lambda p: Adam(p, betas=(1.0, 0.999)), r"beta1 must be in \[0.0, 1.0\), got 1.0"),
+        (lambda p: Adam(p, betas=(0.9, -0.1)), r"beta2 must be in \[0.0, 1.0\)"),
+        (lambda p: Adam(p, betas=(0.9,)), "betas must be a pair"),
+        (lambda p: Adam(p, eps=-1e-8), "eps must be >= 0.0"),
+        (lambda p: AdamW(p, weight_decay=-0.01), "weight_decay must be >= 0.0"),
+        (lambda p: RMSprop(p, alpha=-0.5), "alpha must be >= 0.0"),
+        (lambda p: Adam(p, lr="fast"), "lr must be a number"),
+    ],
+)
+def test_bad_hyper_parameters_are_value_errors(make: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make([Value(1.0)])
+
+
+def test_bad_parameter_lists() -> None:
+    with pytest.raises(ValueError, match="empty list of parameters"):
+        Adam([])
+    p = Value(1.0)
+    with pytest.raises(ValueError, match="more than once"):
+        SGD([p, p], lr=0.1)
+    with pytest.raises(TypeError, match="float"):
+        SGD([1.0], lr=0.1)  # type: ignore[list-item]
+
+
+def test_the_base_class_needs_an_update_rule() -> None:
+    optimizer = Optimizer([Value(1.0)], lr=0.1)
+    with pytest.raises(NotImplementedError):
+        optimizer.step()
+
+
+def test_optimizers_descend() -> None:
+    for make in [
+        lambda ps: SGD(ps, lr=0.01, momentum=0.5),
+        lambda ps: RMSprop(ps, lr=0.01),
+        lambda ps: Adam(ps, lr=0.05),
+    ]:
+        path = _ours(make, 200)
+        start = objective([Value(x) for x in START]).data
+        end = objective([Value(x) for x in path[-1]]).data
+        assert end < start / 2 and math.isfinite(end)
