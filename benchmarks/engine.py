@@ -1,8 +1,9 @@
 """Speed and memory of the engine, beside micrograd 0.1.0 measured in the same process.
 
-    python benchmarks/engine.py [--steps 20000] [--repeat 5]
+    python benchmarks/engine.py [--steps 20000] [--repeat 5] [--train-steps 10]
 
-A chain of ``tanh(x*0.9 + 0.1)`` (micrograd has no tanh-free relu chain, so it
+Two workloads. First, a long chain:
+``tanh(x*0.9 + 0.1)`` (micrograd has no tanh-free relu chain, so it
 builds ``relu(x*0.9 + 0.1)``); each step makes five nodes (two constants, *, +,
 the activation). "Per node" means per Value in the graph. Build and backward are
 timed with the garbage collector on, as a user runs them; bytes per node are
@@ -10,6 +11,10 @@ counted with tracemalloc while building. Rounds run back to back without
 forcing a collection, as in a training loop, so an engine pays for its own garbage.
 Install the reference with ``pip install micrograd==0.1.0``; without it only
 micrograd_plus is measured.
+
+Second, micrograd's own demo: MLP(2, [16, 16], 1) on 100 two-moons points, max-margin
+loss + 1e-4 * L2, one full step (forward, backward, SGD update), in milliseconds per
+step (median). Both engines run the same update code on the same data.
 """
 
 from __future__ import annotations
@@ -127,12 +132,60 @@ def report_chain(steps: int, repeat: int) -> None:
     )
 
 
+def moons_step(Value: Any, model: Any, X: Any, y: Any) -> float:
+    """One step of micrograd's demo: forward, max-margin loss + L2, backward, SGD."""
+    scores = [model([Value(float(v)) for v in row]) for row in X]
+    losses = [(1 + -float(yi) * score).relu() for yi, score in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+    total = data_loss + reg_loss
+    model.zero_grad()
+    total.backward()
+    for p in model.parameters():
+        p.data -= 0.05 * p.grad
+    return float(total.data)
+
+
+def time_moons(make_model: Callable[[], Any], Value: Any, steps: int) -> float:
+    """Median milliseconds per training step, after one warm-up step."""
+    from micrograd_plus.datasets import make_moons
+
+    X, y = make_moons(100, noise=0.1, seed=0)
+    y = 2 * y - 1  # labels -1 and +1 for the max-margin loss
+    model = make_model()
+    gc.collect()
+    times = []
+    for _ in range(steps + 1):
+        start = time.perf_counter()
+        moons_step(Value, model, X, y)
+        times.append((time.perf_counter() - start) * 1000)
+    return median(times[1:])
+
+
+def report_moons(steps: int) -> None:
+    from micrograd_plus.nn import MLP
+
+    plus = time_moons(lambda: MLP(2, [16, 16, 1], seed=0), micrograd_plus.Value, steps)
+    print(f"\nmicrograd's demo step: MLP(2, [16, 16], 1), 100 moons, median of {steps} steps")
+    print(f"{'micrograd_plus':<16}{plus:>10,.0f} ms/step")
+    if not micrograd_installed():
+        return
+    import micrograd.engine
+    import micrograd.nn
+
+    ref = time_moons(lambda: micrograd.nn.MLP(2, [16, 16, 1]), micrograd.engine.Value, steps)
+    print(f"{'micrograd 0.1.0':<16}{ref:>10,.0f} ms/step")
+    print(f"micrograd_plus vs micrograd: {ref / plus:.1f}x faster per training step")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20_000, help="chain steps (5 nodes each)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--train-steps", type=int, default=10, help="demo training steps")
     args = parser.parse_args(argv)
     report_chain(args.steps, args.repeat)
+    report_moons(args.train_steps)
 
 
 if __name__ == "__main__":
