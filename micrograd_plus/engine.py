@@ -59,7 +59,7 @@ class Value:
         self.local_derivatives: tuple[float, ...] = ()
 
     def __repr__(self) -> str:
-        parts = [f"data={_short(self.data)}", f"grad={_short(self.grad)}"]
+        parts = [f"data={format_number(self.data)}", f"grad={format_number(self.grad)}"]
         if self.op:
             parts.append(f"op={self.op!r}")
         if self.label:
@@ -115,7 +115,7 @@ class Value:
         n = _as_float(exponent)
         return op_result(
             _pow(self.data, n),
-            f"**{_short(n)}",
+            f"**{format_number(n)}",
             inputs=(self,),
             local_derivatives=(_d_pow_base(self.data, n),),
         )
@@ -229,7 +229,7 @@ class Value:
             elif node not in visited:
                 visited.add(node)
                 stack.append((node, True))  # comes back here after its inputs
-                for inp in node.inputs:
+                for inp in reversed(node.inputs):  # reversed: the first input goes first
                     if inp not in visited:
                         stack.append((inp, False))
         return order
@@ -299,7 +299,7 @@ def _as_value(x: Value | float) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
-def _short(x: float) -> str:
+def format_number(x: float) -> str:
     """4 significant digits, still looking like a float: 2.0, 0.7616, 1e-08."""
     text = f"{x:.4g}"
     return text if any(c in text for c in ".ein") else text + ".0"

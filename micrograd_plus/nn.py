@@ -12,7 +12,6 @@ import json
 import math
 import numbers
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd_plus._files import write_atomic
 from micrograd_plus.engine import Value, op_result
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Perceptron"]
@@ -107,17 +107,7 @@ class Module:
             "config": self.config(),
             "parameters": self.state_dict(),
         }
-        text = json.dumps(document, indent=1)
-        target = Path(path)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
-            os.chmod(temporary, 0o644)  # mkstemp makes it private; a saved model is not
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_atomic(path, json.dumps(document, indent=1))
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read parameters saved by ``save``; a file that does not fit changes nothing."""

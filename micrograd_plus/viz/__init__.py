@@ -1,0 +1,16 @@
+"""Pictures of the graph: gradient flow, a step-through backward pass, an HTML stepper."""
+
+from micrograd_plus.viz.dot import to_dot
+from micrograd_plus.viz.render import RendererNotFound, render
+from micrograd_plus.viz.steps import Step, backward_steps, explain, forward_steps, steps
+
+__all__ = [
+    "RendererNotFound",
+    "Step",
+    "backward_steps",
+    "explain",
+    "forward_steps",
+    "render",
+    "steps",
+    "to_dot",
+]
