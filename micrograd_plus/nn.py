@@ -55,7 +55,7 @@ def _input_values(x: Inputs | Value | float, nin: int, who: str) -> list[Value]:
         raise TypeError(f"{who} expects a sequence of {nin} numbers, got {type(x).__name__}")
     if len(x) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
-    return [v if isinstance(v, Value) else Value(v) for v in x]
+    return [v if isinstance(v, Value) else Value(v, f"x{i}") for i, v in enumerate(x)]
 
 
 class Module:
@@ -164,8 +164,15 @@ class Neuron(Module):
         return self.forward(xs)
 
     def forward(self, xs: list[Value]) -> Value:
-        """The neuron on inputs already checked and made Values."""
-        n = Value.sum([*[w * x for w, x in zip(self.w, xs)], self.b])
+        """The neuron on inputs already checked and made Values: f(w . x + b)."""
+        return self.activate(self.preactivation(xs))
+
+    def preactivation(self, xs: list[Value]) -> Value:
+        """w . x + b, one product per input and one sum node."""
+        return Value.sum([*[w * x for w, x in zip(self.w, xs)], self.b])
+
+    def activate(self, n: Value) -> Value:
+        """The neuron's activation function applied to n."""
         f = ACTIVATIONS[self.activation]
         return n if f is None else f(n)
 

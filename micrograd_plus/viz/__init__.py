@@ -1,16 +1,20 @@
 """Pictures of the graph: gradient flow, a step-through backward pass, an HTML stepper."""
 
 from micrograd_plus.viz.dot import to_dot
+from micrograd_plus.viz.network import draw_network
 from micrograd_plus.viz.render import RendererNotFound, render
+from micrograd_plus.viz.stepper import write_stepper
 from micrograd_plus.viz.steps import Step, backward_steps, explain, forward_steps, steps
 
 __all__ = [
     "RendererNotFound",
     "Step",
     "backward_steps",
+    "draw_network",
     "explain",
     "forward_steps",
     "render",
     "steps",
     "to_dot",
+    "write_stepper",
 ]
