@@ -102,7 +102,9 @@ def describe(root: Value, params: Params = None) -> GraphInfo:
     for node in order:
         if node.label and node not in param_names:
             label_counts[node.label] = label_counts.get(node.label, 0) + 1
-    names, kinds, groups = {}, {}, {}
+    names: dict[Value, str] = {}
+    kinds: dict[Value, str] = {}
+    groups: dict[Value, str] = {}
     for i, node in enumerate(order):
         if node in param_names:
             names[node] = param_names[node]

@@ -41,7 +41,11 @@ KIND_COLOURS = {
     "output": "#ffe680",
 }
 # Red-white-blue (ColorBrewer RdBu), negative to positive.
-DIVERGING = ["#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac"]  # fmt: skip
+DIVERGING = [
+    *("#b2182b", "#d6604d", "#f4a582", "#fddbc7"),
+    "#f7f7f7",
+    *("#d1e5f0", "#92c5de", "#4393c3", "#2166ac"),
+]
 POSITIVE, NEGATIVE, ZERO = "#2166ac", "#b2182b", "#9e9e9e"
 VANISHED = "#7b3294"
 DEAD = "#212121"
@@ -59,15 +63,15 @@ def diverging(value: float, scale: float) -> tuple[str, str]:
     """(fill, text colour) for ``value`` on the red-white-blue scale up to +-scale."""
     if not scale or not math.isfinite(value) or value == 0:
         return DIVERGING[4], "black"
-    t = math.copysign(min(1.0, abs(value) / scale) ** 0.5, value)  # sqrt: small ones show
-    index = 4 + round(t * 4)
+    size = max(1, round(4 * min(1.0, abs(value) / scale) ** 0.5))  # 1..4; sqrt: small ones show
+    index = 4 + size if value > 0 else 4 - size
     return DIVERGING[index], "white" if abs(index - 4) >= 3 else "black"
 
 
 def _width(amount: float, scale: float) -> float:
     if not scale or not math.isfinite(amount):
         return 1.0
-    return round(1.0 + 5.0 * min(1.0, abs(amount) / scale) ** 0.5, 2)
+    return round(1.0 + 5.0 * math.sqrt(min(1.0, abs(amount) / scale)), 2)
 
 
 def _sign_colour(amount: float) -> str:
@@ -266,7 +270,10 @@ def _legend() -> str:
     """The legend, drawn as the graph's own label: below the picture, apart from its layout."""
 
     def row(title: str, cells: str) -> str:
-        inner = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3"><TR>{cells}</TR></TABLE>'
+        inner = (
+            '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">'
+            f"<TR>{cells}</TR></TABLE>"
+        )
         return f'<TR><TD ALIGN="LEFT">{title}</TD><TD ALIGN="LEFT">{inner}</TD></TR>'
 
     kinds = "".join(f'<TD BGCOLOR="{c}">{k}</TD>' for k, c in KIND_COLOURS.items())

@@ -71,7 +71,7 @@ def draw_network(
         ids = [f"l{li}n{k}" for k in range(layer.nout)]
         with dot.subgraph(name=f"cluster_l{li}") as column:
             column.attr(label=f"{title}: {layer.nout} {layer.activation}", color="white")
-            for k, neuron in enumerate(layer.neurons):
+            for k in range(layer.nout):
                 lines, fill, ink = [], "#ffffff", "black"
                 if activations:
                     lines.append(f"a {format_number(activations[li + 1][k])}")

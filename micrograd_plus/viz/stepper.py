@@ -116,7 +116,8 @@ PAGE = """<!DOCTYPE html>
   <button id="play" title="play or pause (space)">play</button>
   <button id="quiz" title="hide the gradients (Q)">quiz</button>
   <button id="reveal" title="show this step's gradients (R)">reveal</button>
-  <span class="hint">&#x2190; &#x2192; step &middot; space play &middot; Q quiz &middot; R reveal</span>
+  <span class="hint">&#x2190; &#x2192; step &middot; space play &middot; Q quiz &middot;
+    R reveal</span>
 </nav>
 <script>
 const FRAMES = __FRAMES__;

@@ -1,0 +1,102 @@
+"""forward_steps, backward_steps, explain: the engine's order and the engine's numbers."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from micrograd_plus import Value
+from micrograd_plus.losses import cross_entropy
+from micrograd_plus.nn import MLP
+from micrograd_plus.viz import backward_steps, explain, forward_steps, steps
+
+
+def neuron() -> tuple[Value, list[Value]]:
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o, [x1, x2, w1, w2, b]
+
+
+def test_forward_steps_follow_the_topological_order() -> None:
+    o, _ = neuron()
+    computed = [node for node in o.topological_order() if node.inputs]
+    assert [s.node for s in forward_steps(o)] == computed
+    assert forward_steps(o)[0].title == "forward: v2 = x1 * w1"
+    assert forward_steps(o)[0].lines == ("v2 = 2.0 * -3.0 = -6.0",)
+    assert forward_steps(o)[-1].lines == ("o = tanh(0.8814) = 0.7071",)
+
+
+def test_backward_steps_state_the_rule_and_write_out_each_contribution() -> None:
+    o, _ = neuron()
+    backward = backward_steps(o)
+    assert backward[0].lines == ("o.grad = 1.0  (do/do = 1)",)
+    assert [s.node for s in backward[1:]] == [
+        node for node in reversed(o.topological_order()) if node.inputs
+    ]
+    tanh = backward[1]
+    assert "d(tanh(a))/da = 1 - tanh(a)**2" in tanh.lines[0]
+    assert tanh.lines[1] == "n.grad += (1 - o.data**2) * o.grad = 0.5 * 1.0 = 0.5  ->  n.grad = 0.5"
+    product = next(s for s in backward if s.title == "backward through v2 = x1 * w1")
+    assert "d(a * b)/da = b" in product.lines[0]
+    assert product.lines[2] == "w1.grad += x1.data * v2.grad = 2.0 * 0.5 = 1.0  ->  w1.grad = 1.0"
+
+
+def test_explain_has_one_line_per_contribution() -> None:
+    o, _ = neuron()
+    lines = explain(o).splitlines()
+    edges = sum(len(node.inputs) for node in o.topological_order())
+    assert len(lines) == 1 + edges
+    assert "x1.grad += w1.data * v2.grad = -3.0 * 0.5 = -1.5  ->  x1.grad = -1.5" in lines
+
+
+def test_steps_are_forward_then_backward() -> None:
+    o, _ = neuron()
+    all_steps = steps(o)
+    phases = [s.phase for s in all_steps]
+    assert phases == ["forward"] * 5 + ["backward"] * 6
+
+
+def _final_grads(root: Value) -> dict[Value, float]:
+    grads = {root: 1.0}
+    for step in backward_steps(root):
+        for c in step.contributions:
+            grads[c.input] = c.grad_after
+    return grads
+
+
+@given(st.lists(st.floats(-2, 2), min_size=2, max_size=2), st.integers(0, 100))
+def test_each_step_adds_up_to_the_engines_gradients_exactly(x: list[float], seed: int) -> None:
+    model = MLP(2, [3, 3], activation="tanh", seed=seed)
+    logits = model(x)
+    assert isinstance(logits, list)
+    loss = cross_entropy(logits, seed % 3)
+    replayed = _final_grads(loss)
+    loss.backward()
+    for node in loss.topological_order():
+        assert replayed.get(node, 0.0) == node.grad  # same order, same sums: bit for bit
+
+
+def test_contribution_amounts_are_local_derivative_times_upstream_grad() -> None:
+    o, _ = neuron()
+    o.backward()
+    for step in backward_steps(o)[1:]:
+        for c, local in zip(step.contributions, step.node.local_derivatives):
+            assert c.local_derivative == local
+            assert c.amount == local * step.node.grad
+
+
+def test_an_op_of_ones_own_is_explained_by_its_numbers() -> None:
+    from micrograd_plus import op_result
+
+    a = Value(0.5, "a")
+    out = op_result(math.sin(a.data), "sin", (a,), (math.cos(a.data),))
+    step = backward_steps(out)[1]
+    assert "d(sin(a))/da = local" in step.lines[0]
+    assert step.lines[1].startswith(f"a.grad += {math.cos(0.5):.4g} * v1.grad")
