@@ -171,6 +171,8 @@ def to_dot(
 
     dot = graphviz.Digraph("micrograd_plus")
     dot.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35", bgcolor="white")
+    if size > 300:  # fewer rounds of edge-crossing reduction: a big graph lays out in seconds
+        dot.attr(mclimit="0.1")
     dot.attr("node", fontname=FONT, fontsize="14")
     dot.attr("edge", fontname=FONT, fontsize="11", arrowsize="0.7")
 
