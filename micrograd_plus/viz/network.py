@@ -29,6 +29,7 @@ from micrograd_plus.viz.dot import (
     diverging,
     label_text,
 )
+from micrograd_plus.viz.render import Picture
 
 __all__ = ["draw_network"]
 
@@ -54,7 +55,7 @@ def draw_network(
     has_grads = any(d for layer in deltas for d in layer)
     delta_scale = max((abs(d) for layer in deltas for d in layer if math.isfinite(d)), default=0.0)
 
-    dot = graphviz.Digraph("network")
+    dot = Picture("network")
     dot.attr(rankdir=rankdir, splines="line", nodesep="0.15", ranksep="1.4", fontname=FONT)
     dot.attr("node", shape="circle", fixedsize="true", width="0.95", fontname=FONT, fontsize="11")
     dot.attr("edge", arrowhead="none")

@@ -19,7 +19,7 @@ import graphviz
 from micrograd_plus._files import write_atomic
 from micrograd_plus.engine import Value
 
-__all__ = ["FORMATS", "RendererNotFound", "render", "render_bytes"]
+__all__ = ["FORMATS", "Picture", "RendererNotFound", "render", "render_bytes"]
 
 FORMATS = ("svg", "png", "pdf", "dot")
 INSTALL_HINT = (
@@ -67,6 +67,14 @@ def render_bytes(source: str, format: str = "svg") -> bytes:
         if svg is not None:
             return svg
     raise RendererNotFound(f"no Graphviz renderer for {format.upper()} here: {INSTALL_HINT}")
+
+
+class Picture(graphviz.Digraph):  # type: ignore[misc]
+    """A ``graphviz.Digraph`` that shows itself in Jupyter with whichever renderer this
+    machine has (system ``dot`` or WebAssembly), not only with system Graphviz."""
+
+    def _repr_image_svg_xml(self) -> str:
+        return render_bytes(self.source, "svg").decode("utf-8")
 
 
 def render(
