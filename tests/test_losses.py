@@ -114,46 +114,22 @@ def test_mse_and_mae_match_pytorch(pairs: list[tuple[float, float]], reduction: 
     _torch_check(mae_loss, torch.nn.functional.l1_loss, predictions, targets, reduction)
 
 
-@given(
-    st.lists(
-        st.tuples(probability, st.sampled_from([0.0, 1.0]) | st.floats(0, 1)),
-        min_size=1,
-        max_size=5,
-    ),
-    reductions,
+@pytest.mark.parametrize(
+    ("ours", "theirs", "inputs"),
+    [
+        (binary_cross_entropy, "binary_cross_entropy", probability),
+        (binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits", logit),
+    ],
 )
-def test_binary_cross_entropy_matches_pytorch(
-    pairs: list[tuple[float, float]], reduction: str
+@given(st.data(), reductions)
+def test_binary_cross_entropies_match_pytorch(
+    ours: Callable[..., Value], theirs: str, inputs: Any, data: st.DataObject, reduction: str
 ) -> None:
     torch = pytest.importorskip("torch")
-    predictions, targets = [p for p, _ in pairs], [t for _, t in pairs]
-    _torch_check(
-        binary_cross_entropy,
-        torch.nn.functional.binary_cross_entropy,
-        predictions,
-        targets,
-        reduction,
-    )
-
-
-@given(
-    st.lists(
-        st.tuples(logit, st.sampled_from([0.0, 1.0]) | st.floats(0, 1)), min_size=1, max_size=5
-    ),
-    reductions,
-)
-def test_binary_cross_entropy_with_logits_matches_pytorch(
-    pairs: list[tuple[float, float]], reduction: str
-) -> None:
-    torch = pytest.importorskip("torch")
-    predictions, targets = [p for p, _ in pairs], [t for _, t in pairs]
-    _torch_check(
-        binary_cross_entropy_with_logits,
-        torch.nn.functional.binary_cross_entropy_with_logits,
-        predictions,
-        targets,
-        reduction,
-    )
+    targets = st.sampled_from([0.0, 1.0]) | st.floats(0, 1)
+    pairs = data.draw(st.lists(st.tuples(inputs, targets), min_size=1, max_size=5))
+    predictions, labels = [p for p, _ in pairs], [t for _, t in pairs]
+    _torch_check(ours, getattr(torch.nn.functional, theirs), predictions, labels, reduction)
 
 
 @given(st.integers(2, 5), st.integers(1, 4), st.data(), reductions)

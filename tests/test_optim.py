@@ -18,29 +18,26 @@ def objective(p: list[Any]) -> Any:
     return (p[0] - 1) ** 2 + 3 * (p[1] + 2) ** 2 + (p[0] * p[2]) ** 2 + 0.5 * p[1] * p[2]
 
 
-def _ours(make: Any, steps: int) -> list[list[float]]:
-    params = [Value(x) for x in START]
+def _path(params: list[Any], make: Any, steps: int, read: Any) -> list[list[float]]:
+    """The parameters after each of ``steps`` optimizer steps on the objective."""
     optimizer = make(params)
     path = []
     for _ in range(steps):
         optimizer.zero_grad()
         objective(params).backward()
         optimizer.step()
-        path.append([p.data for p in params])
+        path.append([read(p) for p in params])
     return path
+
+
+def _ours(make: Any, steps: int) -> list[list[float]]:
+    return _path([Value(x) for x in START], make, steps, lambda p: p.data)
 
 
 def _torch(make: Any, steps: int) -> list[list[float]]:
     torch = pytest.importorskip("torch")
     params = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
-    optimizer = make(params)
-    path = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        objective(params).backward()
-        optimizer.step()
-        path.append([p.item() for p in params])
-    return path
+    return _path(params, make, steps, lambda p: p.item())
 
 
 CONFIGS = [
