@@ -263,6 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("micrograd-plus: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away, as in `micrograd-plus demo | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
