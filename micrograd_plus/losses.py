@@ -83,11 +83,13 @@ def _numbers(name: str, targets: Any) -> list[float]:
 
 
 def _reduce(name: str, losses: list[Value], reduction: str) -> Value:
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"{name}: reduction must be 'mean' or 'sum', got {reduction!r}")
+    if len(losses) == 1:  # one sample: its loss, with no sum or division to draw
+        return losses[0]
     if reduction == "mean":
         return Value.sum(losses) / len(losses)
-    if reduction == "sum":
-        return Value.sum(losses)
-    raise ValueError(f"{name}: reduction must be 'mean' or 'sum', got {reduction!r}")
+    return Value.sum(losses)
 
 
 def mse_loss(predictions: Any, targets: Any, reduction: str = "mean") -> Value:

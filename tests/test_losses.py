@@ -31,6 +31,14 @@ def test_regression_losses_by_hand() -> None:
     assert mse_loss(Value(2.0), 1.0).data == 1.0  # one sample
 
 
+def test_one_sample_is_its_own_loss_with_nothing_to_average() -> None:
+    p = Value(3.0)
+    for reduction in ["mean", "sum"]:
+        loss = mse_loss(p, 1.0, reduction=reduction)
+        assert loss.op == "**2.0"  # no sum node, no division by 1 in the picture
+        assert loss.data == 4.0
+
+
 def test_mse_is_pulled_by_an_outlier_and_mae_is_not() -> None:
     targets = [0.0, 0.0, 0.0, 0.0]
     for loss, outlier_pull in [(mse_loss, 100.0), (mae_loss, 1.0)]:

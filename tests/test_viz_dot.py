@@ -187,7 +187,9 @@ def test_cluster_boxes_each_neuron_under_its_name() -> None:
     for name in ["layers.0.neurons.0", "layers.0.neurons.1", "layers.1.neurons.0"]:
         assert f"label={name}" in source or f'label="{name}"' in source
     assert source.count("subgraph cluster_") == 3
-    assert "layers.0.neurons.1.w.0" in source  # parameters are named by the model
+    assert 'tooltip="layers.0.neurons.1.w.0 (parameter)"' in source  # named by the model
+    first_box = source.split("subgraph cluster_0")[1].split("}")[0]
+    assert "<B>w0</B>" in first_box and "<B>b</B>" in first_box  # short names in the box
 
 
 def test_bad_rankdir() -> None:

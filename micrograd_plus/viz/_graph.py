@@ -147,15 +147,24 @@ def _param_names(params: Params) -> dict[Value, str]:
 
 
 def _group(node: Value, param_names: dict[Value, str], groups: dict[Value, str]) -> str:
-    """A neuron's ops: those taking one of its parameters, and unary ops on those."""
+    """A neuron's nodes: its parameters, the ops taking one of them, and unary ops on those.
+
+    Parameter names end in ``.w.<i>`` or ``.b``; what comes before is the neuron's name.
+    """
+    if node in param_names:
+        return _neuron_of(param_names[node])
     for inp in node.inputs:
-        name = param_names.get(inp, "")
-        if "." in name:
-            return (
-                name.rsplit(".", 2)[0]
-                if name.endswith(tuple("0123456789"))
-                else name.rsplit(".", 1)[0]
-            )
+        if inp in param_names:
+            return _neuron_of(param_names[inp])
     if len(node.inputs) == 1 and node.inputs[0] in groups:
         return groups[node.inputs[0]]
+    return ""
+
+
+def _neuron_of(name: str) -> str:
+    parts = name.split(".")
+    if parts[-1] == "b":
+        return ".".join(parts[:-1])
+    if len(parts) >= 3 and parts[-2] == "w":
+        return ".".join(parts[:-2])
     return ""

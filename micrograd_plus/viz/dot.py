@@ -183,14 +183,14 @@ def to_dot(
         if cluster and group:
             clusters.setdefault(group, []).append(node)
         else:
-            _add_node(dot, info, node, state, quiz, grad_scale, root_grad)
+            _add_node(dot, info, node, state, quiz, grad_scale, root_grad, short=False)
     for i, (group, nodes) in enumerate(clusters.items()):
         with dot.subgraph(name=f"cluster_{i}") as box:
             box.attr(
                 label=label_text(group), style="rounded,dashed", color="#757575", fontname=FONT
             )
-            for node in nodes:
-                _add_node(box, info, node, state, quiz, grad_scale, root_grad)
+            for node in nodes:  # in the neuron's box, w0 says enough of layers.0.neurons.3.w.0
+                _add_node(box, info, node, state, quiz, grad_scale, root_grad, short=True)
     for node in info.order:
         _add_edges(dot, info, node, state, quiz, flow_scale)
     if legend:
@@ -206,8 +206,10 @@ def _add_node(
     quiz: bool,
     grad_scale: float,
     root_grad: float,
+    short: bool,
 ) -> None:
     node_id = info.ids[node]
+    name = node.label if short and node.label else info.names[node]
     kind = info.kinds[node]
     current = node is state.current
     data = format_number(node.data) if node in state.computed else "?"
@@ -226,7 +228,7 @@ def _add_node(
     border = f' BORDER="3" COLOR="{CURRENT}"' if current else ' BORDER="0"'
     label = (
         f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
-        f'<TR><TD BGCOLOR="{KIND_COLOURS[kind]}"><B>{label_text(info.names[node])}</B></TD>'
+        f'<TR><TD BGCOLOR="{KIND_COLOURS[kind]}"><B>{label_text(name)}</B></TD>'
         f"<TD>data {label_text(data)}</TD>"
         f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}">{grad_cell}</FONT></TD></TR></TABLE>>'
     )
