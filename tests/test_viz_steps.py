@@ -31,6 +31,7 @@ def test_forward_steps_follow_the_topological_order() -> None:
     assert forward_steps(o)[0].title == "forward: v2 = x1 * w1"
     assert forward_steps(o)[0].lines == ("v2 = 2.0 * -3.0 = -6.0",)
     assert forward_steps(o)[-1].lines == ("o = tanh(0.8814) = 0.7071",)
+    assert forward_steps(o)[-1].text == "forward: o = tanh(n)\no = tanh(0.8814) = 0.7071"
 
 
 def test_backward_steps_state_the_rule_and_write_out_each_contribution() -> None:

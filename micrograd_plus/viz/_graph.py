@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from micrograd_plus.engine import Value, format_number
+from micrograd_plus.engine import Value
 
 Params = Iterable[Value] | Iterable[tuple[str, Value]] | Any
 
@@ -88,9 +88,6 @@ class GraphInfo:
     names: dict[Value, str]  # names in texts: the label, a parameter's name, or v<i>
     kinds: dict[Value, str]  # input, parameter, constant, intermediate or output
     groups: dict[Value, str]  # the neuron whose parameters an op works on, if any
-
-    def number(self, x: float) -> str:
-        return format_number(x)
 
 
 def describe(root: Value, params: Params = None) -> GraphInfo:
