@@ -51,6 +51,8 @@ class Value:
 
     def __init__(self, data: float, label: str = "") -> None:
         """A leaf: a number given by the user (an input, a weight), not computed by an op."""
+        if type(label) is not str:
+            raise TypeError(f"a label is text, got {type(label).__name__}: {label!r}")
         self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
         self.label = label

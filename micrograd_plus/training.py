@@ -123,6 +123,10 @@ def train(
         raise ValueError("there is nothing to train on: X is empty")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
     loss_fn = _loss_function(model, loss)
     y = _targets(loss, y)
     optimizer = optimizer or Adam(model.parameters(), lr=0.01)

@@ -266,6 +266,11 @@ def test_value_rejects_non_numbers_naming_the_type(bad: object) -> None:
         Value(bad)  # type: ignore[arg-type]
 
 
+def test_a_label_must_be_text() -> None:
+    with pytest.raises(TypeError, match="a label is text, got int"):
+        Value(1.0, 5)  # type: ignore[arg-type]
+
+
 def test_ops_reject_non_numbers() -> None:
     a = Value(1.0)
     with pytest.raises(TypeError, match="str"):

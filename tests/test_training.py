@@ -91,6 +91,7 @@ def test_progress_bar_shows_only_when_asked(capsys: pytest.CaptureFixture[str]) 
         ({"loss": "l2"}, "unknown loss 'l2'"),
         ({"steps": -1}, "steps must be a whole number"),
         ({"y": np.array([0, 1])}, "4 rows but y has 2"),
+        ({"batch_size": 0}, "batch_size must be a whole number >= 1"),
     ],
 )
 def test_bad_arguments(kwargs: dict[str, object], message: str) -> None:
