@@ -23,8 +23,8 @@ from typing import Any, NoReturn
 import numpy as np
 
 from micrograd_plus import datasets, lecture
-from micrograd_plus.engine import format_number
 from micrograd_plus.expression import ExpressionError, build
+from micrograd_plus.floats import format_number
 from micrograd_plus.nn import ACTIVATIONS, MLP
 from micrograd_plus.optim import SGD, Adam, Optimizer, RMSprop
 from micrograd_plus.plots import MissingExtra

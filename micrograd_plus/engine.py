@@ -22,6 +22,9 @@ import numbers
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from micrograd_plus import floats
+from micrograd_plus.floats import format_number
+
 __all__ = ["Value", "is_grad_enabled", "no_grad", "op_result"]
 
 _grad_enabled = True
@@ -69,125 +72,87 @@ class Value:
         return f"Value({', '.join(parts)})"
 
     # --- primitive operations: forward value and local derivatives ---------------
+    # op_result(data, op, inputs, local_derivatives): the new node and, for backward,
+    # the partial derivative of its data with respect to each input.
 
     def __add__(self, other: Value | float) -> Value:
         """a + b;  d/da = 1,  d/db = 1."""
         other = _as_value(other)
-        return op_result(
-            self.data + other.data,
-            "+",
-            inputs=(self, other),
-            local_derivatives=(1.0, 1.0),
-        )
+        return op_result(self.data + other.data, "+", (self, other), (1.0, 1.0))
 
     def __mul__(self, other: Value | float) -> Value:
         """a * b;  d/da = b,  d/db = a."""
         other = _as_value(other)
-        return op_result(
-            self.data * other.data,
-            "*",
-            inputs=(self, other),
-            local_derivatives=(other.data, self.data),
-        )
+        return op_result(self.data * other.data, "*", (self, other), (other.data, self.data))
 
     def __truediv__(self, other: Value | float) -> Value:
         """a / b;  d/da = 1 / b,  d/db = -a / b**2 = -(a / b) / b."""
         other = _as_value(other)
-        out = _div(self.data, other.data)
-        return op_result(
-            out,
-            "/",
-            inputs=(self, other),
-            local_derivatives=(_div(1.0, other.data), -_div(out, other.data)),
-        )
+        b = other.data
+        out = floats.divide(self.data, b)
+        return op_result(out, "/", (self, other), (floats.divide(1.0, b), -floats.divide(out, b)))
 
     def __pow__(self, exponent: Value | float) -> Value:
         """a ** n;  d/da = n * a**(n-1),  and for a Value n:  d/dn = a**n * log(a)."""
-        if isinstance(exponent, Value):
-            n = exponent.data
-            out = _pow(self.data, n)
-            # PyTorch's convention where the formula is 0 * inf: 0 ** n has d/dn = 0 for n >= 0.
-            d_dn = 0.0 if self.data == 0 and n >= 0 else out * _log(self.data)
-            return op_result(
-                out,
-                "**",
-                inputs=(self, exponent),
-                local_derivatives=(_d_pow_base(self.data, n), d_dn),
-            )
-        n = _as_float(exponent)
-        return op_result(
-            _pow(self.data, n),
-            f"**{format_number(n)}",
-            inputs=(self,),
-            local_derivatives=(_d_pow_base(self.data, n),),
-        )
+        if not isinstance(exponent, Value):
+            n = _as_float(exponent)
+            d_da = _d_power_d_base(self.data, n)
+            out = floats.power(self.data, n)
+            return op_result(out, f"**{format_number(n)}", (self,), (d_da,))
+        n = exponent.data
+        out = floats.power(self.data, n)
+        # PyTorch's convention where the formula is 0 * inf: 0 ** n has d/dn = 0 for n >= 0.
+        d_dn = 0.0 if self.data == 0 and n >= 0 else out * floats.log(self.data)
+        return op_result(out, "**", (self, exponent), (_d_power_d_base(self.data, n), d_dn))
 
     def exp(self) -> Value:
         """exp(a);  d/da = exp(a)."""
-        out = _exp(self.data)
-        return op_result(out, "exp", inputs=(self,), local_derivatives=(out,))
+        out = floats.exp(self.data)
+        return op_result(out, "exp", (self,), (out,))
 
     def log(self) -> Value:
         """Natural log(a), for a > 0;  d/da = 1 / a."""
         if not self.data > 0:
             raise ValueError(f"log needs a positive input, got {self.data!r}")
-        return op_result(
-            math.log(self.data),
-            "log",
-            inputs=(self,),
-            local_derivatives=(1.0 / self.data,),
-        )
+        return op_result(math.log(self.data), "log", (self,), (1.0 / self.data,))
 
     def tanh(self) -> Value:
         """tanh(a);  d/da = 1 - tanh(a)**2."""
         t = math.tanh(self.data)
-        return op_result(t, "tanh", inputs=(self,), local_derivatives=(1.0 - t * t,))
+        return op_result(t, "tanh", (self,), (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         """sigmoid(a) = 1 / (1 + exp(-a));  d/da = sigmoid(a) * (1 - sigmoid(a))."""
         if self.data >= 0:
-            s = 1.0 / (1.0 + _exp(-self.data))
+            s = 1.0 / (1.0 + floats.exp(-self.data))
         else:  # the same value, written so that exp cannot overflow
-            e = _exp(self.data)
+            e = floats.exp(self.data)
             s = e / (1.0 + e)
-        return op_result(s, "sigmoid", inputs=(self,), local_derivatives=(s * (1.0 - s),))
+        return op_result(s, "sigmoid", (self,), (s * (1.0 - s),))
 
     def relu(self) -> Value:
         """relu(a) = max(0, a);  d/da = 1 if a > 0 else 0."""
         off = self.data <= 0  # written this way round, nan stays nan, as in PyTorch
-        return op_result(
-            0.0 if off else self.data,
-            "relu",
-            inputs=(self,),
-            local_derivatives=(0.0 if off else 1.0,),
-        )
+        return op_result(0.0 if off else self.data, "relu", (self,), (0.0 if off else 1.0,))
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """leaky_relu(a) = a if a > 0 else slope * a;  d/da = 1 if a > 0 else slope."""
         slope = _as_float(negative_slope)
-        positive = self.data > 0
-        return op_result(
-            self.data if positive else slope * self.data,
-            "leaky_relu",
-            inputs=(self,),
-            local_derivatives=(1.0 if positive else slope,),
-        )
+        if self.data > 0:
+            return op_result(self.data, "leaky_relu", (self,), (1.0,))
+        return op_result(slope * self.data, "leaky_relu", (self,), (slope,))
 
     def abs(self) -> Value:
         """|a|;  d/da = sign(a), which is 0 at a = 0."""
         sign = 1.0 if self.data > 0 else -1.0 if self.data < 0 else 0.0
-        return op_result(abs(self.data), "abs", inputs=(self,), local_derivatives=(sign,))
+        return op_result(abs(self.data), "abs", (self,), (sign,))
 
     @staticmethod
     def sum(values: Iterable[Value | float]) -> Value:
         """a_1 + a_2 + ... + a_n as one node;  d/da_i = 1."""
         inputs = tuple([_as_value(v) for v in values])
-        return op_result(
-            math.fsum([v.data for v in inputs]),
-            "sum",
-            inputs=inputs,
-            local_derivatives=(1.0,) * len(inputs),
-        )
+        total = math.fsum([v.data for v in inputs])
+        return op_result(total, "sum", inputs, (1.0,) * len(inputs))
 
     # --- derived operations: built from the primitives, no derivative of their own ---
 
@@ -257,7 +222,7 @@ class Value:
             leaf.grad += grad
 
 
-# --- helpers: conversions, and float math without Python's exceptions ---------------
+# --- helpers -----------------------------------------------------------------------
 
 
 def _as_float(x: object) -> float:
@@ -301,47 +266,6 @@ def _as_value(x: Value | float) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
-def format_number(x: float) -> str:
-    """4 significant digits, still looking like a float: 2.0, 0.7616, 1e-08."""
-    text = f"{x:.4g}"
-    return text if any(c in text for c in ".ein") else text + ".0"
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:  # exp(1000): IEEE 754 (and PyTorch) say inf
-        return math.inf
-
-
-def _div(a: float, b: float) -> float:
-    """a / b with IEEE 754 results for b = 0: +-inf, or nan for 0 / 0."""
-    try:
-        return a / b
-    except ZeroDivisionError:
-        if a == 0 or math.isnan(a):
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
-
-
-def _log(x: float) -> float:
-    """log with IEEE 754 results at the edges: log(0) = -inf, log(negative) = nan."""
-    if x > 0:
-        return math.log(x)
-    return -math.inf if x == 0 else math.nan
-
-
-def _pow(base: float, exponent: float) -> float:
-    """base ** exponent as IEEE 754 (and PyTorch) define it, where Python would raise."""
-    try:
-        return math.pow(base, exponent)
-    except (OverflowError, ValueError):
-        if base < 0 and not exponent.is_integer():
-            return math.nan  # (-8) ** 0.5 has no real value
-        odd = exponent % 2 == 1  # an odd integer exponent keeps the base's sign
-        return math.copysign(math.inf, base) if odd else math.inf
-
-
-def _d_pow_base(base: float, n: float) -> float:
+def _d_power_d_base(base: float, n: float) -> float:
     """d(base ** n)/d(base) = n * base**(n-1), and 0 when n == 0 (as PyTorch)."""
-    return 0.0 if n == 0 else n * _pow(base, n - 1.0)
+    return 0.0 if n == 0 else n * floats.power(base, n - 1.0)

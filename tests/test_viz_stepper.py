@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from micrograd_plus import Value
-from micrograd_plus.engine import format_number
+from micrograd_plus.floats import format_number
 from micrograd_plus.viz import steps, write_stepper
 
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 
 import graphviz
 
-from micrograd_plus.engine import Value, format_number
+from micrograd_plus.engine import Value
+from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo, Params, describe
 from micrograd_plus.viz.render import Picture
 from micrograd_plus.viz.steps import Step, steps

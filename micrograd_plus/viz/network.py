@@ -17,7 +17,8 @@ from collections.abc import Sequence
 import graphviz
 import numpy as np
 
-from micrograd_plus.engine import Value, format_number, no_grad
+from micrograd_plus.engine import Value, no_grad
+from micrograd_plus.floats import format_number
 from micrograd_plus.nn import MLP
 from micrograd_plus.viz.dot import (
     DEAD,

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from micrograd_plus.engine import Value, format_number
+from micrograd_plus.engine import Value
+from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo, Params, describe, fill_letters, op_form, substitute
 
 __all__ = ["Contribution", "Step", "backward_steps", "explain", "forward_steps", "steps"]

@@ -1,0 +1,54 @@
+"""Float arithmetic as IEEE 754 (and PyTorch) define it: inf and nan where Python raises.
+
+Python raises ``OverflowError`` for ``math.exp(1000)``, ``ZeroDivisionError`` for
+``1 / 0`` and ``ValueError`` for ``math.pow(-8, 0.5)``; a float64 tensor gives inf, inf
+and nan. The engine uses these so that its values at the extremes are PyTorch's.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["divide", "exp", "format_number", "log", "power"]
+
+
+def exp(x: float) -> float:
+    """e ** x; inf where it overflows."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def divide(a: float, b: float) -> float:
+    """a / b; +-inf for b = 0, or nan for 0 / 0."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0 or math.isnan(a):
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def log(x: float) -> float:
+    """Natural log; log(0) = -inf, log of a negative number = nan."""
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def power(base: float, exponent: float) -> float:
+    """base ** exponent; inf where it overflows or divides by 0, nan for (-8) ** 0.5."""
+    try:
+        return math.pow(base, exponent)
+    except (OverflowError, ValueError):
+        if base < 0 and not exponent.is_integer():
+            return math.nan  # no real value
+        odd = exponent % 2 == 1  # an odd whole exponent keeps the base's sign
+        return math.copysign(math.inf, base) if odd else math.inf
+
+
+def format_number(x: float) -> str:
+    """4 significant digits, still looking like a float: 2.0, 0.7616, 1e-08."""
+    text = f"{x:.4g}"
+    return text if any(c in text for c in ".ein") else text + ".0"
