@@ -79,4 +79,7 @@ def test_arrow_keys_step_and_the_last_frame_shows_the_engines_gradients(tmp_path
         assert "grad ?" not in page.inner_text("#graph")
         page.click("#first")
         assert page.inner_text("#counter") == f"step 0 / {total}"
+        beside = page.eval_on_selector("main", "m => m.classList.contains('beside')")
+        page.keyboard.press("l")  # the arithmetic moves between beside and below the graph
+        assert page.eval_on_selector("main", "m => m.classList.contains('beside')") != beside
         browser.close()

@@ -3,7 +3,8 @@
 One file a lecturer double-clicks: no server, no network. Every frame is an SVG of the
 graph after that step (``to_dot(root, step=k)``) with the step's arithmetic beside it;
 CSS and JavaScript are inline. Arrow keys or buttons move between frames, space plays
-and pauses, Q hides the gradients (a quiz) and R reveals the current frame's.
+and pauses, Q hides the gradients (a quiz) and R reveals the current frame's, L puts
+the arithmetic beside the graph or below it (beside, unless the graph is very wide).
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ def stepper_frames(root: Value, params: Params = None) -> list[dict[str, object]
             ],
         }
     ]
-    for step in all_steps:
-        frames.append({"phase": step.phase, "title": step.title, "lines": list(step.lines)})
+    for step in all_steps:  # an arrow that never breaks across lines, on screen
+        lines = [line.replace(" -> ", " \u2192 ") for line in step.lines]
+        frames.append({"phase": step.phase, "title": step.title, "lines": lines})
     for k, frame in enumerate(frames):
         graph = to_dot(root, params=params, step=k, max_nodes=MAX_STEPPER_NODES)
         frame["svg"] = _inline_svg(render_bytes(graph.source, "svg"))
@@ -71,7 +73,7 @@ def write_stepper(
     return write_atomic(path, page)
 
 
-PAGE = """<!DOCTYPE html>
+PAGE = r"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -88,6 +90,9 @@ PAGE = """<!DOCTYPE html>
            display: flex; align-items: center; justify-content: center; }
   #graph svg { width: 100%; height: 100%; }
   #text { min-height: 20vh; }
+  main.beside { flex-direction: row; }
+  main.beside #graph { flex: 3; height: 76vh; }
+  main.beside #text { flex: 2; min-width: 16em; }
   #phase { text-transform: uppercase; letter-spacing: 0.1em; font-size: 0.8em; color: #607d8b; }
   #title { font-size: 1.25em; font-weight: bold; margin: 0.2em 0 0.4em; }
   #lines { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 1em;
@@ -116,8 +121,9 @@ PAGE = """<!DOCTYPE html>
   <button id="play" title="play or pause (space)">play</button>
   <button id="quiz" title="hide the gradients (Q)">quiz</button>
   <button id="reveal" title="show this step's gradients (R)">reveal</button>
+  <button id="layout" title="text beside or below the graph (L)">layout</button>
   <span class="hint">&#x2190; &#x2192; step &middot; space play &middot; Q quiz &middot;
-    R reveal</span>
+    R reveal &middot; L layout</span>
 </nav>
 <script>
 const FRAMES = __FRAMES__;
@@ -162,6 +168,13 @@ $("last").onclick = () => show(FRAMES.length - 1);
 $("play").onclick = play;
 $("quiz").onclick = () => { quiz = !quiz; revealed = false; draw(); };
 $("reveal").onclick = () => { revealed = true; draw(); };
+$("layout").onclick = () => document.querySelector("main").classList.toggle("beside");
+// The arithmetic goes beside the graph, unless the graph is so wide that it reads
+// better with the whole width of the screen and the text below it.
+const box = (FRAMES[0].svg.match(/viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"/) || []);
+if (box.length === 3 && box[1] / box[2] < 2.2) {
+  document.querySelector("main").classList.add("beside");
+}
 document.addEventListener("keydown", (e) => {
   if (e.key === "ArrowRight" || e.key === "PageDown") show(current + 1);
   else if (e.key === "ArrowLeft" || e.key === "PageUp") show(current - 1);
@@ -170,6 +183,7 @@ document.addEventListener("keydown", (e) => {
   else if (e.key === " ") play();
   else if (e.key === "q" || e.key === "Q") $("quiz").onclick();
   else if (e.key === "r" || e.key === "R") $("reveal").onclick();
+  else if (e.key === "l" || e.key === "L") $("layout").onclick();
   else return;
   e.preventDefault();
 });

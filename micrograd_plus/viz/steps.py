@@ -87,8 +87,10 @@ def _backward(info: GraphInfo, node: Value, grads: dict[Value, float]) -> Step:
         f"d({formula})/d{letter} = {substitute(t, letters, generic_out, 'local')}"
         for letter, t in zip(letters, templates)
     ]
+    if node.op == "sum":  # one rule says it for every input
+        rules = [f"d({formula})/d(each input) = 1"]
     g = grads.get(node, 0.0)
-    lines = [f"{name}.grad = {_n(g)}; local derivatives: {', '.join(dict.fromkeys(rules))}"]
+    lines = [f"{name}.grad = {_n(g)}; local derivatives: {', '.join(rules)}"]
     data_names = [f"{n}.data" for n in names]
     contributions = []
     for inp, inp_name, template, local in zip(
