@@ -36,7 +36,9 @@ for gate, labels in gates.items():
 
 
 # %% [markdown]
-# The decision line w1 x1 + w2 x2 + b = 0 of each perceptron, over the four points.
+# The decision line w1 x1 + w2 x2 + b = 0 of each perceptron, over the four points:
+# red points should be 1, blue 0; the perceptron says 1 in the red region (on the line
+# too, since step(0) = 1) and 0 in the blue one.
 
 
 # %%
@@ -45,6 +47,9 @@ def draw_line(gate: str, path: Path) -> Path:
     p = fitted[gate].state_dict()
     w1, w2, b = p["w.0"], p["w.1"], p["b"]
     figure, axis = plt.subplots(figsize=(4.5, 4.5))
+    grid_x, grid_y = np.meshgrid(np.linspace(-0.5, 1.5, 201), np.linspace(-0.5, 1.5, 201))
+    says_one = (w1 * grid_x + w2 * grid_y + b >= 0).astype(float)  # step(w . x + b)
+    axis.contourf(grid_x, grid_y, says_one, levels=[-0.5, 0.5, 1.5], colors=["#d1e5f0", "#fddbc7"])
     colours = ["#b2182b" if label else "#2166ac" for label in gates[gate]]
     axis.scatter(X[:, 0], X[:, 1], c=colours, s=160, edgecolors="black", zorder=3)
     xs = np.linspace(-0.5, 1.5, 10)
