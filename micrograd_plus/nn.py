@@ -45,7 +45,7 @@ def _activation_name(activation: str | None) -> str:
     return name
 
 
-def _input_values(x: Inputs | Value | float, nin: int, who: str) -> list[Value]:
+def input_values(x: Inputs | Value | float, nin: int, who: str) -> list[Value]:
     """The inputs as Values, after checking that there are ``nin`` of them."""
     if isinstance(x, Value | numbers.Real):
         x = [x]
@@ -160,7 +160,7 @@ class Neuron(Module):
         self.b = Value(float(rng.uniform(-bound, bound)), "b")
 
     def __call__(self, x: Inputs) -> Value:
-        xs = _input_values(x, self.nin, "this neuron")
+        xs = input_values(x, self.nin, "this neuron")
         return self.forward(xs)
 
     def forward(self, xs: list[Value]) -> Value:
@@ -197,7 +197,7 @@ class Layer(Module):
         self.activation = self.neurons[0].activation
 
     def __call__(self, x: Inputs) -> list[Value]:
-        return self.forward(_input_values(x, self.nin, "this layer"))
+        return self.forward(input_values(x, self.nin, "this layer"))
 
     def forward(self, xs: list[Value]) -> list[Value]:
         return [neuron.forward(xs) for neuron in self.neurons]
@@ -251,7 +251,7 @@ class MLP(Module):
         self.output_activation = self.layers[-1].activation
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
-        xs = _input_values(x, self.nin, "this MLP")
+        xs = input_values(x, self.nin, "this MLP")
         for layer in self.layers:
             xs = layer.forward(xs)
         return xs[0] if len(xs) == 1 else xs
@@ -329,7 +329,7 @@ class Perceptron(Module):
         after an epoch equal those after an earlier one: from there the rule repeats
         itself forever, which proves that no line separates the classes.
         """
-        rows = [_input_values(x, self.nin, "this perceptron") for x in X]
+        rows = [input_values(x, self.nin, "this perceptron") for x in X]
         labels = [int(label) for label in y]
         if len(rows) != len(labels):
             raise ValueError(f"X has {len(rows)} rows but y has {len(labels)} labels")

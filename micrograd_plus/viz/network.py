@@ -17,9 +17,9 @@ from collections.abc import Sequence
 import graphviz
 import numpy as np
 
-from micrograd_plus.engine import Value, no_grad
+from micrograd_plus.engine import no_grad
 from micrograd_plus.floats import format_number
-from micrograd_plus.nn import MLP
+from micrograd_plus.nn import MLP, input_values
 from micrograd_plus.viz.dot import (
     DEAD,
     FONT,
@@ -45,7 +45,7 @@ def draw_network(
     pre: list[list[float]] = []
     if x is not None:
         with no_grad():
-            xs = _inputs(model, x)
+            xs = input_values(x, model.nin, "this MLP")
             activations.append([v.data for v in xs])
             for layer in model.layers:
                 ns = [neuron.preactivation(xs) for neuron in layer.neurons]
@@ -111,10 +111,3 @@ def draw_network(
         key.append("δ: dL/d(w . x + b), the bias's grad; red < 0 < blue; purple: vanished")
     dot.attr(label=f"<{label_text(chr(10).join(key))}>", labelloc="b", fontsize="12")
     return dot
-
-
-def _inputs(model: MLP, x: Sequence[float] | np.ndarray) -> list[Value]:
-    values = np.asarray(x, dtype=np.float64).ravel()
-    if len(values) != model.nin:
-        raise ValueError(f"this MLP expects {model.nin} inputs, got {len(values)}")
-    return [Value(float(v)) for v in values]
