@@ -65,6 +65,15 @@ def test_batches_and_l2() -> None:
     model = MLP(2, [4, 1], seed=2)
     history = train(model, X, y, loss="bce", steps=3, batch_size=8, l2=1e-3, seed=0)
     assert len(history.loss) == 3
+    # the first recorded loss is BCE on the first seeded batch plus l2 * sum(p**2),
+    # recomputed here with numpy on a fresh model of the same seed
+    fresh = MLP(2, [4, 1], seed=2)
+    rows = np.random.default_rng(0).choice(len(X), 8)
+    logits = np.array([out.data for out in predict(fresh, X[rows])])
+    targets = y[rows]
+    bce = np.mean(np.logaddexp(0, logits) - targets * logits)  # log(1 + e^z) - y z
+    penalty = 1e-3 * sum(p.data**2 for p in fresh.parameters())
+    assert history.loss[0] == pytest.approx(bce + penalty, rel=1e-12)
 
 
 def test_bce_reads_probabilities_from_a_sigmoid_output() -> None:
