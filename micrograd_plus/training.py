@@ -29,7 +29,15 @@ from micrograd_plus.losses import (
 from micrograd_plus.nn import Module
 from micrograd_plus.optim import Adam, Optimizer
 
-__all__ = ["LOSS_NAMES", "History", "accuracy", "predict", "train"]
+__all__ = [
+    "LOSS_NAMES",
+    "History",
+    "accuracy",
+    "loss_function",
+    "loss_targets",
+    "predict",
+    "train",
+]
 
 LOSS_NAMES = ("mse", "mae", "bce", "cross_entropy", "hinge")
 LossFn = Callable[[Any, Any], Value]
@@ -44,10 +52,11 @@ class History:
 
 
 def _outputs_probabilities(model: Module) -> bool:
-    return getattr(model, "output_activation", None) == "sigmoid"
+    last = getattr(model, "output_activation", getattr(model, "activation", None))
+    return last == "sigmoid"
 
 
-def _loss_function(model: Module, loss: str) -> LossFn:
+def loss_function(model: Module, loss: str) -> LossFn:
     """The loss named ``loss``; "bce" takes probabilities if the model ends in a sigmoid,
     else logits (the stable form)."""
     if loss == "bce":
@@ -64,7 +73,7 @@ def _loss_function(model: Module, loss: str) -> LossFn:
     return losses[loss]
 
 
-def _targets(loss: str, y: np.ndarray) -> np.ndarray:
+def loss_targets(loss: str, y: np.ndarray) -> np.ndarray:
     """Hinge loss wants labels -1 and +1; class indices 0 and 1 are mapped to them."""
     if loss == "hinge" and set(np.unique(y)) <= {0, 1}:
         return 2 * y - 1
@@ -92,7 +101,7 @@ def accuracy(model: Module, X: np.ndarray, y: np.ndarray, loss: str) -> float:
     """The fraction of rows of X that the model classifies right, as ``loss`` reads outputs."""
     if loss in ("mse", "mae"):
         raise ValueError(f"accuracy needs a classification loss, not {loss!r}")
-    y = _targets(loss, np.asarray(y))
+    y = loss_targets(loss, np.asarray(y))
     return float(np.mean(_correct(loss, model, predict(model, X), y)))
 
 
@@ -127,8 +136,8 @@ def train(
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
         raise ValueError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
-    loss_fn = _loss_function(model, loss)
-    y = _targets(loss, y)
+    loss_fn = loss_function(model, loss)
+    y = loss_targets(loss, y)
     optimizer = optimizer or Adam(model.parameters(), lr=0.01)
     rng = np.random.default_rng(seed)
     history = History()

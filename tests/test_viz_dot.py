@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import gc
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from micrograd_plus import Value
 from micrograd_plus.nn import MLP
-from micrograd_plus.viz import render, steps, to_dot
-from micrograd_plus.viz.dot import DEAD, DIVERGING, VANISHED, diverging, label_text
+from micrograd_plus.viz import forward_steps, render, render_bytes, steps, to_dot
+from micrograd_plus.viz.palette import (
+    DEAD,
+    DIVERGING,
+    NOT_FINITE,
+    VANISHED,
+    ZERO,
+    diverging,
+    edge_width,
+    label_text,
+)
 
 TABLE = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
 
@@ -33,10 +43,16 @@ def _value(
     )
 
 
+def _op(node: str, op: str, computes: str) -> str:
+    return (
+        f'\t{node}op [label=<{op}> fillcolor="#f0f0f0" shape=circle style=filled '
+        f'tooltip="{op}: computes {computes}" width=0.5]\n'
+    )
+
+
 def test_exact_dot_source_of_a_small_graph() -> None:
     # c = a*b + a at a = 2, b = -3: dc/da = b + 1 = -2, dc/db = a = 2. The edge a -> *
     # carries b * c.grad = -3, the edge b -> * carries a * c.grad = 2, both + edges 1.
-    op = '[label=<{}> fillcolor="#f0f0f0" fixedsize=false shape=circle style=filled width=0.5]\n'
     expected = (
         "digraph micrograd_plus {\n"
         "\tbgcolor=white fontname=Helvetica nodesep=0.25 rankdir=LR ranksep=0.35\n"
@@ -44,17 +60,15 @@ def test_exact_dot_source_of_a_small_graph() -> None:
         "\tedge [arrowsize=0.7 fontname=Helvetica fontsize=11]\n"
         + _value("n0", "#c7e9c0", "a", "2.0", "#b2182b", "white", "-2.0", "a (input)")
         + _value("n1", "#fdd0a2", "b", "-3.0", "#2166ac", "white", "2.0", "b (parameter)")
-        + _value("n2", "#ffffff", "v2", "-6.0", "#4393c3", "white", "1.0", "v2 (intermediate)")
-        + "\tn2op "
-        + op.format("*")
+        + _value("n2", "#ffffff", "v1", "-6.0", "#4393c3", "white", "1.0", "v1 (intermediate)")
+        + _op("n2", "*", "v1")
         + _value("n3", "#ffe680", "c", "-4.0", "#4393c3", "white", "1.0", "c (output)")
-        + "\tn3op "
-        + op.format("+")
-        + '\tn0 -> n2op [label=<-3.0> color="#b2182b" fontcolor="#b2182b" penwidth=6.0]\n'
-        '\tn1 -> n2op [label=<2.0> color="#2166ac" fontcolor="#2166ac" penwidth=5.08]\n'
+        + _op("n3", "+", "c")
+        + '\tn0 -> n2op [label=<-3.0> color="#b2182b" fontcolor="#b2182b" penwidth=5.5]\n'
+        '\tn1 -> n2op [label=<2.0> color="#2166ac" fontcolor="#2166ac" penwidth=5.5]\n'
         '\tn2op -> n2 [color="#616161"]\n'
-        '\tn2 -> n3op [label=<1.0> color="#2166ac" fontcolor="#2166ac" penwidth=3.89]\n'
-        '\tn0 -> n3op [label=<1.0> color="#2166ac" fontcolor="#2166ac" penwidth=3.89]\n'
+        '\tn2 -> n3op [label=<1.0> color="#2166ac" fontcolor="#2166ac" penwidth=5.5]\n'
+        '\tn0 -> n3op [label=<1.0> color="#2166ac" fontcolor="#2166ac" penwidth=5.5]\n'
         '\tn3op -> n3 [color="#616161"]\n'
         "}\n"
     )
@@ -93,8 +107,97 @@ def test_vanished_gradients_and_dead_relus_are_flagged() -> None:
     out = dead + saturated
     out.backward()
     source = to_dot(out, params=[w]).source
-    assert f'fillcolor="{DEAD}"' in source and "relu<BR/>(dead)" in source
+    assert f'fillcolor="{DEAD}"' in source and "relu<BR/>dead" in source
     assert f'BGCOLOR="{VANISHED}"' in source and "(vanished)" in source
+    # x is 0 only because of the dead ReLU: a plain grey 0 that says why, not "vanished"
+    assert "grad 0 (dead ReLU)" in _node_line(source, "x")
+
+
+def _node_line(source: str, name: str) -> str:
+    return next(line for line in source.splitlines() if f"<B>{name}</B>" in line)
+
+
+def test_an_exact_zero_is_never_vanished() -> None:
+    # The README neuron: w2's gradient is exactly 0 because x2 = 0.
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    o = (x1 * w1 + x2 * w2 + Value(6.8813735870195432, "b")).tanh()
+    o.backward()
+    source = to_dot(o).source
+    assert "vanished" not in source
+    assert "grad 0 (x2 = 0)" in _node_line(source, "w2")
+    assert f'BGCOLOR="{VANISHED}"' not in source
+
+
+def test_vanished_is_relative_to_the_output_and_settable() -> None:
+    a = Value(1.0, "a")
+    out = a * 1e-7
+    out.backward()
+    assert "(vanished)" in _node_line(to_dot(out).source, "a")
+    assert "(vanished)" not in _node_line(to_dot(out, vanish_below=1e-8).source, "a")
+
+
+def _penwidths(source: str) -> list[float]:
+    return [float(w) for w in re.findall(r"penwidth=([\d.]+)", source)]
+
+
+def test_edge_width_is_the_same_flow_on_one_fixed_scale() -> None:
+    saturated = Value(20.0).sigmoid()  # flows 2e-9: the thinnest edge, alone in its picture
+    saturated.backward()
+    steep = Value(0.0).tanh()  # flows 1
+    steep.backward()
+    thin, wide = _penwidths(to_dot(saturated).source), _penwidths(to_dot(steep).source)
+    assert len(thin) == len(wide) == 1 and thin[0] < wide[0]
+    assert edge_width(1e-9, 1.0) == edge_width(1e-7, 1.0) < edge_width(1e-3, 1.0)
+    assert edge_width(1e-3, 1.0) < edge_width(0.1, 1.0) < edge_width(1.0, 1.0)
+    assert edge_width(0.5, 1.0) == edge_width(1.0, 2.0)  # relative to the output's grad
+
+
+def test_zero_flow_is_a_thin_dashed_grey_edge() -> None:
+    x2, w2 = Value(0.0, "x2"), Value(1.0, "w2")
+    out = x2 * w2
+    out.backward()
+    edge = next(line for line in to_dot(out).source.splitlines() if "n1 -> n2op" in line)
+    assert "style=dashed" in edge and f'color="{ZERO}"' in edge
+
+
+def test_inf_and_nan_are_flagged() -> None:
+    a = Value(0.0, "a")
+    out = a**0.5  # d/da = 0.5 / sqrt(0) = inf
+    out.backward()
+    source = to_dot(out).source
+    assert f'BGCOLOR="{NOT_FINITE}"' in _node_line(source, "a")
+    assert "inf or nan" in source
+
+
+def test_constants_are_small_boxes_with_just_their_number() -> None:
+    a = Value(2.0, "a")
+    out = 3.5 * a
+    out.backward()
+    constant = next(line for line in to_dot(out).source.splitlines() if "label=<3.5>" in line)
+    assert "TABLE" not in constant and "grad" not in constant and "shape=box" in constant
+
+
+def test_unnamed_nodes_are_numbered_in_forward_order_without_gaps() -> None:
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    out = ((a * b + 1.0) * (a - b)).tanh()
+    texts = [s.title for s in forward_steps(out)]
+    assert texts == [
+        "forward: v1 = a * b",
+        "forward: v2 = v1 + 1.0",
+        "forward: v3 = a - b",
+        "forward: v4 = v2 * v3",
+        "forward: v5 = tanh(v4)",
+    ]
+    source = to_dot(out).source
+    assert all(f"<B>v{i}</B>" in source for i in range(1, 6))
+
+
+def test_subtraction_draws_as_one_node() -> None:
+    a, b = Value(5.0, "a"), Value(2.0, "b")
+    source = to_dot(a - b).source
+    assert source.count("op [label=") == 1 and "label=<->" in source
+    assert "-1" not in source  # no constant -1 node
 
 
 def test_no_flow_before_backward() -> None:
@@ -104,9 +207,18 @@ def test_no_flow_before_backward() -> None:
     assert "label=<2.0>" not in source
 
 
-def test_legend_is_drawn_unless_turned_off() -> None:
-    assert "legend" in to_dot(small_graph()).source
-    assert "legend" not in to_dot(small_graph(), legend=False).source
+def test_legend_lists_only_what_the_picture_contains() -> None:
+    plain = to_dot(small_graph()).source
+    assert "parameter" not in plain.split('label=<<TABLE BORDER="1"')[1]  # no parameter here
+    legend = plain.split('label=<<TABLE BORDER="1"')[1]
+    assert ">input<" in legend and ">output<" in legend and "vanished" not in legend
+    assert "dead ReLU" not in legend and "current step" not in legend
+    x = Value(-1.0, "x")
+    dead = x.relu() * 2
+    dead.backward()
+    legend = to_dot(dead).source.split('label=<<TABLE BORDER="1"')[1]
+    assert "dead ReLU" in legend and "grad exactly 0" in legend and "dashed" in legend
+    assert 'TABLE BORDER="1"' not in to_dot(small_graph(), legend=False).source
 
 
 # --- escaping ------------------------------------------------------------------------------
@@ -120,7 +232,7 @@ HARD_LABELS = [
 def test_label_text_escapes_for_html_labels() -> None:
     assert label_text('<a & "b">') == "&lt;a &amp; &quot;b&quot;&gt;"
     assert label_text("a\nb") == "a<BR/>b"
-    assert label_text("bell\x07") == "bell"
+    assert label_text("bell\x07") == "bell\ufffd"  # what XML cannot hold is replaced
 
 
 def _svg_texts(svg: bytes) -> list[str]:
@@ -130,13 +242,37 @@ def _svg_texts(svg: bytes) -> list[str]:
 
 @pytest.mark.parametrize("label", HARD_LABELS)
 def test_any_label_renders_as_itself(label: str, tmp_path: object) -> None:
-    from micrograd_plus.viz.render import render_bytes
-
     a = Value(1.0, label)
     svg = render_bytes(to_dot(a * 2, legend=False).source, "svg")
-    texts = _svg_texts(svg)
+    texts = _svg_texts(svg)  # parses: the SVG is well-formed XML
     for line in label.split("\n"):
         assert line in texts, (line, texts)
+    titles = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}title")]
+    assert titles  # tooltips too stay well-formed
+
+
+@pytest.mark.parametrize(
+    ("label", "shown"),
+    [
+        ("a\x01b", "a\ufffdb"),
+        ("\ufffe", "\ufffd"),
+        ("x\ud800y", "x\ufffdy"),
+        ("\\N\\G\\E\\l", None),
+    ],
+)
+def test_text_xml_cannot_hold_is_replaced_and_graphviz_escapes_stay_text(
+    label: str, shown: str | None
+) -> None:
+    a = Value(1.0, label)
+    svg = render_bytes(to_dot(a * 2).source, "svg")
+    root = ET.fromstring(svg)
+    texts = _svg_texts(svg)
+    assert (shown or label) in texts
+    links = [
+        el.get("{http://www.w3.org/1999/xlink}title")
+        for el in root.iter("{http://www.w3.org/2000/svg}a")
+    ]
+    assert f"{shown or label} (input)" in links  # the tooltip, as written
 
 
 # --- steps and limits ----------------------------------------------------------------------
@@ -183,13 +319,14 @@ def test_cluster_boxes_each_neuron_under_its_name() -> None:
     model = MLP(2, [2, 1], seed=0)
     out = model([1.0, -1.0])
     assert isinstance(out, Value)
-    source = to_dot(out, params=model, cluster=True).source
-    for name in ["layers.0.neurons.0", "layers.0.neurons.1", "layers.1.neurons.0"]:
-        assert f"label={name}" in source or f'label="{name}"' in source
+    source = to_dot(out, params=model).source  # boxes are on by default for a model
+    for name in ["L1.N1", "L1.N2", "L2.N1"]:
+        assert f'label="{name}"' in source
     assert source.count("subgraph cluster_") == 3
-    assert 'tooltip="layers.0.neurons.1.w.0 (parameter)"' in source  # named by the model
-    first_box = source.split("subgraph cluster_0")[1].split("}")[0]
-    assert "<B>w0</B>" in first_box and "<B>b</B>" in first_box  # short names in the box
+    assert 'tooltip="L1.N2.w0 (parameter)"' in source  # named by the model, short
+    box = next(b for b in source.split("subgraph cluster_") if 'label="L1.N1"' in b)
+    assert "<B>L1.N1.w0</B>" in box and "<B>L1.N1.b</B>" in box and "L1.N2" not in box
+    assert "subgraph cluster_" not in to_dot(out, params=model, cluster=False).source
 
 
 def test_bad_rankdir() -> None:
@@ -201,5 +338,5 @@ def test_drawing_changes_nothing_in_the_graph() -> None:
     c = small_graph()
     before = [(n.data, n.grad) for n in c.topological_order()]
     to_dot(c, step=3)
-    render(c, "/dev/null", format="dot")
+    render(to_dot(c), "/dev/null", format="dot")
     assert [(n.data, n.grad) for n in c.topological_order()] == before

@@ -11,6 +11,8 @@ from micrograd_plus import Value
 from micrograd_plus.losses import cross_entropy
 from micrograd_plus.nn import MLP
 from micrograd_plus.viz import backward_steps, explain, forward_steps, steps
+from micrograd_plus.viz._graph import describe
+from micrograd_plus.viz.passes import local_rules
 
 
 def neuron() -> tuple[Value, list[Value]]:
@@ -28,8 +30,8 @@ def test_forward_steps_follow_the_topological_order() -> None:
     o, _ = neuron()
     computed = [node for node in o.topological_order() if node.inputs]
     assert [s.node for s in forward_steps(o)] == computed
-    assert forward_steps(o)[0].title == "forward: v2 = x1 * w1"
-    assert forward_steps(o)[0].lines == ("v2 = 2.0 * -3.0 = -6.0",)
+    assert forward_steps(o)[0].title == "forward: v1 = x1 * w1"
+    assert forward_steps(o)[0].lines == ("v1 = 2.0 * (-3.0) = -6.0",)
     assert forward_steps(o)[-1].lines == ("o = tanh(0.8814) = 0.7071",)
     assert forward_steps(o)[-1].text == "forward: o = tanh(n)\no = tanh(0.8814) = 0.7071"
 
@@ -42,11 +44,23 @@ def test_backward_steps_state_the_rule_and_write_out_each_contribution() -> None
         node for node in reversed(o.topological_order()) if node.inputs
     ]
     tanh = backward[1]
-    assert "d(tanh(a))/da = 1 - tanh(a)**2" in tanh.lines[0]
-    assert tanh.lines[1] == "n.grad += (1 - o.data**2) * o.grad = 0.5 * 1.0 = 0.5  ->  n.grad = 0.5"
-    product = next(s for s in backward if s.title == "backward through v2 = x1 * w1")
-    assert "d(a * b)/da = b" in product.lines[0]
-    assert product.lines[2] == "w1.grad += x1.data * v2.grad = 2.0 * 0.5 = 1.0  ->  w1.grad = 1.0"
+    # the local rules in the node's own names, then their numbers
+    assert tanh.lines[0] == "o.grad = 1.0; local derivatives: d(tanh(n))/dn = 1 - o ** 2 = 0.5"
+    assert tanh.lines[1] == (
+        "n.grad += (1 - o.data ** 2) * o.grad = 0.5 * 1.0 = 0.5  ->  n.grad = 0.5"
+    )
+    product = next(s for s in backward if s.title == "backward through v1 = x1 * w1")
+    assert product.lines[0] == (
+        "v1.grad = 0.5; local derivatives: d(x1 * w1)/dx1 = w1 = -3.0, d(x1 * w1)/dw1 = x1 = 2.0"
+    )
+    assert product.lines[2] == "w1.grad += x1.data * v1.grad = 2.0 * 0.5 = 1.0  ->  w1.grad = 1.0"
+
+
+def test_local_rules_never_use_letters_that_are_not_the_users_names() -> None:
+    a, b = Value(2.0, "b"), Value(3.0, "a")  # the user's own a and b, the other way round
+    out = a / b
+    rules = local_rules(describe(out), out)
+    assert rules == ["d(b / a)/db = 1 / a = 0.3333", "d(b / a)/da = -v1 / a = -0.2222"]
 
 
 def test_explain_has_one_line_per_contribution() -> None:
@@ -54,7 +68,7 @@ def test_explain_has_one_line_per_contribution() -> None:
     lines = explain(o).splitlines()
     edges = sum(len(node.inputs) for node in o.topological_order())
     assert len(lines) == 1 + edges
-    assert "x1.grad += w1.data * v2.grad = -3.0 * 0.5 = -1.5  ->  x1.grad = -1.5" in lines
+    assert "x1.grad += w1.data * v1.grad = (-3.0) * 0.5 = -1.5  ->  x1.grad = -1.5" in lines
 
 
 def test_steps_are_forward_then_backward() -> None:
@@ -99,5 +113,5 @@ def test_an_op_of_ones_own_is_explained_by_its_numbers() -> None:
     a = Value(0.5, "a")
     out = op_result(math.sin(a.data), "sin", (a,), (math.cos(a.data),))
     step = backward_steps(out)[1]
-    assert "d(sin(a))/da = local" in step.lines[0]
+    assert f"d(sin(a))/da = {math.cos(0.5):.4g}" in step.lines[0]
     assert step.lines[1].startswith(f"a.grad += {math.cos(0.5):.4g} * v1.grad")

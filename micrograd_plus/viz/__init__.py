@@ -2,9 +2,9 @@
 
 from micrograd_plus.viz.dot import to_dot
 from micrograd_plus.viz.network import draw_network
-from micrograd_plus.viz.render import RendererNotFound, render
+from micrograd_plus.viz.passes import Step, backward_steps, explain, forward_steps, steps
+from micrograd_plus.viz.rendering import RendererNotFound, render, render_bytes
 from micrograd_plus.viz.stepper import write_stepper
-from micrograd_plus.viz.steps import Step, backward_steps, explain, forward_steps, steps
 
 __all__ = [
     "RendererNotFound",
@@ -14,6 +14,7 @@ __all__ = [
     "explain",
     "forward_steps",
     "render",
+    "render_bytes",
     "steps",
     "to_dot",
     "write_stepper",

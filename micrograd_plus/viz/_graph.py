@@ -7,75 +7,74 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from micrograd_plus.engine import Value
+from micrograd_plus.engine import Value, split_op
+from micrograd_plus.floats import exact_text, format_number
 
 Params = Iterable[Value] | Iterable[tuple[str, Value]] | Any
 
-# Each op's formula in terms of its inputs a, b, ... and, per input, its local derivative;
-# in a derivative, {a} and {b} stand for the inputs' data and {out} for the node's own.
-OP_FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "+": ("a + b", ("1", "1")),
-    "*": ("a * b", ("{b}", "{a}")),
-    "/": ("a / b", ("1 / {b}", "-{out} / {b}")),
-    "**": ("a ** b", ("{b} * {a}**({b} - 1)", "{out} * log({a})")),
-    "exp": ("exp(a)", ("{out}",)),
-    "log": ("log(a)", ("1 / {a}",)),
-    "tanh": ("tanh(a)", ("1 - {out}**2",)),
-    "sigmoid": ("sigmoid(a)", ("{out} * (1 - {out})",)),
-    "relu": ("relu(a)", ("1 if {a} > 0 else 0",)),
-    "leaky_relu": ("leaky_relu(a)", ("1 if {a} > 0 else slope",)),
-    "abs": ("|a|", ("sign({a})",)),
-    "step": ("step(a)", ("0",)),
-    "bce": ("bce(a)", ("({a} - y) / max({a} * (1 - {a}), 1e-12)",)),
+# Each op of the engine's OPS as a formula of its inputs {a}, {b}, and per input its local
+# derivative; {out} stands for the node itself and {n} for the number an op carries
+# (the exponent of ``**2``, leaky_relu's slope). A test checks these against the engine.
+FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "+": ("{a} + {b}", ("1", "1")),
+    "-": ("{a} - {b}", ("1", "-1")),
+    "neg": ("-{a}", ("-1",)),
+    "*": ("{a} * {b}", ("{b}", "{a}")),
+    "/": ("{a} / {b}", ("1 / {b}", "-{out} / {b}")),
+    "**": ("{a} ** {b}", ("{b} * {a} ** ({b} - 1)", "{out} * log({a})")),
+    "**n": ("{a} ** {n}", ("{n} * {a} ** ({n} - 1)",)),
+    "sum": ("", ()),  # a + b + ... with one "1" per input: written out by op_form
+    "exp": ("exp({a})", ("{out}",)),
+    "log": ("log({a})", ("1 / {a}",)),
+    "tanh": ("tanh({a})", ("1 - {out} ** 2",)),
+    "sigmoid": ("sigmoid({a})", ("{out} * (1 - {out})",)),
+    "relu": ("relu({a})", ("1 if {a} > 0 else 0",)),
+    "leaky_relu": ("leaky_relu({a}, {n})", ("1 if {a} > 0 else {n}",)),
+    "abs": ("|{a}|", ("sign({a})",)),
 }
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_SLOTS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def op_form(node: Value) -> tuple[str, tuple[str, ...]]:
-    """The formula of ``node``'s op and its per-input local-derivative templates."""
-    op, k = node.op, len(node.inputs)
-    if op == "sum":
-        return " + ".join(_letter(i) for i in range(k)), ("1",) * k
-    if op.startswith("**") and k == 1:
-        n = op[2:]
-        return f"a ** {n}", (f"{n} * {{a}}**({n} - 1)",)
-    if op in OP_FORMS and len(OP_FORMS[op][1]) == k:
-        return OP_FORMS[op]
-    # an op of the user's own: its local derivatives are known only as numbers
-    return f"{op}({', '.join(_letter(i) for i in range(k))})", ("{local}",) * k
+@dataclass(frozen=True)
+class OpForm:
+    """An op as text: its formula and one local-derivative rule per input, with holes
+    {a}, {b}, ... for the inputs, {out} for the node, {local} for a rule known only as a
+    number (an op of the user's own)."""
+
+    formula: str
+    rules: tuple[str, ...]
+
+    def fill(self, template: str, inputs: list[str], out: str, local: str = "") -> str:
+        holes = {_slot(i): text for i, text in enumerate(inputs)}
+        return template.format(out=out, local=local, **holes)
 
 
-def _letter(i: int) -> str:
-    return LETTERS[i] if i < len(LETTERS) else f"a{i}"
+def _slot(i: int) -> str:
+    return _SLOTS[i] if i < len(_SLOTS) else f"a{i}"
 
 
-def substitute(template: str, names: list[str], out: str, local: str = "") -> str:
-    """Fill a formula template: input letters and {a}, {b}, {out}, {local} by the given text."""
-    values = {_letter(i): name for i, name in enumerate(names)}
-    values["out"] = out
-    values["local"] = local
-    return template.format(**values)
+def op_form(node: Value) -> OpForm:
+    """``node``'s op as a formula and local-derivative rules (see FORMS)."""
+    k = len(node.inputs)
+    name, number = split_op(node.op)
+    if name == "sum":
+        return OpForm(" + ".join(f"{{{_slot(i)}}}" for i in range(k)), ("1",) * k)
+    if name in FORMS and len(FORMS[name][1]) == k:
+        formula, rules = FORMS[name]
+        if number is not None:  # the op's own number is part of its text
+            n = exact_text(number)
+            formula, rules = formula.replace("{n}", n), tuple(r.replace("{n}", n) for r in rules)
+        return OpForm(formula, rules)
+    holes = ", ".join(f"{{{_slot(i)}}}" for i in range(k))
+    op = node.op.replace("{", "{{").replace("}", "}}")  # the user's text, kept as text
+    return OpForm(f"{op}({holes})", ("{local}",) * k)
 
 
-def fill_letters(formula: str, names: list[str]) -> str:
-    """``"a * b"`` with a and b replaced by ``names`` (whole letters only)."""
-    out = []
-    for token in _tokens(formula):
-        if len(token) == 1 and token in LETTERS[: len(names)]:
-            out.append(names[LETTERS.index(token)])
-        else:
-            out.append(token)
-    return "".join(out)
-
-
-def _tokens(text: str) -> list[str]:
-    tokens: list[str] = []
-    for ch in text:
-        if tokens and ch.isalnum() and tokens[-1][-1:].isalnum():
-            tokens[-1] += ch
-        else:
-            tokens.append(ch)
-    return tokens
+def number_text(x: float) -> str:
+    """A number as it stands in a formula: 4 digits, negatives in brackets (-3.0) so that
+    ``(-3.0) ** 2`` reads right."""
+    text = format_number(x)
+    return f"({text})" if text.startswith("-") else text
 
 
 @dataclass
@@ -85,32 +84,41 @@ class GraphInfo:
     root: Value
     order: list[Value]  # the engine's topological order: inputs first, root last
     ids: dict[Value, str]  # DOT node ids, from the order: n0, n1, ...
-    names: dict[Value, str]  # names in texts: the label, a parameter's name, or v<i>
+    names: dict[Value, str]  # names in texts: a parameter's name, the label, v1, v2, ...
     kinds: dict[Value, str]  # input, parameter, constant, intermediate or output
     groups: dict[Value, str]  # the neuron whose parameters an op works on, if any
+    from_model: bool  # the parameters' names came from a Module
 
 
 def describe(root: Value, params: Params = None) -> GraphInfo:
-    """Order, name and classify every node of ``root``'s graph."""
+    """Order, name and classify every node of ``root``'s graph.
+
+    Parameters are named by ``params``, other nodes by their label; unnamed constants by
+    their number, and unnamed computed nodes v1, v2, v3, ... in forward order.
+    """
     order = root.topological_order()
-    param_names = _param_names(params)
-    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    param_names = parameter_names(params)
     label_counts: dict[str, int] = {}
     for node in order:
         if node.label and node not in param_names:
             label_counts[node.label] = label_counts.get(node.label, 0) + 1
+    seen_labels: dict[str, int] = {}
+    unnamed = 0
     names: dict[Value, str] = {}
     kinds: dict[Value, str] = {}
     groups: dict[Value, str] = {}
-    for i, node in enumerate(order):
+    for node in order:
         if node in param_names:
             names[node] = param_names[node]
-        elif node.label and label_counts[node.label] == 1:
-            names[node] = node.label
         elif node.label:
-            names[node] = f"{node.label}#{i}"
+            seen_labels[node.label] = seen_labels.get(node.label, 0) + 1
+            repeated = label_counts[node.label] > 1
+            names[node] = f"{node.label}#{seen_labels[node.label]}" if repeated else node.label
+        elif node.inputs:
+            unnamed += 1
+            names[node] = f"v{unnamed}"
         else:
-            names[node] = f"v{i}"
+            names[node] = format_number(node.data)
         if node is root:
             kinds[node] = "output"
         elif node.inputs:
@@ -124,29 +132,54 @@ def describe(root: Value, params: Params = None) -> GraphInfo:
         group = _group(node, param_names, groups)
         if group:
             groups[node] = group
-    return GraphInfo(root, order, ids, names, kinds, groups)
+    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    from_model = hasattr(params, "named_parameters")
+    return GraphInfo(root, order, ids, names, kinds, groups, from_model)
 
 
-def _param_names(params: Params) -> dict[Value, str]:
-    """Parameters by name: from a Module, (name, Value) pairs, or plain Values (by label)."""
+def parameter_names(params: Params) -> dict[Value, str]:
+    """Parameters by name: a Module's short names (L1.N2.w0), (name, Value) pairs, or plain
+    Values by their label."""
     if params is None:
         return {}
     if hasattr(params, "named_parameters"):
-        params = params.named_parameters()
+        return {value: short_name(name) for name, value in params.named_parameters()}
     named: dict[Value, str] = {}
     for item in params:
         if isinstance(item, Value):
-            named[item] = item.label or f"param{len(named)}"
+            named[item] = item.label or f"p{len(named) + 1}"
         else:
             name, value = item
             named[value] = name
     return named
 
 
+def short_name(name: str) -> str:
+    """A Module's parameter name, short and grouped by neuron, counting layers and neurons
+    from 1 and weights from 0 (weight j meets input x_j): ``layers.0.neurons.1.w.0`` ->
+    ``L1.N2.w0``; ``neurons.2.b`` -> ``N3.b``; ``w.1`` -> ``w1``."""
+    parts = name.split(".")
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        index = parts[i + 1] if i + 1 < len(parts) and parts[i + 1].isdigit() else None
+        if index is not None and part in ("layers", "neurons"):
+            out.append(f"{part[0].upper()}{int(index) + 1}")
+            i += 2
+        elif index is not None and part == "w":
+            out.append(f"w{index}")
+            i += 2
+        else:
+            out.append(part)
+            i += 1
+    return ".".join(out)
+
+
 def _group(node: Value, param_names: dict[Value, str], groups: dict[Value, str]) -> str:
     """A neuron's nodes: its parameters, the ops taking one of them, and unary ops on those.
 
-    Parameter names end in ``.w.<i>`` or ``.b``; what comes before is the neuron's name.
+    A parameter's short name ends in ``w<i>`` or ``b``; what comes before is its neuron.
     """
     if node in param_names:
         return _neuron_of(param_names[node])
@@ -159,9 +192,7 @@ def _group(node: Value, param_names: dict[Value, str], groups: dict[Value, str])
 
 
 def _neuron_of(name: str) -> str:
-    parts = name.split(".")
-    if parts[-1] == "b":
-        return ".".join(parts[:-1])
-    if len(parts) >= 3 and parts[-2] == "w":
-        return ".".join(parts[:-2])
+    head, _, last = name.rpartition(".")
+    if last == "b" or (last[:1] == "w" and last[1:].isdigit()):
+        return head
     return ""

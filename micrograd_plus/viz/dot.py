@@ -1,17 +1,21 @@
 """The computation graph as a ``graphviz.Digraph``, with its gradients flowing.
 
-Colours (also drawn in the legend of every picture):
+What a picture shows (its legend lists only what it contains):
 
 - Each Value is a box: its name, its data, its grad. The name cell tells the kind of
-  node: input (green), parameter (orange), constant (grey), intermediate (white),
-  output (yellow).
-- The grad cell is filled by the gradient, on a diverging scale: red negative, white
-  zero, blue positive; deeper means larger, relative to the largest in the graph.
-- A vanished gradient (|grad| < 1e-6 where the output's grad is not 0) is purple; a
-  dead ReLU (input <= 0: nothing flows back through it) is a black op.
+  node: input (green), parameter (orange), intermediate (white), output (yellow). A
+  constant is a small grey box holding just its number.
+- The grad cell is filled by the gradient on a red-white-blue scale (red negative, blue
+  positive, deeper is larger, relative to the largest in the picture). A gradient that
+  is exactly 0 reads "grad 0" in grey, with the reason where one factor says it
+  ("x2 = 0": multiplied by zero; "dead ReLU"). A non-zero gradient smaller than
+  ``vanish_below`` times the output's is purple, "vanished"; inf or nan is yellow.
+- A ReLU whose input is <= 0 is a black op, "dead": nothing flows back through it.
 - An edge from a Value into an op carries what flowed back along it: the local
-  derivative times the op's output grad. Blue positive, red negative, grey zero; the
-  wider, the larger; its label is the number.
+  derivative times the op's output grad. Blue positive, red negative; its label is the
+  number; its width grows with log10(|flow| / |output grad|) on one fixed scale, from
+  1e-6 (thinnest) to 1 (widest), so the same flow has the same width in every picture.
+  No flow at all is a thin dashed grey edge.
 - In a step of the step-through, the current node and its edges are gold; gradients
   not yet computed are blank, and grads still waiting for contributions are in italics.
 
@@ -20,64 +24,35 @@ Building the picture renders nothing and changes nothing in the graph.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
-
-import graphviz
 
 from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo, Params, describe
-from micrograd_plus.viz.render import Picture
-from micrograd_plus.viz.steps import Step, steps
+from micrograd_plus.viz.jupyter import Picture
+from micrograd_plus.viz.palette import (
+    CURRENT,
+    DEAD,
+    DIVERGING,
+    FONT,
+    KIND_COLOURS,
+    NEGATIVE,
+    NOT_FINITE,
+    POSITIVE,
+    VANISHED,
+    ZERO,
+    diverging,
+    edge_width,
+    label_text,
+    plain_text,
+)
+from micrograd_plus.viz.passes import Step, steps
 
-__all__ = ["KIND_COLOURS", "to_dot"]
+__all__ = ["VANISH_BELOW", "to_dot"]
 
-FONT = "Helvetica"
-KIND_COLOURS = {
-    "input": "#c7e9c0",
-    "parameter": "#fdd0a2",
-    "constant": "#e0e0e0",
-    "intermediate": "#ffffff",
-    "output": "#ffe680",
-}
-# Red-white-blue (ColorBrewer RdBu), negative to positive.
-DIVERGING = [
-    *("#b2182b", "#d6604d", "#f4a582", "#fddbc7"),
-    "#f7f7f7",
-    *("#d1e5f0", "#92c5de", "#4393c3", "#2166ac"),
-]
-POSITIVE, NEGATIVE, ZERO = "#2166ac", "#b2182b", "#9e9e9e"
-VANISHED = "#7b3294"
-DEAD = "#212121"
-CURRENT = "#e6a000"
-VANISHED_BELOW = 1e-6
-
-
-def label_text(text: str) -> str:
-    """Any text, escaped for an HTML-like Graphviz label: it renders as itself."""
-    printable = "".join(ch for ch in text if ch == "\n" or ch >= " ")
-    return html.escape(printable, quote=True).replace("\n", "<BR/>")
-
-
-def diverging(value: float, scale: float) -> tuple[str, str]:
-    """(fill, text colour) for ``value`` on the red-white-blue scale up to +-scale."""
-    if not scale or not math.isfinite(value) or value == 0:
-        return DIVERGING[4], "black"
-    size = max(1, round(4 * min(1.0, abs(value) / scale) ** 0.5))  # 1..4; sqrt: small ones show
-    index = 4 + size if value > 0 else 4 - size
-    return DIVERGING[index], "white" if abs(index - 4) >= 3 else "black"
-
-
-def _width(amount: float, scale: float) -> float:
-    if not scale or not math.isfinite(amount):
-        return 1.0
-    return round(1.0 + 5.0 * math.sqrt(min(1.0, abs(amount) / scale)), 2)
-
-
-def _sign_colour(amount: float) -> str:
-    return POSITIVE if amount > 0 else NEGATIVE if amount < 0 else ZERO
+VANISH_BELOW = 1e-6
+ZERO_FILL = "#eeeeee"
 
 
 @dataclass
@@ -89,7 +64,6 @@ class _State:
     pending: set[Value] = field(default_factory=set)  # grads still to receive contributions
     flowed: dict[tuple[Value, int], float] = field(default_factory=dict)  # (node, i) -> amount
     current: Value | None = None
-    phase: str = ""
 
 
 def _full_state(info: GraphInfo) -> _State:
@@ -109,7 +83,7 @@ def _state_after(info: GraphInfo, all_steps: list[Step], k: int) -> _State:
         for inp in node.inputs:
             users[inp] = users.get(inp, 0) + 1
     for step in all_steps[:k]:
-        state.current, state.phase = step.node, step.phase
+        state.current = step.node
         if step.phase == "forward":
             state.computed.add(step.node)
             continue
@@ -124,6 +98,47 @@ def _state_after(info: GraphInfo, all_steps: list[Step], k: int) -> _State:
     return state
 
 
+def is_dead_relu(node: Value) -> bool:
+    """A ReLU whose input is <= 0: its output is 0 and no gradient passes back."""
+    return node.op == "relu" and node.inputs[0].data <= 0
+
+
+def zero_reasons(info: GraphInfo, state: _State) -> dict[Value, str]:
+    """Why a gradient is exactly 0, where one op downstream says it: a factor of 0
+    ("x2 = 0": the other input of a product), or a dead ReLU; a node whose every flow
+    comes from a zero gradient takes the reason of that gradient."""
+    uses: dict[Value, list[tuple[Value, int]]] = {}
+    for user in info.order:
+        for i, inp in enumerate(user.inputs):
+            uses.setdefault(inp, []).append((user, i))
+    reasons: dict[Value, str] = {}
+    for node in reversed(info.order):  # every user of a node comes before it here
+        if state.grads.get(node) != 0 or node in state.pending:
+            continue
+        for user, i in uses.get(node, []):
+            if state.flowed.get((user, i)) != 0:
+                continue
+            if is_dead_relu(user):
+                reasons[node] = "dead ReLU"
+            elif user.op == "*" and user.local_derivatives[i] == 0:
+                reasons[node] = f"{info.names[user.inputs[1 - i]]} = 0"
+            elif user in reasons:
+                reasons[node] = reasons[user]
+            if node in reasons:
+                break
+    return reasons
+
+
+@dataclass
+class _Drawn:
+    """What a picture ended up containing, for its legend; and the uses of each node."""
+
+    zero_reasons: dict[Value, str]
+    kinds: set[str] = field(default_factory=set)
+    grads: bool = False
+    flags: set[str] = field(default_factory=set)
+
+
 def to_dot(
     root: Value,
     *,
@@ -132,15 +147,18 @@ def to_dot(
     step: int | None = None,
     quiz: bool = False,
     max_nodes: int = 500,
-    cluster: bool = False,
+    cluster: bool | None = None,
     legend: bool = True,
-) -> graphviz.Digraph:
+    vanish_below: float = VANISH_BELOW,
+) -> Picture:
     """The graph of ``root`` as a Digraph: one box per Value, one circle per op.
 
-    ``params`` (a Module, (name, Value) pairs, or Values) marks and names parameters.
-    ``step=k`` draws the graph as it stands after step k of ``steps(root)`` (0: before
-    the first). ``quiz`` hides every gradient. ``cluster`` boxes each neuron's nodes
-    under its name. A graph of more than ``max_nodes`` Values is a ``ValueError``.
+    ``params`` (a Module, (name, Value) pairs, or Values) marks and names parameters; a
+    Module's get short names grouped by neuron (L1.N2.w0), and ``cluster`` (default: on
+    for a Module) boxes each neuron's nodes under its name. ``step=k`` draws the graph as
+    it stands after step k of ``steps(root)`` (0: before the first); ``quiz`` hides
+    every gradient. ``vanish_below``: a non-zero gradient below this times the output's
+    is flagged vanished. A graph of more than ``max_nodes`` Values is a ``ValueError``.
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
@@ -161,15 +179,12 @@ def to_dot(
         state = _state_after(info, all_steps, step)
         reference = _state_after(info, all_steps, len(all_steps))  # scales fixed for all steps
     grad_scale = max(
-        (
-            abs(g)
-            for n, g in reference.grads.items()
-            if info.kinds[n] != "constant" and math.isfinite(g)
-        ),
+        (abs(g) for n, g in reference.grads.items() if math.isfinite(g)),
         default=0.0,
     )
-    flow_scale = max((abs(a) for a in reference.flowed.values() if math.isfinite(a)), default=0.0)
     root_grad = reference.grads.get(root, 0.0)
+    drawn = _Drawn(zero_reasons(info, state))
+    boxes = info.from_model if cluster is None else cluster
 
     dot = Picture("micrograd_plus")
     dot.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35", bgcolor="white")
@@ -177,77 +192,125 @@ def to_dot(
         dot.attr(mclimit="0.1")
     dot.attr("node", fontname=FONT, fontsize="14")
     dot.attr("edge", fontname=FONT, fontsize="11", arrowsize="0.7")
-
+    node_args = (info, state, quiz, grad_scale, root_grad * vanish_below, drawn)
     clusters: dict[str, list[Value]] = {}
     for node in info.order:
         group = info.groups.get(node, "")
-        if cluster and group:
+        if boxes and group:
             clusters.setdefault(group, []).append(node)
         else:
-            _add_node(dot, info, node, state, quiz, grad_scale, root_grad, short=False)
+            _add_node(dot, node, *node_args)
     for i, (group, nodes) in enumerate(clusters.items()):
         with dot.subgraph(name=f"cluster_{i}") as box:
             box.attr(
                 label=label_text(group), style="rounded,dashed", color="#757575", fontname=FONT
             )
-            for node in nodes:  # in the neuron's box, w0 says enough of layers.0.neurons.3.w.0
-                _add_node(box, info, node, state, quiz, grad_scale, root_grad, short=True)
+            for node in nodes:
+                _add_node(box, node, *node_args)
     for node in info.order:
-        _add_edges(dot, info, node, state, quiz, flow_scale)
+        _add_edges(dot, info, node, state, quiz, root_grad, drawn)
     if legend:
-        dot.attr(label=LEGEND, labelloc="b", labeljust="l")
+        dot.attr(label=_legend(drawn), labelloc="b", labeljust="l")
     return dot
 
 
-def _add_node(
-    dot: graphviz.Digraph,
+def _grad_cell(
     info: GraphInfo,
     node: Value,
     state: _State,
     quiz: bool,
     grad_scale: float,
-    root_grad: float,
-    short: bool,
+    vanished_below: float,
+    drawn: _Drawn,
+) -> str:
+    """The grad cell of ``node``'s box, as HTML-like label text."""
+    if quiz or node not in state.grads:
+        return '<TD BGCOLOR="#ffffff">' + ("grad ?" if quiz else "grad") + "</TD>"
+    g = state.grads[node]
+    drawn.grads = True
+    fill, ink = diverging(g, grad_scale)
+    text = f"grad {format_number(g)}"
+    if node not in state.pending:
+        if not math.isfinite(g):
+            fill, ink = NOT_FINITE, "black"
+            drawn.flags.add("not finite")
+        elif g == 0:
+            reason = drawn.zero_reasons.get(node, "")
+            fill, ink, text = ZERO_FILL, "#616161", "grad 0" + (f" ({reason})" if reason else "")
+            drawn.flags.add("zero")
+        elif abs(g) < vanished_below:
+            fill, ink, text = VANISHED, "white", f"{text} (vanished)"
+            drawn.flags.add("vanished")
+    inner = label_text(text)
+    if node in state.pending:
+        inner = f"<I>{inner}</I>"
+    return f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}">{inner}</FONT></TD>'
+
+
+def _add_node(
+    dot: Picture,
+    node: Value,
+    info: GraphInfo,
+    state: _State,
+    quiz: bool,
+    grad_scale: float,
+    vanished_below: float,
+    drawn: _Drawn,
 ) -> None:
     node_id = info.ids[node]
-    name = node.label if short and node.label else info.names[node]
+    name = info.names[node]
     kind = info.kinds[node]
     current = node is state.current
-    data = format_number(node.data) if node in state.computed else "?"
-    if quiz or node not in state.grads:
-        grad_text, fill, ink = ("grad ?" if quiz else "grad"), "#ffffff", "black"
+    drawn.kinds.add(kind)
+    tooltip = plain_text(f"{name} ({kind})")
+    if current:
+        drawn.flags.add("current")
+    if kind == "constant":  # just its number: a constant's gradient is of no use
+        attrs = {"color": CURRENT, "penwidth": "3"} if current else {"color": "#9e9e9e"}
+        dot.node(
+            node_id,
+            f"<{label_text(name)}>",
+            shape="box",
+            style="rounded,filled",
+            fillcolor=KIND_COLOURS["constant"],
+            fontsize="12",
+            width="0.3",
+            height="0.3",
+            margin="0.05,0.03",
+            tooltip=tooltip,
+            **attrs,
+        )
     else:
-        g = state.grads[node]
-        fill, ink = diverging(g, grad_scale)
-        grad_text = f"grad {format_number(g)}"
-        vanished = kind != "constant" and abs(g) < VANISHED_BELOW and root_grad != 0
-        if vanished and node not in state.pending:
-            fill, ink, grad_text = VANISHED, "white", f"{grad_text} (vanished)"
-    grad_cell = label_text(grad_text)
-    if node in state.pending:
-        grad_cell = f"<I>{grad_cell}</I>"
-    border = f' BORDER="3" COLOR="{CURRENT}"' if current else ' BORDER="0"'
-    label = (
-        f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
-        f'<TR><TD BGCOLOR="{KIND_COLOURS[kind]}"><B>{label_text(name)}</B></TD>'
-        f"<TD>data {label_text(data)}</TD>"
-        f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}">{grad_cell}</FONT></TD></TR></TABLE>>'
-    )
-    dot.node(node_id, label, shape="plain", tooltip=f"{info.names[node]} ({kind})")
+        data = format_number(node.data) if node in state.computed else "?"
+        grad = _grad_cell(info, node, state, quiz, grad_scale, vanished_below, drawn)
+        border = f' BORDER="3" COLOR="{CURRENT}"' if current else ' BORDER="0"'
+        label = (
+            f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
+            f'<TR><TD BGCOLOR="{KIND_COLOURS[kind]}"><B>{label_text(name)}</B></TD>'
+            f"<TD>data {label_text(data)}</TD>{grad}</TR></TABLE>>"
+        )
+        dot.node(node_id, label, shape="plain", tooltip=tooltip)
     if node.inputs:
-        dead = node.op == "relu" and node.inputs[0].data <= 0 and node in state.computed
         attrs = {"shape": "circle", "style": "filled", "fillcolor": "#f0f0f0", "width": "0.5"}
         text = node.op
-        if dead:
+        if is_dead_relu(node) and node in state.computed:
             attrs.update(fillcolor=DEAD, fontcolor="white")
-            text = f"{node.op}\n(dead)"
+            text = f"{node.op}\ndead"
+            drawn.flags.add("dead")
         if current:
             attrs.update(color=CURRENT, penwidth="3")
-        dot.node(f"{node_id}op", label=f"<{label_text(text)}>", fixedsize="false", **attrs)
+        tooltip = plain_text(f"{node.op}: computes {name}")
+        dot.node(f"{node_id}op", f"<{label_text(text)}>", tooltip=tooltip, **attrs)
 
 
 def _add_edges(
-    dot: graphviz.Digraph, info: GraphInfo, node: Value, state: _State, quiz: bool, scale: float
+    dot: Picture,
+    info: GraphInfo,
+    node: Value,
+    state: _State,
+    quiz: bool,
+    root_grad: float,
+    drawn: _Drawn,
 ) -> None:
     if not node.inputs:
         return
@@ -257,12 +320,26 @@ def _add_edges(
         attrs: dict[str, str] = {}
         amount = state.flowed.get((node, i))
         if amount is not None and not quiz:
-            attrs.update(
-                color=_sign_colour(amount),
-                penwidth=str(_width(amount, scale)),
-                label=f"<{label_text(format_number(amount))}>",
-                fontcolor=_sign_colour(amount),
+            colour = (
+                NOT_FINITE
+                if not math.isfinite(amount)
+                else POSITIVE
+                if amount > 0
+                else NEGATIVE
+                if amount < 0
+                else ZERO
             )
+            attrs.update(
+                color=colour,
+                penwidth=str(edge_width(amount, root_grad)),
+                label=f"<{label_text(format_number(amount))}>",
+                fontcolor=colour,
+            )
+            if amount == 0:
+                attrs.update(style="dashed")
+                drawn.flags.add("no flow")
+            else:
+                drawn.flags.add("flow")
         else:
             attrs.update(color=ZERO)
         if current:
@@ -272,37 +349,55 @@ def _add_edges(
     dot.edge(f"{node_id}op", node_id, **out_attrs)
 
 
-def _legend() -> str:
-    """The legend, drawn as the graph's own label: below the picture, apart from its layout."""
+def _legend(drawn: _Drawn) -> str:
+    """The legend of what the picture contains, drawn as the graph's own label: below
+    the picture, apart from its layout."""
 
-    def row(title: str, cells: str) -> str:
+    def row(title: str, cells: list[str]) -> str:
         inner = (
             '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">'
-            f"<TR>{cells}</TR></TABLE>"
+            f"<TR>{''.join(cells)}</TR></TABLE>"
         )
         return f'<TR><TD ALIGN="LEFT">{title}</TD><TD ALIGN="LEFT">{inner}</TD></TR>'
 
-    kinds = "".join(f'<TD BGCOLOR="{c}">{k}</TD>' for k, c in KIND_COLOURS.items())
-    scale = "".join(
-        f'<TD BGCOLOR="{c}" WIDTH="22"><FONT COLOR="{"white" if abs(i - 4) >= 3 else "black"}">'
-        f"{'-' if i < 4 else '+' if i > 4 else '0'}</FONT></TD>"
-        for i, c in enumerate(DIVERGING)
-    )
-    flags = (
-        f'<TD BGCOLOR="{VANISHED}"><FONT COLOR="white">vanished grad</FONT></TD>'
-        f'<TD BGCOLOR="{DEAD}"><FONT COLOR="white">dead ReLU</FONT></TD>'
-        f'<TD BORDER="2" COLOR="{CURRENT}">current step</TD>'
-    )
-    edges = (
-        f'<TD>what flowed back: <FONT COLOR="{POSITIVE}">positive</FONT>, '
-        f'<FONT COLOR="{NEGATIVE}">negative</FONT>; wider is larger</TD>'
-    )
+    def chip(fill: str, text: str, ink: str = "black") -> str:
+        return f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}">{text}</FONT></TD>'
+
+    rows = [
+        row(
+            "node",
+            [chip(c, k) for k, c in KIND_COLOURS.items() if k in drawn.kinds],
+        )
+    ]
+    if drawn.grads:
+        scale = [
+            chip(
+                c, "-" if i < 4 else "+" if i > 4 else "0", "white" if abs(i - 4) >= 3 else "black"
+            )
+            for i, c in enumerate(DIVERGING)
+        ]
+        rows.append(row("grad", scale))
+    flags = {
+        "zero": chip(ZERO_FILL, "grad exactly 0", "#616161"),
+        "vanished": chip(VANISHED, "vanished grad", "white"),
+        "not finite": chip(NOT_FINITE, "inf or nan"),
+        "dead": chip(DEAD, "dead ReLU (input &lt;= 0)", "white"),
+        "current": f'<TD BORDER="2" COLOR="{CURRENT}">current step</TD>',
+    }
+    shown = [cell for flag, cell in flags.items() if flag in drawn.flags]
+    if shown:
+        rows.append(row("flags", shown))
+    edges = []
+    if "flow" in drawn.flags:
+        edges.append(
+            f'<TD>what flowed back: <FONT COLOR="{POSITIVE}">positive</FONT>, '
+            f'<FONT COLOR="{NEGATIVE}">negative</FONT>; wider is larger (log scale)</TD>'
+        )
+    if "no flow" in drawn.flags:
+        edges.append(f'<TD><FONT COLOR="{ZERO}">dashed: nothing flowed</FONT></TD>')
+    if edges:
+        rows.append(row("edges", edges))
     return (
         '<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" COLOR="#9e9e9e">'
-        '<TR><TD ALIGN="LEFT" COLSPAN="2"><B>legend</B></TD></TR>'
-        f"{row('node', kinds)}{row('grad', scale)}{row('flags', flags)}{row('edges', edges)}"
-        "</TABLE>>"
+        f"{''.join(rows)}</TABLE>>"
     )
-
-
-LEGEND = _legend()

@@ -19,8 +19,8 @@ from micrograd_plus._files import write_atomic
 from micrograd_plus.engine import Value
 from micrograd_plus.viz._graph import Params, describe
 from micrograd_plus.viz.dot import to_dot
-from micrograd_plus.viz.render import render_bytes
-from micrograd_plus.viz.steps import steps
+from micrograd_plus.viz.passes import steps
+from micrograd_plus.viz.rendering import render_bytes
 
 __all__ = ["write_stepper"]
 

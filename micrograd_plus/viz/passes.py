@@ -16,9 +16,17 @@ from dataclasses import dataclass
 
 from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number
-from micrograd_plus.viz._graph import GraphInfo, Params, describe, fill_letters, op_form, substitute
+from micrograd_plus.viz._graph import GraphInfo, Params, describe, number_text, op_form
 
-__all__ = ["Contribution", "Step", "backward_steps", "explain", "forward_steps", "steps"]
+__all__ = [
+    "Contribution",
+    "Step",
+    "backward_steps",
+    "explain",
+    "forward_steps",
+    "local_rules",
+    "steps",
+]
 
 
 @dataclass(frozen=True)
@@ -47,18 +55,13 @@ class Step:
         return "\n".join([self.title, *self.lines])
 
 
-def _n(x: float) -> str:
-    return format_number(x)
-
-
 def _forward(info: GraphInfo, node: Value) -> Step:
-    names = [info.names[inp] for inp in node.inputs]
-    formula, _ = op_form(node)
+    form = op_form(node)
     name = info.names[node]
-    symbolic = fill_letters(formula, names)
-    numeric = fill_letters(formula, [_n(inp.data) for inp in node.inputs])
+    symbolic = form.fill(form.formula, [info.names[inp] for inp in node.inputs], name)
+    numeric = form.fill(form.formula, [number_text(inp.data) for inp in node.inputs], name)
     title = f"forward: {name} = {symbolic}"
-    return Step("forward", node, title, (f"{name} = {numeric} = {_n(node.data)}",))
+    return Step("forward", node, title, (f"{name} = {numeric} = {format_number(node.data)}",))
 
 
 def forward_steps(root: Value, params: Params = None) -> list[Step]:
@@ -77,36 +80,48 @@ def _seed(info: GraphInfo) -> Step:
     )
 
 
+def local_rules(info: GraphInfo, node: Value) -> list[str]:
+    """Each input's local derivative, in the node's own names and then as a number:
+    ``d(x1 * w1)/dx1 = w1 = -3.0``. A sum says it once for all its inputs."""
+    form = op_form(node)
+    names = [info.names[inp] for inp in node.inputs]
+    out = info.names[node]
+    formula = form.fill(form.formula, names, out)
+    if node.op == "sum":
+        return [f"d({formula})/d(each input) = 1"]
+    rules = []
+    for name, rule, local in zip(names, form.rules, node.local_derivatives):
+        symbolic = form.fill(rule, names, out, format_number(local))
+        number = format_number(local)
+        rule_text = symbolic if symbolic in (number, "1", "-1", "0") else f"{symbolic} = {number}"
+        rules.append(f"d({formula})/d{name} = {rule_text}")
+    return rules
+
+
 def _backward(info: GraphInfo, node: Value, grads: dict[Value, float]) -> Step:
     name = info.names[node]
     names = [info.names[inp] for inp in node.inputs]
-    formula, templates = op_form(node)
-    letters = [chr(ord("a") + i) for i in range(len(names))] if len(names) <= 26 else names
-    generic_out = f"({formula})" if len(node.inputs) > 1 else formula
-    rules = [
-        f"d({formula})/d{letter} = {substitute(t, letters, generic_out, 'local')}"
-        for letter, t in zip(letters, templates)
-    ]
-    if node.op == "sum":  # one rule says it for every input
-        rules = [f"d({formula})/d(each input) = 1"]
+    form = op_form(node)
     g = grads.get(node, 0.0)
-    lines = [f"{name}.grad = {_n(g)}; local derivatives: {', '.join(rules)}"]
+    lines = [
+        f"{name}.grad = {format_number(g)}; local derivatives: {', '.join(local_rules(info, node))}"
+    ]
     data_names = [f"{n}.data" for n in names]
     contributions = []
     for inp, inp_name, template, local in zip(
-        node.inputs, names, templates, node.local_derivatives
+        node.inputs, names, form.rules, node.local_derivatives
     ):
-        rule = substitute(template, data_names, f"{name}.data", _n(local))
+        rule = form.fill(template, data_names, f"{name}.data", format_number(local))
         rule = f"({rule})" if " " in rule else rule
         amount = local * g
         grads[inp] = grads.get(inp, 0.0) + amount
         text = (
-            f"{inp_name}.grad += {rule} * {name}.grad = {_n(local)} * {_n(g)} = {_n(amount)}"
-            f"  ->  {inp_name}.grad = {_n(grads[inp])}"
+            f"{inp_name}.grad += {rule} * {name}.grad = {number_text(local)} * {number_text(g)}"
+            f" = {format_number(amount)}  ->  {inp_name}.grad = {format_number(grads[inp])}"
         )
         contributions.append(Contribution(inp, local, amount, grads[inp], text))
         lines.append(text)
-    title = f"backward through {name} = {fill_letters(formula, names)}"
+    title = f"backward through {name} = {form.fill(form.formula, names, name)}"
     return Step("backward", node, title, tuple(lines), tuple(contributions))
 
 

@@ -1,0 +1,100 @@
+"""How the pictures look: fonts, colours, edge widths, and text made safe for a label.
+
+Colours read on a projector and for colour-blind eyes: kinds of node are pale fills;
+gradients use ColorBrewer's red-white-blue diverging scale; flags are purple (vanished),
+black (dead ReLU) and Okabe-Ito yellow (inf or nan).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+__all__ = [
+    "CURRENT",
+    "DEAD",
+    "DIVERGING",
+    "FONT",
+    "KIND_COLOURS",
+    "NEGATIVE",
+    "NOT_FINITE",
+    "POSITIVE",
+    "VANISHED",
+    "ZERO",
+    "diverging",
+    "edge_width",
+    "label_text",
+    "plain_text",
+]
+
+FONT = "Helvetica"
+KIND_COLOURS = {
+    "input": "#c7e9c0",
+    "parameter": "#fdd0a2",
+    "constant": "#e0e0e0",
+    "intermediate": "#ffffff",
+    "output": "#ffe680",
+}
+# Red-white-blue (ColorBrewer RdBu), negative to positive.
+DIVERGING = [
+    *("#b2182b", "#d6604d", "#f4a582", "#fddbc7"),
+    "#f7f7f7",
+    *("#d1e5f0", "#92c5de", "#4393c3", "#2166ac"),
+]
+POSITIVE, NEGATIVE, ZERO = "#2166ac", "#b2182b", "#9e9e9e"
+VANISHED = "#7b3294"  # a non-zero gradient too small to matter
+DEAD = "#212121"  # a ReLU whose input is <= 0
+NOT_FINITE = "#f0e442"  # inf or nan
+CURRENT = "#e6a000"  # the node of the current step
+
+# Edge widths: one fixed log scale of |flow| / |output grad|, so the same flow has the
+# same width in every picture: 1e-6 and below is the thinnest, 1 and above the widest.
+THINNEST, WIDEST, DECADES = 0.75, 5.5, 6
+
+
+def _xml_char(ch: str) -> str:
+    """``ch`` if XML 1.0 can hold it, else U+FFFD (control characters, U+FFFE, surrogates)."""
+    code = ord(ch)
+    allowed = (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+    return ch if allowed else "\ufffd"
+
+
+def label_text(text: str) -> str:
+    """Any text for an HTML-like Graphviz label: it renders as itself, newlines as breaks.
+
+    A backslash is doubled, or Graphviz would expand \\N, \\G, \\E, \\l in it."""
+    safe = "".join(_xml_char(ch) for ch in text).replace("\\", "\\\\")
+    return html.escape(safe, quote=True).replace("\n", "<BR/>")
+
+
+def plain_text(text: str) -> str:
+    """Any text for a plain Graphviz attribute (a tooltip): it shows as itself.
+
+    Graphviz reads escapes in such an attribute twice, so one backslash is written as four.
+    """
+    return "".join(_xml_char(ch) for ch in text).replace("\\", "\\\\\\\\")
+
+
+def diverging(value: float, scale: float) -> tuple[str, str]:
+    """(fill, text colour) for ``value`` on the red-white-blue scale up to +-scale."""
+    if not scale or not math.isfinite(value) or value == 0:
+        return DIVERGING[4], "black"
+    size = max(1, round(4 * min(1.0, abs(value) / scale) ** 0.5))  # 1..4; sqrt: small ones show
+    index = 4 + size if value > 0 else 4 - size
+    return DIVERGING[index], "white" if abs(index - 4) >= 3 else "black"
+
+
+def edge_width(flow: float, output_grad: float) -> float:
+    """The width of an edge carrying ``flow``: linear in log10(|flow| / |output grad|)."""
+    if not output_grad or not math.isfinite(flow) or not math.isfinite(output_grad):
+        return 1.0
+    if flow == 0:
+        return THINNEST
+    decades = math.log10(abs(flow) / abs(output_grad)) + DECADES  # 0 at 1e-6, 6 at 1
+    share = min(1.0, max(0.0, decades / DECADES))
+    return round(THINNEST + (WIDEST - THINNEST) * share, 2)
