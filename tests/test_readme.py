@@ -1,0 +1,34 @@
+"""The README's code does what the README says, and draws exactly the picture it shows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def python_block(heading: str) -> str:
+    """The first ```python block after ``heading``."""
+    after = README[README.index(heading) :]
+    found = re.search(r"```python\n(.*?)```", after, flags=re.S)
+    assert found is not None, heading
+    return found.group(1)
+
+
+def test_the_neuron_prints_what_its_comments_say_and_draws_the_front_picture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = python_block("## A neuron, by hand and by the engine")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})  # our own README, not user input
+    printed = capsys.readouterr().out.splitlines()
+    promised = [
+        line.split("# ")[1].split("  (")[0] for line in code.splitlines() if "print(" in line
+    ]
+    assert printed == promised
+    drawn = (tmp_path / "neuron.svg").read_bytes()
+    assert drawn == (ROOT / "docs" / "neuron.svg").read_bytes()  # regenerate docs/ if not
