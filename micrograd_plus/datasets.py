@@ -11,16 +11,17 @@ import math
 
 import numpy as np
 
+from micrograd_plus._checks import real_number, whole_number
+
 __all__ = ["make_blobs", "make_circles", "make_moons", "make_sine", "make_spirals", "make_xor"]
 
 Data = tuple[np.ndarray, np.ndarray]
+MAX_SAMPLES = 1_000_000  # more would take the scalar engine hours, and memory to match
 
 
 def _check(n_samples: int, noise: float, minimum: int = 1) -> None:
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < minimum:
-        raise ValueError(f"n_samples must be a whole number >= {minimum}, got {n_samples!r}")
-    if not noise >= 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    whole_number("n_samples", n_samples, minimum, MAX_SAMPLES)
+    real_number("noise", noise)
 
 
 def _split(n_samples: int, n_classes: int) -> list[int]:
@@ -78,8 +79,7 @@ def make_spirals(
     """``n_classes`` spiral arms around the origin, as in Stanford's CS231n: arm c turns
     from radius 0 to 1 through one full turn; noise is added to the angle."""
     _check(n_samples, noise, n_classes)
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
-        raise ValueError(f"n_classes must be a whole number >= 2, got {n_classes!r}")
+    whole_number("n_classes", n_classes, 2)
     rng = np.random.default_rng(seed)
     points, labels = [], []
     for c, count in enumerate(_split(n_samples, n_classes)):
@@ -110,8 +110,7 @@ def make_blobs(
 ) -> Data:
     """Gaussian clouds, one per class, centred evenly on a circle of radius 2."""
     _check(n_samples, noise, n_classes)
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
-        raise ValueError(f"n_classes must be a whole number >= 1, got {n_classes!r}")
+    whole_number("n_classes", n_classes, 1)
     rng = np.random.default_rng(seed)
     angles = 2 * math.pi * np.arange(n_classes) / n_classes
     centres = 2 * np.stack([np.cos(angles), np.sin(angles)], axis=1)

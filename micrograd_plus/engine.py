@@ -21,6 +21,7 @@ import math
 import numbers
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from micrograd_plus import floats
 from micrograd_plus.floats import exact_text, format_number
@@ -35,23 +36,26 @@ OPS = (
     *("exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "abs"),
 )
 
-_grad_enabled = True
+# How many no_grad() blocks the running thread (or task) is inside. A count, not an
+# on/off flag that each block restores: blocks left in any order (two generators, say)
+# still end with recording on, and each thread has its own count.
+_no_grad_depth: ContextVar[int] = ContextVar("micrograd_plus_no_grad_depth", default=0)
 
 
 @contextmanager
 def no_grad() -> Iterator[None]:
-    """Inside ``with no_grad():`` operations record no graph (like ``torch.no_grad``)."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
+    """Inside ``with no_grad():`` operations record no graph (like ``torch.no_grad``), in
+    this thread only. Also a decorator: ``@no_grad()``."""
+    _no_grad_depth.set(_no_grad_depth.get() + 1)
     try:
         yield
     finally:
-        _grad_enabled = previous
+        _no_grad_depth.set(_no_grad_depth.get() - 1)
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside a ``no_grad()`` block."""
-    return _grad_enabled
+    """True unless this thread is inside a ``no_grad()`` block."""
+    return _no_grad_depth.get() == 0
 
 
 class Value:
@@ -128,10 +132,8 @@ class Value:
         return op_result(out, "exp", (self,), (out,))
 
     def log(self) -> Value:
-        """Natural log(a), for a > 0;  d/da = 1 / a."""
-        if not self.data > 0:
-            raise ValueError(f"log needs a positive input, got {self.data!r}")
-        return op_result(math.log(self.data), "log", (self,), (1.0 / self.data,))
+        """Natural log(a);  d/da = 1 / a.  log(0) = -inf, log(a < 0) = nan, as in PyTorch."""
+        return op_result(floats.log(self.data), "log", (self,), (floats.divide(1.0, self.data),))
 
     def tanh(self) -> Value:
         """tanh(a);  d/da = 1 - tanh(a)**2."""
@@ -169,7 +171,7 @@ class Value:
     def sum(values: Iterable[Value | float]) -> Value:
         """a_1 + a_2 + ... + a_n as one node;  d/da_i = 1."""
         inputs = tuple([_as_value(v) for v in values])
-        total = math.fsum([v.data for v in inputs])
+        total = floats.total([v.data for v in inputs])
         return op_result(total, "sum", inputs, (1.0,) * len(inputs))
 
     # --- derived operations: built from the primitives, no derivative of their own ---
@@ -263,7 +265,7 @@ def op_result(
     out.data = float(data)
     out.grad = 0.0
     out.label = ""
-    if _grad_enabled:
+    if _no_grad_depth.get() == 0:
         out.op = op
         out.inputs = inputs
         out.local_derivatives = local_derivatives

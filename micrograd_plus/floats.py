@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["divide", "exact_text", "exp", "format_number", "log", "power"]
+__all__ = ["divide", "exact_text", "exp", "format_number", "log", "log1p", "power", "sqrt", "total"]
 
 
 def exp(x: float) -> float:
@@ -31,10 +31,31 @@ def divide(a: float, b: float) -> float:
 
 
 def log(x: float) -> float:
-    """Natural log; log(0) = -inf, log of a negative number = nan."""
+    """Natural log; log(0) = -inf, log of a negative number or of nan = nan."""
     if x > 0:
         return math.log(x)
     return -math.inf if x == 0 else math.nan
+
+
+def log1p(x: float) -> float:
+    """log(1 + x), exact for tiny x; -inf at x = -1, nan below."""
+    if x > -1:
+        return math.log1p(x)
+    return -math.inf if x == -1 else math.nan
+
+
+def sqrt(x: float) -> float:
+    """Square root; nan for a negative number (and for nan), inf for inf."""
+    return math.sqrt(x) if x >= 0 else math.nan
+
+
+def total(values: list[float]) -> float:
+    """The sum, correctly rounded (math.fsum) where it is finite; IEEE's inf or nan where
+    fsum raises: on overflow (1e308 + 1e308 = inf) and for inf + -inf (nan)."""
+    try:
+        return math.fsum(values)
+    except (OverflowError, ValueError):
+        return sum(values, 0.0)
 
 
 def power(base: float, exponent: float) -> float:

@@ -3,7 +3,8 @@
 Each takes one sample or a batch. One sample: a prediction (a Value or number) and its
 target; for the multi-class losses, a list of class scores and a target. A batch: lists
 of those. ``reduction="mean"`` (the default) averages over the batch, ``"sum"`` adds.
-Targets are constants: numbers, not Values to learn.
+Targets are inputs of the graph: numbers (made constant Values) or Values, with local
+derivatives of their own, so a graph recorded for one sample holds for any target.
 
 Every loss is built from Value ops, so it draws as a graph; binary cross-entropy on
 probabilities is one op per sample because PyTorch defines its gradient directly (see
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd_plus import floats
 from micrograd_plus.engine import Value, op_result
 from micrograd_plus.functional import log_softmax
 
@@ -36,16 +38,27 @@ def _is_scalar(x: object) -> bool:
     return isinstance(x, Value | numbers.Real) or (isinstance(x, np.ndarray) and x.ndim == 0)
 
 
-def _pairs(name: str, predictions: Any, targets: Any) -> list[tuple[Value, float]]:
-    """(prediction, target) per sample, for losses with one number per sample."""
+def _pairs(name: str, predictions: Any, targets: Any) -> list[tuple[Value, Value]]:
+    """(prediction, target) per sample, for losses with one number per sample. A target
+    is an input of the loss's graph: a Value as given, or a number as a constant Value."""
     if _is_scalar(predictions):
         predictions, targets = [predictions], [targets]
-    predictions, targets = list(predictions), _numbers(name, targets)
+    if _is_scalar(targets):
+        targets = [targets]
+    predictions, targets = list(predictions), list(targets)
     if len(predictions) != len(targets):
         raise ValueError(f"{name}: got {len(predictions)} predictions but {len(targets)} targets")
     if not predictions:
         raise ValueError(f"{name}: got an empty batch")
-    return [(_value(name, p), t) for p, t in zip(predictions, targets)]
+    return [(_value(name, p), _target(name, t)) for p, t in zip(predictions, targets)]
+
+
+def _target(name: str, t: Any) -> Value:
+    if isinstance(t, Value):
+        return t
+    if isinstance(t, bool) or not _is_scalar(t):
+        raise TypeError(f"{name}: targets must be numbers or Values, got {type(t).__name__}")
+    return Value(float(t))
 
 
 def _rows(name: str, predictions: Any, targets: Any) -> list[tuple[list[Value], Any]]:
@@ -108,18 +121,27 @@ def mae_loss(predictions: Any, targets: Any, reduction: str = "mean") -> Value:
 _BCE_EPSILON = 9.999999960041972e-13
 
 
-def _bce(p: Value, y: float) -> Value:
-    """-(y log p + (1 - y) log(1 - p)) for one probability p, exactly as PyTorch has it.
+def _check_targets(name: str, pairs: list[tuple[Value, Value]]) -> None:
+    for i, (_, y) in enumerate(pairs):
+        if not 0.0 <= y.data <= 1.0:
+            raise ValueError(f"{name}: target {i} must be in [0, 1], got {y.data!r}")
 
-    Each log is clamped at -100, so p = 0 or 1 gives a finite loss. The local derivative
-    is PyTorch's  (p - y) / max(p (1 - p), 1e-12):  the true derivative wherever
-    p (1 - p) > 1e-12, and finite at p = 0 or 1 where the true one is infinite.
+
+def _bce(p: Value, target: Value) -> Value:
+    """-(y log p + (1 - y) log(1 - p)) for one probability p, exactly as PyTorch has it:
+    (y - 1) * max(log1p(-p), -100) - y * max(log(p), -100).
+
+    The target y is an input of the node, so a graph recorded once can be replayed with
+    other targets. Each log is clamped at -100, so p = 0 or 1 gives a finite loss, and
+    log1p(-p) keeps tiny p exact. The local derivatives are PyTorch's:
+    d/dp = (p - y) / max(p (1 - p), 1e-12), the true derivative wherever p (1 - p) >
+    1e-12 and finite at p = 0 or 1;  d/dy = log(1 - p) - log(p), not clamped.
     """
-    log_p = max(math.log(p.data), -100.0) if p.data > 0 else -100.0
-    log_1mp = max(math.log(1.0 - p.data), -100.0) if p.data < 1 else -100.0
-    loss = -(y * log_p + (1.0 - y) * log_1mp)
-    derivative = (p.data - y) / max(p.data * (1.0 - p.data), _BCE_EPSILON)
-    return op_result(loss, "bce", (p,), (derivative,))
+    y = target.data
+    log_p, log_1mp = floats.log(p.data), floats.log1p(-p.data)
+    loss = (y - 1.0) * max(log_1mp, -100.0) - y * max(log_p, -100.0)
+    d_dp = (p.data - y) / max(p.data * (1.0 - p.data), _BCE_EPSILON)
+    return op_result(loss, "bce", (p, target), (d_dp, log_1mp - log_p))
 
 
 def binary_cross_entropy(probabilities: Any, targets: Any, reduction: str = "mean") -> Value:
@@ -128,32 +150,40 @@ def binary_cross_entropy(probabilities: Any, targets: Any, reduction: str = "mea
     For a model that outputs raw scores, ``binary_cross_entropy_with_logits`` is the
     stable choice; this one expects probabilities, e.g. after a sigmoid.
     """
-    pairs = _pairs("binary_cross_entropy", probabilities, targets)
-    for i, (p, y) in enumerate(pairs):
+    name = "binary_cross_entropy"
+    pairs = _pairs(name, probabilities, targets)
+    for i, (p, _) in enumerate(pairs):
         if not 0.0 <= p.data <= 1.0:
             raise ValueError(
-                f"binary_cross_entropy: prediction {i} must be a probability in [0, 1], "
-                f"got {p.data!r}"
+                f"{name}: prediction {i} must be a probability in [0, 1], got {p.data!r}"
             )
-        if not 0.0 <= y <= 1.0:
-            raise ValueError(f"binary_cross_entropy: target {i} must be in [0, 1], got {y!r}")
-    return _reduce("binary_cross_entropy", [_bce(p, y) for p, y in pairs], reduction)
+    _check_targets(name, pairs)
+    return _reduce(name, [_bce(p, y) for p, y in pairs], reduction)
+
+
+def _bce_with_logits(z: Value, target: Value) -> Value:
+    """Binary cross-entropy of sigmoid(z) from the logit z, in one op, as PyTorch has it:
+    (1 - y) z - log sigmoid(z), with log sigmoid(z) = min(z, 0) - log1p(exp(-|z|)), so
+    exp never overflows and a confident z (z = 37, y = 1: 8.5e-17) keeps its digits.
+    d/dz = sigmoid(z) - y,  d/dy = -z."""
+    a, y = z.data, target.data
+    log_sigmoid = min(a, 0.0) - math.log1p(floats.exp(-abs(a)))
+    loss = (1.0 - y) * a - log_sigmoid
+    sigmoid = 1.0 / (1.0 + floats.exp(-a)) if a >= 0 else floats.exp(a) / (1.0 + floats.exp(a))
+    return op_result(loss, "bce_with_logits", (z, target), (sigmoid - y, -a))
 
 
 def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = "mean") -> Value:
     """Binary cross-entropy of sigmoid(z), computed from the logit z without overflow.
 
     -(y log sigmoid(z) + (1 - y) log(1 - sigmoid(z)))  equals
-    (1 - y) z + log(1 + exp(-z))  for z >= 0  and  -y z + log(1 + exp(z))  for z < 0:
-    the same function written so that exp never sees a large positive number.
-    Its derivative is sigmoid(z) - y on both sides.
+    max(z, 0) - z y + log(1 + exp(-|z|)):  the same function written so that exp never
+    sees a large positive number. Its derivative is sigmoid(z) - y.
     """
-    pairs = _pairs("binary_cross_entropy_with_logits", logits, targets)
-    losses = [
-        (1.0 - y) * z + ((-z).exp() + 1.0).log() if z.data >= 0 else -y * z + (z.exp() + 1.0).log()
-        for z, y in pairs
-    ]
-    return _reduce("binary_cross_entropy_with_logits", losses, reduction)
+    name = "binary_cross_entropy_with_logits"
+    pairs = _pairs(name, logits, targets)
+    _check_targets(name, pairs)
+    return _reduce(name, [_bce_with_logits(z, y) for z, y in pairs], reduction)
 
 
 def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Value:
@@ -210,6 +240,6 @@ def hinge_loss(scores: Any, targets: Any, reduction: str = "mean") -> Value:
     """max(0, 1 - y * score) for labels y in {-1, +1}: micrograd's demo loss (an SVM's)."""
     pairs = _pairs("hinge_loss", scores, targets)
     for i, (_, y) in enumerate(pairs):
-        if y not in (-1.0, 1.0):
-            raise ValueError(f"hinge_loss: target {i} must be -1 or +1, got {y!r}")
+        if y.data not in (-1.0, 1.0):
+            raise ValueError(f"hinge_loss: target {i} must be -1 or +1, got {y.data!r}")
     return _reduce("hinge_loss", [(1.0 - y * s).relu() for s, y in pairs], reduction)

@@ -12,6 +12,7 @@ import json
 import math
 import numbers
 import os
+import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd_plus._checks import whole_number
 from micrograd_plus._files import write_atomic
 from micrograd_plus.engine import Value, op_result
 
@@ -33,6 +35,10 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 }
 
 Seed = int | np.random.Generator | None
+# A scalar engine takes minutes per step beyond this; a file or a command asking for more
+# is refused before anything is built.
+MAX_PARAMETERS = 1_000_000
+MAX_FILE_BYTES = 50_000_000
 Inputs = Sequence[Value | float] | np.ndarray
 
 
@@ -92,11 +98,9 @@ class Module:
                 f"the state does not fit {self!r}: "
                 f"missing {_few(missing)}; unexpected {_few(unexpected)}"
             )
-        for name, number in state.items():
-            if isinstance(number, bool) or not isinstance(number, numbers.Real):
-                raise ValueError(f"parameter {name!r} must be a number, got {number!r}")
-        for name, p in params.items():
-            p.data = float(state[name])
+        numbers_by_name = {name: _finite(name, state[name]) for name in params}
+        for name, p in params.items():  # every value checked: now nothing can fail
+            p.data = numbers_by_name[name]
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the parameters as JSON: the whole file, or nothing (temp file + rename)."""
@@ -118,16 +122,56 @@ class Module:
         return None
 
 
-def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A file written by ``Module.save``, parsed; ``ValueError`` if it is not one."""
+def _check_size(parameters: int) -> None:
+    if parameters > MAX_PARAMETERS:
+        raise ValueError(
+            f"that model would have {parameters:,} parameters, more than the "
+            f"{MAX_PARAMETERS:,} a scalar engine can train"
+        )
+
+
+def _finite(name: str, number: object) -> float:
+    """A parameter's value from a file: a finite real number, or a ValueError naming it."""
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise ValueError(f"parameter {name!r} must be a number, got {number!r}"[:200])
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path} is not a micrograd_plus model file: not text") from error
+        value = float(number)
+    except OverflowError:  # a whole number too large for a float
+        raise ValueError(f"parameter {name!r} is too large for a float") from None
+    if not math.isfinite(value):
+        raise ValueError(f"parameter {name!r} must be finite, got {value!r}")
+    return value
+
+
+def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A file written by ``Module.save``, parsed; ``ValueError`` if it is not one.
+
+    Only a regular file of at most 50 MB is read: never a folder, a pipe or a device.
+    """
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path} is not a regular file (a model file is a .json file)")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ValueError(
+            f"{path} is {info.st_size:,} bytes, more than a model file may be "
+            f"({MAX_FILE_BYTES:,})"
+        )
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read(MAX_FILE_BYTES + 1)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a micrograd_plus model file: not text") from None
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror}") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not a micrograd_plus model file: not JSON ({error})") from None
+    except RecursionError:
+        raise ValueError(f"{path} is not a micrograd_plus model file: nested too deep") from None
     if not isinstance(document, dict) or document.get("format") != "micrograd_plus":
         raise ValueError(f"{path} is not a micrograd_plus model file: no 'format' field")
     if not isinstance(document.get("parameters"), dict):
@@ -150,8 +194,7 @@ class Neuron(Module):
     """
 
     def __init__(self, nin: int, activation: str | None = "relu", seed: Seed = None) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"a neuron needs a positive whole number of inputs, got {nin!r}")
+        _check_size(whole_number("nin", nin, 1) + 1)
         self.nin = nin
         self.activation = _activation_name(activation)
         rng = np.random.default_rng(seed)
@@ -189,8 +232,8 @@ class Layer(Module):
     def __init__(
         self, nin: int, nout: int, activation: str | None = "relu", seed: Seed = None
     ) -> None:
-        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
-            raise ValueError(f"a layer needs a positive whole number of neurons, got {nout!r}")
+        whole_number("nout", nout, 1)
+        _check_size(whole_number("nin", nin, 1) * nout + nout)
         rng = np.random.default_rng(seed)
         self.nin, self.nout = nin, nout
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
@@ -234,13 +277,14 @@ class MLP(Module):
         output_activation: str | None = None,
         seed: Seed = None,
     ) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"an MLP needs a positive whole number of inputs, got {nin!r}")
+        if isinstance(nouts, str) or not isinstance(nouts, Sequence):
+            raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__}")
         nouts = list(nouts)
         if not nouts:
             raise ValueError("an MLP needs at least one layer: nouts is empty")
+        sizes = [whole_number("nin", nin, 1), *(whole_number("nouts", n, 1) for n in nouts)]
+        _check_size(sum(sizes[i + 1] * (sizes[i] + 1) for i in range(len(nouts))))
         rng = np.random.default_rng(seed)
-        sizes = [nin, *nouts]
         activations = [activation] * (len(nouts) - 1) + [output_activation]
         self.nin = nin
         self.nouts = nouts

@@ -10,19 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from micrograd_plus import floats
+from micrograd_plus._checks import real_number
 from micrograd_plus.engine import Value
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop"]
-
-
-def _check(name: str, value: float, low: float = 0.0, below: float | None = None) -> float:
-    """The hyper-parameter as a float, or a ValueError saying what range it must be in."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    if value < low or (below is not None and value >= below):
-        allowed = f">= {low}" if below is None else f"in [{low}, {below})"
-        raise ValueError(f"{name} must be {allowed}, got {value!r}")
-    return float(value)
 
 
 class Optimizer:
@@ -37,7 +29,7 @@ class Optimizer:
                 raise TypeError(f"parameters must be Values, got {type(p).__name__}")
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError("a parameter appears more than once: it would be updated twice")
-        self.lr = _check("lr", lr)
+        self.lr = real_number("lr", lr)
         self.steps = 0  # t: how many times step() has run
 
     def zero_grad(self) -> None:
@@ -70,8 +62,8 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _check("momentum", momentum)
-        self.weight_decay = _check("weight_decay", weight_decay)
+        self.momentum = real_number("momentum", momentum)
+        self.weight_decay = real_number("weight_decay", weight_decay)
         if nesterov and self.momentum == 0:
             raise ValueError("Nesterov momentum needs momentum > 0")
         self.nesterov = nesterov
@@ -106,10 +98,10 @@ class RMSprop(Optimizer):
         centered: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.alpha = _check("alpha", alpha)
-        self.eps = _check("eps", eps)
-        self.weight_decay = _check("weight_decay", weight_decay)
-        self.momentum = _check("momentum", momentum)
+        self.alpha = real_number("alpha", alpha)
+        self.eps = real_number("eps", eps)
+        self.weight_decay = real_number("weight_decay", weight_decay)
+        self.momentum = real_number("momentum", momentum)
         self.centered = centered
         n = len(self.params)
         self.square_avg, self.grad_avg, self.velocity = [0.0] * n, [0.0] * n, [0.0] * n
@@ -119,10 +111,11 @@ class RMSprop(Optimizer):
         s = self.alpha * self.square_avg[i] + (1 - self.alpha) * g * g
         self.square_avg[i] = s
         if self.centered:
-            a = self.alpha * self.grad_avg[i] + (1 - self.alpha) * g
-            self.grad_avg[i] = a
+            a = self.grad_avg[i]
+            a = self.grad_avg[i] = a + (1 - self.alpha) * (g - a)  # as torch's lerp computes it
             s -= a * a
-        d = g / (math.sqrt(s) + self.eps)
+        # centered, s - a**2 can round below 0: its sqrt is then nan, as in PyTorch
+        d = g / (floats.sqrt(s) + self.eps)
         if self.momentum:
             d = self.velocity[i] = self.momentum * self.velocity[i] + d
         return self.lr * d
@@ -151,10 +144,10 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, tuple | list) or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        self.beta1 = _check("beta1", betas[0], 0.0, 1.0)
-        self.beta2 = _check("beta2", betas[1], 0.0, 1.0)
-        self.eps = _check("eps", eps)
-        self.weight_decay = _check("weight_decay", weight_decay)
+        self.beta1 = real_number("beta1", betas[0], 0.0, 1.0)
+        self.beta2 = real_number("beta2", betas[1], 0.0, 1.0)
+        self.eps = real_number("eps", eps)
+        self.weight_decay = real_number("weight_decay", weight_decay)
         self.amsgrad = amsgrad
         n = len(self.params)
         self.m, self.v, self.v_max = [0.0] * n, [0.0] * n, [0.0] * n

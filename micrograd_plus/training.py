@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from micrograd_plus._checks import whole_number
 from micrograd_plus.engine import Value, no_grad
 from micrograd_plus.losses import (
     binary_cross_entropy,
@@ -130,12 +131,9 @@ def train(
         raise ValueError(f"X has {len(X)} rows but y has {len(y)} targets")
     if len(X) == 0:
         raise ValueError("there is nothing to train on: X is empty")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
-    ):
-        raise ValueError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
+    whole_number("steps", steps, 0)
+    if batch_size is not None:
+        whole_number("batch_size", batch_size, 1)
     loss_fn = loss_function(model, loss)
     y = loss_targets(loss, y)
     optimizer = optimizer or Adam(model.parameters(), lr=0.01)

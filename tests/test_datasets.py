@@ -103,14 +103,26 @@ def test_sine_is_sin_of_x() -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: make_moons(0), "n_samples must be a whole number >= 2, got 0"),
+        (lambda: make_moons(0), "n_samples must be a whole number from 2 to 1,000,000, got 0"),
         (lambda: make_moons(10, noise=-1), "noise must be >= 0"),
         (lambda: make_circles(10, factor=1.5), "factor must be between 0 and 1"),
         (lambda: make_spirals(10, n_classes=1), "n_classes must be a whole number >= 2"),
-        (lambda: make_blobs(2.5), "n_samples must be a whole number"),
-        (lambda: make_sine(True), "n_samples must be a whole number"),
+        (lambda: make_moons(10**9), "from 2 to 1,000,000"),
     ],
 )
 def test_bad_arguments(call: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: make_blobs(2.5), "n_samples must be a whole number, got float"),
+        (lambda: make_sine(True), "n_samples must be a whole number, got bool"),
+        (lambda: make_moons(10, noise="lots"), "noise must be a number, got str"),
+    ],
+)
+def test_wrong_types(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
         call()

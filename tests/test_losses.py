@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from parity import RTOL_OP, assert_matches_torch
 
 from micrograd_plus import Value, gradcheck
 from micrograd_plus.losses import (
@@ -87,39 +88,30 @@ probability = st.sampled_from([0.0, 1e-15, 1e-7, 0.3, 0.5, 0.9, 1 - 1e-12, 1.0])
 logit = st.sampled_from([-1000.0, -40.0, -1.0, 0.0, 2.0, 40.0, 1000.0]) | st.floats(-50, 50)
 
 
-def _torch_check(
-    ours: Callable[..., Value],
-    theirs: Callable[..., Any],
-    predictions: list[float],
-    targets: Any,
-    reduction: str,
-    torch_targets: Any = None,
-) -> None:
-    torch = pytest.importorskip("torch")
-    values = [Value(p) for p in predictions]
-    loss = ours(values, targets, reduction=reduction)
-    loss.backward()
-    t = torch.tensor(predictions, dtype=torch.float64, requires_grad=True)
-    target_tensor = torch.tensor(
-        targets if torch_targets is None else torch_targets, dtype=torch.float64
-    )
-    t_loss = theirs(t, target_tensor, reduction=reduction)
-    t_loss.backward()
-    assert loss.data == pytest.approx(t_loss.item(), rel=1e-9, abs=1e-12)
-    assert [v.grad for v in values] == pytest.approx(t.grad.tolist(), rel=1e-9, abs=1e-12)
-
-
 reductions = st.sampled_from(["mean", "sum"])
+
+
+def _f() -> Any:
+    return pytest.importorskip("torch").nn.functional
+
+
+def _tensor(x: Any) -> Any:
+    return pytest.importorskip("torch").tensor(x, dtype=pytest.importorskip("torch").float64)
 
 
 @given(
     st.lists(st.tuples(st.floats(-10, 10), st.floats(-10, 10)), min_size=1, max_size=5), reductions
 )
 def test_mse_and_mae_match_pytorch(pairs: list[tuple[float, float]], reduction: str) -> None:
-    torch = pytest.importorskip("torch")
     predictions, targets = [p for p, _ in pairs], [t for _, t in pairs]
-    _torch_check(mse_loss, torch.nn.functional.mse_loss, predictions, targets, reduction)
-    _torch_check(mae_loss, torch.nn.functional.l1_loss, predictions, targets, reduction)
+    for ours, theirs in [(mse_loss, "mse_loss"), (mae_loss, "l1_loss")]:
+        assert_matches_torch(
+            lambda p, ours=ours: ours(p, targets, reduction=reduction),
+            lambda t, theirs=theirs: getattr(_f(), theirs)(
+                t, _tensor(targets), reduction=reduction
+            ),
+            predictions,
+        )
 
 
 @pytest.mark.parametrize(
@@ -133,55 +125,84 @@ def test_mse_and_mae_match_pytorch(pairs: list[tuple[float, float]], reduction: 
 def test_binary_cross_entropies_match_pytorch(
     ours: Callable[..., Value], theirs: str, inputs: Any, data: st.DataObject, reduction: str
 ) -> None:
-    torch = pytest.importorskip("torch")
     targets = st.sampled_from([0.0, 1.0]) | st.floats(0, 1)
     pairs = data.draw(st.lists(st.tuples(inputs, targets), min_size=1, max_size=5))
     predictions, labels = [p for p, _ in pairs], [t for _, t in pairs]
-    _torch_check(ours, getattr(torch.nn.functional, theirs), predictions, labels, reduction)
+    # the targets are inputs of the graph too: their gradients are PyTorch's as well
+    assert_matches_torch(
+        lambda p, y: ours(p, y, reduction=reduction),
+        lambda p, y: getattr(_f(), theirs)(p, y, reduction=reduction),
+        predictions,
+        labels,
+    )
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "p", "y", "loss"),
+    [
+        # log1p(-p): exact where log(1 - p) is 11% off, or -0.0
+        (binary_cross_entropy, "binary_cross_entropy", 1e-16, 0.0, 1e-16),
+        (binary_cross_entropy, "binary_cross_entropy", 1e-300, 0.0, 1e-300),
+        # a confident logit keeps its digits: log1p(exp(-37)), not log(1 + ...) = 0
+        (binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits", 37.0, 1.0, None),
+        (binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits", -800.0, 1.0, 800.0),
+    ],
+)
+def test_binary_cross_entropies_at_the_extremes(
+    ours: Callable[..., Value], theirs: str, p: float, y: float, loss: float | None
+) -> None:
+    if loss is not None:
+        assert ours(Value(p), y).data == loss
+    else:
+        assert ours(Value(p), y).data == pytest.approx(math.log1p(math.exp(-37.0)), rel=1e-15)
+    assert_matches_torch(
+        lambda v: ours(v, y), lambda t: getattr(_f(), theirs)(t, _tensor(y)), p, rtol=RTOL_OP
+    )
 
 
 @given(st.integers(2, 5), st.integers(1, 4), st.data(), reductions)
-def test_cross_entropy_and_categorical_match_pytorch(
+def test_cross_entropy_matches_pytorch(
     classes: int, batch: int, data: st.DataObject, reduction: str
 ) -> None:
-    torch = pytest.importorskip("torch")
     rows = data.draw(
         st.lists(
             st.lists(logit, min_size=classes, max_size=classes), min_size=batch, max_size=batch
         )
     )
     labels = data.draw(st.lists(st.integers(0, classes - 1), min_size=batch, max_size=batch))
-    values = [[Value(z) for z in row] for row in rows]
-    loss = cross_entropy(values, labels, reduction=reduction)
-    loss.backward()
-    t = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
-    t_loss = torch.nn.functional.cross_entropy(t, torch.tensor(labels), reduction=reduction)
-    t_loss.backward()
-    assert loss.data == pytest.approx(t_loss.item(), rel=1e-9, abs=1e-12)
-    ours = [[v.grad for v in row] for row in values]
-    for mine, theirs in zip(ours, t.grad.tolist()):
-        assert mine == pytest.approx(theirs, rel=1e-9, abs=1e-12)
-
-    # categorical cross-entropy on softmax probabilities: -sum(y * log p)
-    probs = [
-        [Value(p) for p in row]
-        for row in torch.softmax(torch.tensor(rows, dtype=torch.float64), 1).tolist()
-    ]
-    assume_positive = all(p.data > 0 for row in probs for p in row)
-    if not assume_positive:
-        return
-    one_hot = [[float(c == label) for c in range(classes)] for label in labels]
-    cce = categorical_cross_entropy(probs, one_hot, reduction=reduction)
-    cce.backward()
-    tp = torch.tensor(
-        [[p.data for p in row] for row in probs], dtype=torch.float64, requires_grad=True
+    torch = pytest.importorskip("torch")
+    assert_matches_torch(
+        lambda z: cross_entropy(z, labels, reduction=reduction),
+        lambda t: _f().cross_entropy(t, torch.tensor(labels), reduction=reduction),
+        rows,
     )
-    per_sample = -(torch.tensor(one_hot, dtype=torch.float64) * tp.log()).sum(dim=1)
-    t_cce = per_sample.mean() if reduction == "mean" else per_sample.sum()
-    t_cce.backward()
-    assert cce.data == pytest.approx(t_cce.item(), rel=1e-9, abs=1e-12)
-    for row, theirs in zip(probs, tp.grad.tolist()):
-        assert [p.grad for p in row] == pytest.approx(theirs, rel=1e-9, abs=1e-12)
+
+
+positive_probability = st.sampled_from([1e-300, 1e-12, 0.5, 1.0]) | st.floats(1e-6, 1.0)
+
+
+@given(st.integers(2, 5), st.integers(1, 4), st.data(), reductions)
+def test_categorical_cross_entropy_matches_pytorch(
+    classes: int, batch: int, data: st.DataObject, reduction: str
+) -> None:
+    # -sum(y * log p) on positive probabilities and one-hot targets, every example checked
+    rows = data.draw(
+        st.lists(
+            st.lists(positive_probability, min_size=classes, max_size=classes),
+            min_size=batch,
+            max_size=batch,
+        )
+    )
+    labels = data.draw(st.lists(st.integers(0, classes - 1), min_size=batch, max_size=batch))
+    one_hot = [[float(c == label) for c in range(classes)] for label in labels]
+
+    def theirs(p: Any) -> Any:
+        per_sample = -(_tensor(one_hot) * p.log()).sum(dim=1)
+        return per_sample.mean() if reduction == "mean" else per_sample.sum()
+
+    assert_matches_torch(
+        lambda p: categorical_cross_entropy(p, one_hot, reduction=reduction), theirs, rows
+    )
 
 
 @given(
@@ -189,16 +210,13 @@ def test_cross_entropy_and_categorical_match_pytorch(
     reductions,
 )
 def test_hinge_matches_its_pytorch_formula(pairs: list[tuple[float, int]], reduction: str) -> None:
-    torch = pytest.importorskip("torch")
-    scores, labels = [s for s, _ in pairs], [y for _, y in pairs]
+    scores, labels = [s for s, _ in pairs], [float(y) for _, y in pairs]
 
-    def torch_hinge(s: Any, y: Any, reduction: str) -> Any:
-        per_sample = torch.relu(1 - y * s)
+    def theirs(s: Any) -> Any:
+        per_sample = pytest.importorskip("torch").relu(1 - _tensor(labels) * s)
         return per_sample.mean() if reduction == "mean" else per_sample.sum()
 
-    _torch_check(
-        hinge_loss, torch_hinge, scores, labels, reduction, torch_targets=[float(y) for y in labels]
-    )
+    assert_matches_torch(lambda s: hinge_loss(s, labels, reduction=reduction), theirs, scores)
 
 
 # --- central differences --------------------------------------------------------------------
@@ -240,6 +258,8 @@ def test_losses_match_central_differences(xs: list[float]) -> None:
         (lambda: cross_entropy([[1.0, 2.0], [0.0, 1.0]], [0]), ValueError, "2 samples but 1"),
         (lambda: binary_cross_entropy(1.5, 1), ValueError, "probability in"),
         (lambda: binary_cross_entropy(0.5, 2), ValueError, "target 0 must be in"),
+        (lambda: binary_cross_entropy_with_logits(3.0, 2), ValueError, "target 0 must be in"),
+        (lambda: binary_cross_entropy_with_logits(3.0, -0.5), ValueError, r"in \[0, 1\]"),
         (
             lambda: categorical_cross_entropy([0.5, 0.5], [1, 0, 0]),
             ValueError,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -80,14 +82,29 @@ def test_wrong_number_of_inputs_names_both_numbers(module: MLP, message: str) ->
     ("make", "message"),
     [
         (lambda: MLP(2, [3, 1], activation="swish"), "unknown activation 'swish'"),
-        (lambda: MLP(0, [1]), "positive whole number of inputs"),
+        (lambda: MLP(0, [1]), "nin must be a whole number >= 1, got 0"),
         (lambda: MLP(2, []), "at least one layer"),
-        (lambda: MLP(2, [0, 1]), "positive whole number of neurons"),
-        (lambda: Neuron(2.5), "positive whole number"),  # type: ignore[arg-type]
+        (lambda: MLP(2, [0, 1]), "nouts must be a whole number >= 1, got 0"),
+        (lambda: MLP(2, [10**8]), "300,000,000 parameters, more than the 1,000,000"),
+        (lambda: Layer(10**6, 2), "more than the 1,000,000"),
     ],
 )
 def test_bad_shapes_are_value_errors(make: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
+        make()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Neuron(2.5), "nin must be a whole number, got float: 2.5"),
+        (lambda: MLP(True, [1]), "nin must be a whole number, got bool"),
+        (lambda: MLP(2, "4,4"), "nouts must be a list of layer sizes, got str"),
+        (lambda: MLP(2, [4.0]), "nouts must be a whole number, got float"),
+    ],
+)
+def test_wrong_types_are_type_errors(make: object, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
         make()  # type: ignore[operator]
 
 
@@ -334,3 +351,77 @@ def test_perceptron_rejects_bad_labels() -> None:
         Perceptron(2).fit(TRUTH_TABLE, [0, 2, 1, 0])
     with pytest.raises(ValueError, match="4 rows but y has 3"):
         Perceptron(2).fit(TRUTH_TABLE, [0, 1, 1])
+
+
+# --- loading hostile files: a clear ValueError, fast, and the model unchanged ------------
+
+
+def test_a_number_too_large_for_a_float_changes_nothing(tmp_path: Path) -> None:
+    model = MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    model.save(tmp_path / "m.json")
+    text = (tmp_path / "m.json").read_text()
+    last = list(before)[-1]
+    head, _, tail = text.rpartition(repr(before[last]))  # the file's last number
+    for bad in ("1" + "0" * 400, "NaN", "Infinity"):
+        (tmp_path / "m.json").write_text(head + bad + tail)
+        with pytest.raises(ValueError, match=f"parameter '{last}'"):
+            model.load(tmp_path / "m.json")
+        assert model.state_dict() == before
+
+
+def _refused_quickly(path: object, message: str, load_message: str | None = None) -> None:
+    model = MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=load_message or message):
+        model.load(path)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=message):
+        MLP.from_file(path)  # type: ignore[arg-type]
+    assert time.perf_counter() - start < 1.0
+    assert model.state_dict() == before
+
+
+def test_a_folder_a_pipe_and_a_device_are_refused(tmp_path: Path) -> None:
+    _refused_quickly(tmp_path, "not a regular file")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    _refused_quickly(fifo, "not a regular file")  # would hang if opened
+    if Path("/dev/zero").exists():
+        _refused_quickly("/dev/zero", "not a regular file")  # would eat all memory
+    _refused_quickly(tmp_path / "missing.json", "cannot read")
+
+
+def test_json_nested_too_deep_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    _refused_quickly(path, "nested too deep")
+
+
+def test_a_tiny_file_declaring_a_huge_model_is_refused_before_building(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        {
+            "format": "micrograd_plus",
+            "config": {
+                "nin": 2,
+                "nouts": [10**8],
+                "activation": "relu",
+                "output_activation": None,
+            },
+            "parameters": {},
+        },
+    )
+    assert path.stat().st_size < 200
+    _refused_quickly(path, "more than the 1,000,000 a scalar engine can train", "does not fit")
+
+
+def test_a_file_over_the_size_cap_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import micrograd_plus.nn as nn
+
+    monkeypatch.setattr(nn, "MAX_FILE_BYTES", 100)
+    path = tmp_path / "big.json"
+    path.write_text(" " * 200)
+    _refused_quickly(path, "more than a model file may be")

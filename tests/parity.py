@@ -1,0 +1,62 @@
+"""The one PyTorch parity helper (early tinygrad's ``helper_test_op``): the same function
+in micrograd_plus and in PyTorch (float64), forward value and every gradient compared in
+one place, with the tolerances stated once. Tests that use it skip without torch."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from micrograd_plus import Value
+
+# One op: as exact as float64 allows. Composed graphs (losses, networks) may round in
+# another order than PyTorch, hence the promise of DESIGN.md: equal to 1e-9.
+RTOL_OP = 1e-12
+RTOL = 1e-9
+ATOL = 1e-12
+
+Nested = float | list[Any]
+
+
+def same(ours: float, theirs: float, rtol: float = RTOL) -> bool:
+    """Equal to ``rtol``; nan where PyTorch has nan, the same inf where it has inf."""
+    if math.isnan(theirs):
+        return math.isnan(ours)
+    if math.isinf(theirs):
+        return ours == theirs
+    return bool(ours == pytest.approx(theirs, rel=rtol, abs=ATOL if rtol >= RTOL else 1e-300))
+
+
+def _values(x: Nested) -> Any:
+    return [_values(item) for item in x] if isinstance(x, list) else Value(float(x))
+
+
+def _flat(x: Any) -> list[Any]:
+    return [leaf for item in x for leaf in _flat(item)] if isinstance(x, list) else [x]
+
+
+def assert_matches_torch(
+    ours: Callable[..., Value],
+    theirs: Callable[..., Any],
+    *inputs: Nested,
+    rtol: float = RTOL,
+) -> None:
+    """Call ``ours`` on Values and ``theirs`` on float64 tensors made from the same
+    ``inputs`` (numbers, or nested lists of them); compare the output and each input's
+    gradient. Targets and other constants go in the two functions' closures."""
+    torch = pytest.importorskip("torch")
+    values = [_values(x) for x in inputs]
+    out = ours(*values)
+    out.backward()
+    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
+    t_out = theirs(*tensors)
+    if t_out.requires_grad:
+        t_out.backward()
+    assert same(out.data, t_out.item(), rtol), ("value", inputs, out.data, t_out.item())
+    for v, t in zip(values, tensors, strict=True):
+        grads = [0.0] * t.numel() if t.grad is None else t.grad.flatten().tolist()
+        for leaf, theirs_grad in zip(_flat(v), grads, strict=True):
+            assert same(leaf.grad, theirs_grad, rtol), ("grad", inputs, leaf.grad, theirs_grad)
