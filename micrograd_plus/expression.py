@@ -50,6 +50,10 @@ def _parse(text: str) -> ast.expr:
     if not text.strip():
         raise ExpressionError("the expression is empty")
     try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that were not UTF-8, as a shell may pass them
+        raise ExpressionError("the expression is not valid UTF-8 text") from None
+    try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         where = f" at column {error.offset}" if error.offset else ""
@@ -76,10 +80,8 @@ def _compile(text: str, node: ast.expr, names: list[str], depth: int = 0) -> Pro
     if depth > MAX_DEPTH:
         raise _refuse(text, node, f"nested more than {MAX_DEPTH} deep")
     if isinstance(node, ast.Constant):
-        number = node.value
-        if isinstance(number, bool) or not isinstance(number, int | float):
-            raise _refuse(text, node, "only numbers are allowed as constants")
-        return lambda leaf: leaf(float(number))
+        value = _number(text, node, "only numbers are allowed as constants")
+        return lambda leaf: leaf(value)
     if isinstance(node, ast.Name):
         name = node.id
         if name in FUNCTIONS:
@@ -88,10 +90,7 @@ def _compile(text: str, node: ast.expr, names: list[str], depth: int = 0) -> Pro
             names.append(name)
         return lambda leaf: leaf(name)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        combine = _BINARY[type(node.op)]
-        left = _compile(text, node.left, names, depth + 1)
-        right = _compile(text, node.right, names, depth + 1)
-        return lambda leaf: combine(left(leaf), right(leaf))
+        return _compile_chain(text, node, names, depth)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         operand = _compile(text, node.operand, names, depth + 1)
         if isinstance(node.op, ast.UAdd):
@@ -101,6 +100,40 @@ def _compile(text: str, node: ast.expr, names: list[str], depth: int = 0) -> Pro
         return _compile_call(text, node, names, depth)
     allowed = "numbers, names, + - * / **, unary -, and calls of " + ", ".join(FUNCTIONS)
     raise _refuse(text, node, f"not allowed here (only {allowed})")
+
+
+def _number(text: str, node: ast.expr, why: str) -> float:
+    """A constant of the expression as a float; a number too large for one is refused."""
+    if not isinstance(node, ast.Constant):
+        raise _refuse(text, node, why)
+    number = node.value
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        raise _refuse(text, node, why)
+    try:
+        return float(number)
+    except OverflowError:
+        raise _refuse(text, node, "this number is too large for a float") from None
+
+
+def _compile_chain(text: str, node: ast.BinOp, names: list[str], depth: int) -> Program:
+    """``a + b - c * d ...``: Python reads it as ((a + b) - (c * d)) ..., nested to the
+    left. The chain is walked in a loop, so a long flat sum counts as one level deep."""
+    links: list[tuple[Callable[[Value, Value], Value], ast.expr]] = []
+    while isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        links.append((_BINARY[type(node.op)], node.right))
+        node = node.left  # type: ignore[assignment]
+    first = _compile(text, node, names, depth + 1)  # names in order of appearance
+    rest = [
+        (combine, _compile(text, right, names, depth + 1)) for combine, right in reversed(links)
+    ]
+
+    def program(leaf: Callable[[str | float], Value]) -> Value:
+        out = first(leaf)
+        for combine, right in rest:
+            out = combine(out, right(leaf))
+        return out
+
+    return program
 
 
 def _compile_call(text: str, node: ast.Call, names: list[str], depth: int) -> Program:
@@ -115,10 +148,7 @@ def _compile_call(text: str, node: ast.Call, names: list[str], depth: int) -> Pr
         raise _refuse(text, node, f"{name}() takes {count}, got {len(node.args)}")
     argument = _compile(text, node.args[0], names, depth + 1)
     if len(node.args) == 2:
-        slope = node.args[1]
-        if not isinstance(slope, ast.Constant) or not isinstance(slope.value, int | float):
-            raise _refuse(text, slope, "the slope of leaky_relu must be a number")
-        negative_slope = float(slope.value)
+        negative_slope = _number(text, node.args[1], "the slope of leaky_relu must be a number")
         return lambda leaf: argument(leaf).leaky_relu(negative_slope)
     function = FUNCTIONS[name]
     return lambda leaf: function(argument(leaf))
@@ -151,8 +181,4 @@ def build(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Valu
     def leaf(what: str | float) -> Value:
         return Value(what) if isinstance(what, float) else leaves[what]
 
-    try:
-        root = program(leaf)
-    except ValueError as error:  # e.g. log of a number <= 0
-        raise ExpressionError(f"cannot evaluate it at these values: {error}") from None
-    return root, leaves
+    return program(leaf), leaves

@@ -2,22 +2,22 @@
 
 A demo is a plain script in ``demos/`` with ``# %%`` cells. Run as a script, in VS Code
 or Jupyter, it writes to ``./micrograd-plus-out/NAME/``; run by ``micrograd-plus demo
-NAME --out DIR --seed N``, it reads those from the environment the command sets.
+NAME --out DIR --seed N``, it takes those from the command, which runs it inside
+``settings(...)``.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from micrograd_plus.plots import MissingExtra
 
-__all__ = ["Demo", "setup"]
-
-OUT, SEED, QUICK = "MICROGRAD_PLUS_OUT", "MICROGRAD_PLUS_SEED", "MICROGRAD_PLUS_QUICK"
+__all__ = ["Demo", "settings", "setup"]
 
 
 @dataclass
@@ -47,8 +47,30 @@ class Demo:
             return None
 
 
+@dataclass(frozen=True)
+class _Settings:
+    out: Path | None
+    seed: int
+    quick: bool
+
+
+_given: ContextVar[_Settings | None] = ContextVar("micrograd_plus_demo_settings", default=None)
+
+
+@contextmanager
+def settings(out: Path | None = None, seed: int = 0, quick: bool = False) -> Iterator[None]:
+    """Demos set up inside this block write to ``out``, use ``seed``, and, if ``quick``,
+    small sizes; after it, the defaults again."""
+    token = _given.set(_Settings(out, seed, quick))
+    try:
+        yield
+    finally:
+        _given.reset(token)
+
+
 def setup(name: str) -> Demo:
     """The settings of this run of demo ``name``, with its output folder made."""
-    out = Path(os.environ.get(OUT) or Path("micrograd-plus-out") / name)
+    given = _given.get() or _Settings(None, 0, False)
+    out = given.out or Path("micrograd-plus-out") / name
     out.mkdir(parents=True, exist_ok=True)
-    return Demo(name, out, int(os.environ.get(SEED) or 0), os.environ.get(QUICK) == "1")
+    return Demo(name, out, given.seed, given.quick)

@@ -15,7 +15,6 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -156,8 +155,7 @@ def read_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ValueError(f"{path} is not a regular file (a model file is a .json file)")
     if info.st_size > MAX_FILE_BYTES:
         raise ValueError(
-            f"{path} is {info.st_size:,} bytes, more than a model file may be "
-            f"({MAX_FILE_BYTES:,})"
+            f"{path} is {info.st_size:,} bytes, more than a model file may be ({MAX_FILE_BYTES:,})"
         )
     try:
         with open(path, encoding="utf-8") as file:

@@ -34,6 +34,7 @@ __all__ = [
     "LOSS_NAMES",
     "History",
     "accuracy",
+    "check_fit",
     "loss_function",
     "loss_targets",
     "predict",
@@ -72,6 +73,47 @@ def loss_function(model: Module, loss: str) -> LossFn:
     if loss not in losses:
         raise ValueError(f"unknown loss {loss!r}: expected one of {', '.join(LOSS_NAMES)}")
     return losses[loss]
+
+
+def _outputs(model: Module) -> int:
+    """How many numbers the model returns for one sample."""
+    if hasattr(model, "nouts"):
+        return int(model.nouts[-1])
+    return int(getattr(model, "nout", 1))
+
+
+def check_fit(model: Module, loss: str, y: np.ndarray) -> None:
+    """A ``ValueError`` that says which loss fits, where the model's outputs or the
+    targets do not fit ``loss``: it would train to a meaningless number otherwise."""
+    outputs = _outputs(model)
+    labels = np.unique(y) if len(y) else np.array([])
+    whole = bool(np.all(labels == np.round(labels))) if labels.size else True
+    classes = int(labels.max()) + 1 if labels.size and whole and labels.min() >= 0 else 0
+    if loss == "cross_entropy":
+        if not whole or labels.min() < 0:
+            raise ValueError("cross_entropy needs class indices 0, 1, 2, ... as targets")
+        if outputs < max(classes, 2):
+            raise ValueError(
+                f"cross_entropy over {max(classes, 2)} classes needs a model with "
+                f"{max(classes, 2)} outputs, not {outputs}"
+                + ("; for one output use loss='bce'" if outputs == 1 and classes <= 2 else "")
+            )
+        return
+    if outputs != 1:
+        raise ValueError(
+            f"loss {loss!r} needs a model with one output, not {outputs}"
+            + ("; for several classes use loss='cross_entropy'" if loss != "mse" else "")
+        )
+    if loss == "bce" and not set(labels.tolist()) <= {0, 1}:
+        hint = "use loss='cross_entropy'" if whole and classes > 2 else "targets must be 0 or 1"
+        raise ValueError(f"bce needs targets 0 or 1, got {_few_labels(labels)}: {hint}")
+    if loss == "hinge" and not (set(labels.tolist()) <= {0, 1} or set(labels.tolist()) <= {-1, 1}):
+        raise ValueError(f"hinge needs targets -1 and +1 (or 0 and 1), got {_few_labels(labels)}")
+
+
+def _few_labels(labels: np.ndarray) -> str:
+    shown = ", ".join(format(v, "g") for v in labels[:5])
+    return shown + (", ..." if len(labels) > 5 else "")
 
 
 def loss_targets(loss: str, y: np.ndarray) -> np.ndarray:
@@ -135,6 +177,7 @@ def train(
     if batch_size is not None:
         whole_number("batch_size", batch_size, 1)
     loss_fn = loss_function(model, loss)
+    check_fit(model, loss, y)
     y = loss_targets(loss, y)
     optimizer = optimizer or Adam(model.parameters(), lr=0.01)
     rng = np.random.default_rng(seed)

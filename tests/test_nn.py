@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_plus import Value
@@ -425,3 +425,53 @@ def test_a_file_over_the_size_cap_is_refused(
     path = tmp_path / "big.json"
     path.write_text(" " * 200)
     _refused_quickly(path, "more than a model file may be")
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _hostile_documents() -> st.SearchStrategy[bytes]:
+    model = MLP(2, [2, 1], seed=0)
+    names = list(model.state_dict())
+    numbers = st.floats(allow_nan=True, allow_infinity=True) | st.integers() | JSON
+    near_miss = st.fixed_dictionaries(
+        {
+            "format": st.just("micrograd_plus"),
+            "config": st.just(model.config()) | JSON,
+            "parameters": st.dictionaries(st.sampled_from(names) | st.text(max_size=4), numbers),
+        }
+    )
+    return (
+        st.binary(max_size=200)
+        | JSON.map(lambda doc: json.dumps(doc).encode())
+        | near_miss.map(lambda doc: json.dumps(doc).encode())
+    )
+
+
+@settings(max_examples=150)
+@given(_hostile_documents())
+def test_loading_random_bytes_and_json_is_a_value_error_that_changes_nothing(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "model.json"
+    path.write_bytes(data)
+    model = MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    try:
+        model.load(path)
+    except ValueError:
+        assert model.state_dict() == before
+    else:
+        assert all(math.isfinite(v) for v in model.state_dict().values())
+    try:
+        loaded = MLP.from_file(path)
+    except ValueError:
+        pass
+    else:
+        assert all(math.isfinite(v) for v in loaded.state_dict().values())

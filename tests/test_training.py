@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -114,3 +116,31 @@ def test_accuracy_needs_a_classification_loss() -> None:
     X, y = make_sine(5)
     with pytest.raises(ValueError, match="classification loss"):
         accuracy(MLP(1, [1]), X, y, "mse")
+
+
+def test_a_diverging_run_finishes_with_inf_or_nan_as_pytorch_would() -> None:
+    X, y = make_sine(100, seed=0)
+    model = MLP(1, [16, 16, 1], seed=0)
+    history = train(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=2.0), steps=30)
+    assert len(history.loss) == 30
+    assert not all(math.isfinite(v) for v in history.loss)  # it diverged, and carried on
+
+
+@pytest.mark.parametrize(
+    ("model", "loss", "labels", "message"),
+    [
+        (MLP(2, [4, 3]), "bce", [0, 1], "'bce' needs a model with one output, not 3"),
+        (MLP(2, [4, 1]), "cross_entropy", [0, 1, 2], "3 classes needs a model with 3 outputs"),
+        (MLP(2, [4, 1]), "bce", [0, 1, 2], "use loss='cross_entropy'"),
+        (MLP(2, [4, 1]), "hinge", [0, 2], "hinge needs targets -1 and \\+1"),
+        (MLP(2, [4, 2]), "mse", [0.5, 1.5], "'mse' needs a model with one output, not 2"),
+    ],
+)
+def test_a_model_that_does_not_fit_the_loss_or_the_data_is_refused(
+    model: MLP, loss: str, labels: list[float], message: str
+) -> None:
+    X = np.zeros((len(labels), 2))
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=message):
+        train(model, X, np.array(labels), loss=loss, steps=1)
+    assert model.state_dict() == before
