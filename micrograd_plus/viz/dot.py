@@ -131,12 +131,112 @@ def zero_reasons(info: GraphInfo, state: _State) -> dict[Value, str]:
 
 @dataclass
 class _Drawn:
-    """What a picture ended up containing, for its legend; and the uses of each node."""
+    """What a picture ended up containing, for its legend."""
 
-    zero_reasons: dict[Value, str]
     kinds: set[str] = field(default_factory=set)
     grads: bool = False
     flags: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class NodeLook:
+    """What a Value's box shows: its data and grad texts, and the grad cell's colours."""
+
+    data: str  # "data 2.0", or "data ?" before the forward pass reaches it
+    grad: str  # "grad -1.5", "grad" (not yet known), "grad ?" (quiz), "grad 0 (x2 = 0)"
+    fill: str
+    ink: str
+    italic: bool  # a gradient still waiting for contributions
+
+
+@dataclass(frozen=True)
+class EdgeLook:
+    """What an edge into an op shows: what flowed back along it, if anything yet."""
+
+    colour: str
+    width: float
+    label: str
+    dashed: bool
+
+
+@dataclass
+class Looks:
+    """Everything that can change between two moments of one picture: box texts and
+    colours, edges, dead ReLUs, the current node."""
+
+    nodes: dict[Value, NodeLook]
+    edges: dict[tuple[Value, int], EdgeLook]
+    dead: set[Value]
+    current: Value | None
+    drawn: _Drawn
+
+
+def looks(
+    info: GraphInfo, state: _State, reference: _State, quiz: bool, vanish_below: float
+) -> Looks:
+    """How every box and edge looks in ``state``. Colours and widths are scaled by the
+    ``reference`` state (the finished backward pass): they mean the same at every step."""
+    grad_scale = max((abs(g) for g in reference.grads.values() if math.isfinite(g)), default=0.0)
+    root_grad = reference.grads.get(info.root, 0.0)
+    reasons = zero_reasons(info, state)
+    drawn = _Drawn()
+    nodes = {}
+    edges = {}
+    for node in info.order:
+        drawn.kinds.add(info.kinds[node])
+        nodes[node] = _node_look(
+            node, state, quiz, grad_scale, root_grad * vanish_below, reasons, drawn
+        )
+        for i in range(len(node.inputs)):
+            edges[(node, i)] = _edge_look(state.flowed.get((node, i)), quiz, root_grad, drawn)
+    dead = {node for node in info.order if is_dead_relu(node) and node in state.computed}
+    if dead:
+        drawn.flags.add("dead")
+    if state.current is not None:
+        drawn.flags.add("current")
+    return Looks(nodes, edges, dead, state.current, drawn)
+
+
+def _node_look(
+    node: Value,
+    state: _State,
+    quiz: bool,
+    grad_scale: float,
+    vanished_below: float,
+    reasons: dict[Value, str],
+    drawn: _Drawn,
+) -> NodeLook:
+    data = f"data {format_number(node.data) if node in state.computed else '?'}"
+    if quiz or node not in state.grads:
+        return NodeLook(data, "grad ?" if quiz else "grad", "#ffffff", "black", False)
+    g = state.grads[node]
+    drawn.grads = True
+    fill, ink = diverging(g, grad_scale)
+    text = f"grad {format_number(g)}"
+    pending = node in state.pending
+    if not pending:
+        if not math.isfinite(g):
+            fill, ink = NOT_FINITE, "black"
+            drawn.flags.add("not finite")
+        elif g == 0:
+            reason = reasons.get(node, "")
+            fill, ink, text = ZERO_FILL, "#616161", "grad 0" + (f" ({reason})" if reason else "")
+            drawn.flags.add("zero")
+        elif abs(g) < vanished_below:
+            fill, ink, text = VANISHED, "white", f"{text} (vanished)"
+            drawn.flags.add("vanished")
+    return NodeLook(data, text, fill, ink, pending)
+
+
+def _edge_look(amount: float | None, quiz: bool, root_grad: float, drawn: _Drawn) -> EdgeLook:
+    if amount is None or quiz:
+        return EdgeLook(ZERO, 1.0, "", False)
+    if not math.isfinite(amount):
+        colour = NOT_FINITE
+    else:
+        colour = POSITIVE if amount > 0 else NEGATIVE if amount < 0 else ZERO
+    drawn.flags.add("no flow" if amount == 0 else "flow")
+    return EdgeLook(colour, edge_width(amount, root_grad), format_number(amount), amount == 0)
 
 
 def to_dot(
@@ -178,93 +278,56 @@ def to_dot(
             raise ValueError(f"step must be between 0 and {len(all_steps)}, got {step}")
         state = _state_after(info, all_steps, step)
         reference = _state_after(info, all_steps, len(all_steps))  # scales fixed for all steps
-    grad_scale = max(
-        (abs(g) for n, g in reference.grads.items() if math.isfinite(g)),
-        default=0.0,
-    )
-    root_grad = reference.grads.get(root, 0.0)
-    drawn = _Drawn(zero_reasons(info, state))
     boxes = info.from_model if cluster is None else cluster
+    shown = looks(info, state, reference, quiz, vanish_below)
+    return emit(info, shown, rankdir=rankdir, boxes=boxes, legend=legend)
 
+
+def emit(
+    info: GraphInfo,
+    shown: Looks,
+    *,
+    rankdir: str = "LR",
+    boxes: bool = False,
+    legend: bool = True,
+    element_ids: bool = False,
+) -> Picture:
+    """The Digraph of ``info``'s graph as ``shown``. With ``element_ids``, each box, op
+    and edge carries an SVG id (node-n3, op-n3, edge-n3-0) for a page to update."""
     dot = Picture("micrograd_plus")
     dot.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35", bgcolor="white")
-    if size > 300:  # fewer rounds of edge-crossing reduction: a big graph lays out in seconds
+    if len(info.order) > 300:  # fewer rounds of edge-crossing reduction: lays out in seconds
         dot.attr(mclimit="0.1")
     dot.attr("node", fontname=FONT, fontsize="14")
     dot.attr("edge", fontname=FONT, fontsize="11", arrowsize="0.7")
-    node_args = (info, state, quiz, grad_scale, root_grad * vanish_below, drawn)
     clusters: dict[str, list[Value]] = {}
     for node in info.order:
         group = info.groups.get(node, "")
         if boxes and group:
             clusters.setdefault(group, []).append(node)
         else:
-            _add_node(dot, node, *node_args)
+            _add_node(dot, info, node, shown, element_ids)
     for i, (group, nodes) in enumerate(clusters.items()):
         with dot.subgraph(name=f"cluster_{i}") as box:
             box.attr(
                 label=label_text(group), style="rounded,dashed", color="#757575", fontname=FONT
             )
             for node in nodes:
-                _add_node(box, node, *node_args)
+                _add_node(box, info, node, shown, element_ids)
     for node in info.order:
-        _add_edges(dot, info, node, state, quiz, root_grad, drawn)
+        _add_edges(dot, info, node, shown, element_ids)
     if legend:
-        dot.attr(label=_legend(drawn), labelloc="b", labeljust="l")
+        dot.attr(label=_legend(shown.drawn), labelloc="b", labeljust="l")
     return dot
 
 
-def _grad_cell(
-    info: GraphInfo,
-    node: Value,
-    state: _State,
-    quiz: bool,
-    grad_scale: float,
-    vanished_below: float,
-    drawn: _Drawn,
-) -> str:
-    """The grad cell of ``node``'s box, as HTML-like label text."""
-    if quiz or node not in state.grads:
-        return '<TD BGCOLOR="#ffffff">' + ("grad ?" if quiz else "grad") + "</TD>"
-    g = state.grads[node]
-    drawn.grads = True
-    fill, ink = diverging(g, grad_scale)
-    text = f"grad {format_number(g)}"
-    if node not in state.pending:
-        if not math.isfinite(g):
-            fill, ink = NOT_FINITE, "black"
-            drawn.flags.add("not finite")
-        elif g == 0:
-            reason = drawn.zero_reasons.get(node, "")
-            fill, ink, text = ZERO_FILL, "#616161", "grad 0" + (f" ({reason})" if reason else "")
-            drawn.flags.add("zero")
-        elif abs(g) < vanished_below:
-            fill, ink, text = VANISHED, "white", f"{text} (vanished)"
-            drawn.flags.add("vanished")
-    inner = label_text(text)
-    if node in state.pending:
-        inner = f"<I>{inner}</I>"
-    return f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}">{inner}</FONT></TD>'
-
-
-def _add_node(
-    dot: Picture,
-    node: Value,
-    info: GraphInfo,
-    state: _State,
-    quiz: bool,
-    grad_scale: float,
-    vanished_below: float,
-    drawn: _Drawn,
-) -> None:
+def _add_node(dot: Picture, info: GraphInfo, node: Value, shown: Looks, element_ids: bool) -> None:
     node_id = info.ids[node]
     name = info.names[node]
     kind = info.kinds[node]
-    current = node is state.current
-    drawn.kinds.add(kind)
+    current = node is shown.current
     tooltip = plain_text(f"{name} ({kind})")
-    if current:
-        drawn.flags.add("current")
+    ids = {"id": f"node-{node_id}"} if element_ids else {}
     if kind == "constant":  # just its number: a constant's gradient is of no use
         attrs = {"color": CURRENT, "penwidth": "3"} if current else {"color": "#9e9e9e"}
         dot.node(
@@ -279,71 +342,54 @@ def _add_node(
             margin="0.05,0.03",
             tooltip=tooltip,
             **attrs,
+            **ids,
         )
     else:
-        data = format_number(node.data) if node in state.computed else "?"
-        grad = _grad_cell(info, node, state, quiz, grad_scale, vanished_below, drawn)
+        look = shown.nodes[node]
+        grad = label_text(look.grad)
+        if look.italic:
+            grad = f"<I>{grad}</I>"
         border = f' BORDER="3" COLOR="{CURRENT}"' if current else ' BORDER="0"'
         label = (
             f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
             f'<TR><TD BGCOLOR="{KIND_COLOURS[kind]}"><B>{label_text(name)}</B></TD>'
-            f"<TD>data {label_text(data)}</TD>{grad}</TR></TABLE>>"
+            f"<TD>{label_text(look.data)}</TD>"
+            f'<TD BGCOLOR="{look.fill}"><FONT COLOR="{look.ink}">{grad}</FONT></TD>'
+            "</TR></TABLE>>"
         )
-        dot.node(node_id, label, shape="plain", tooltip=tooltip)
+        dot.node(node_id, label, shape="plain", tooltip=tooltip, **ids)
     if node.inputs:
         attrs = {"shape": "circle", "style": "filled", "fillcolor": "#f0f0f0", "width": "0.5"}
         text = node.op
-        if is_dead_relu(node) and node in state.computed:
+        if node in shown.dead:
             attrs.update(fillcolor=DEAD, fontcolor="white")
             text = f"{node.op}\ndead"
-            drawn.flags.add("dead")
         if current:
             attrs.update(color=CURRENT, penwidth="3")
+        if element_ids:
+            attrs["id"] = f"op-{node_id}"
         tooltip = plain_text(f"{node.op}: computes {name}")
         dot.node(f"{node_id}op", f"<{label_text(text)}>", tooltip=tooltip, **attrs)
 
 
-def _add_edges(
-    dot: Picture,
-    info: GraphInfo,
-    node: Value,
-    state: _State,
-    quiz: bool,
-    root_grad: float,
-    drawn: _Drawn,
-) -> None:
+def _add_edges(dot: Picture, info: GraphInfo, node: Value, shown: Looks, element_ids: bool) -> None:
     if not node.inputs:
         return
     node_id = info.ids[node]
-    current = node is state.current
+    current = node is shown.current
     for i, inp in enumerate(node.inputs):
-        attrs: dict[str, str] = {}
-        amount = state.flowed.get((node, i))
-        if amount is not None and not quiz:
-            colour = (
-                NOT_FINITE
-                if not math.isfinite(amount)
-                else POSITIVE
-                if amount > 0
-                else NEGATIVE
-                if amount < 0
-                else ZERO
-            )
+        look = shown.edges[(node, i)]
+        attrs: dict[str, str] = {"color": look.colour}
+        if look.label:
             attrs.update(
-                color=colour,
-                penwidth=str(edge_width(amount, root_grad)),
-                label=f"<{label_text(format_number(amount))}>",
-                fontcolor=colour,
+                penwidth=str(look.width), label=f"<{label_text(look.label)}>", fontcolor=look.colour
             )
-            if amount == 0:
-                attrs.update(style="dashed")
-                drawn.flags.add("no flow")
-            else:
-                drawn.flags.add("flow")
-        else:
-            attrs.update(color=ZERO)
+        if look.dashed:
+            attrs.update(style="dashed")
         if current:
             attrs.update(color=CURRENT, penwidth="3")
+        if element_ids:
+            attrs["id"] = f"edge-{node_id}-{i}"
         dot.edge(info.ids[inp], f"{node_id}op", **attrs)
     out_attrs = {"color": CURRENT, "penwidth": "3"} if current else {"color": "#616161"}
     dot.edge(f"{node_id}op", node_id, **out_attrs)
