@@ -1,10 +1,13 @@
-"""The HTML stepper: self-contained, and driven in headless Chromium like a lecturer would."""
+"""The stepper page: one layout, a camera, a quiz that checks answers; driven in headless
+Chromium at projector size as a lecturer would (one browser for the whole module)."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,9 @@ import pytest
 
 from micrograd_plus import Value
 from micrograd_plus.floats import format_number
-from micrograd_plus.viz import steps, write_stepper
+from micrograd_plus.losses import mse_loss
+from micrograd_plus.nn import MLP
+from micrograd_plus.viz import Stepper, steps, write_stepper
 
 
 def neuron() -> tuple[Value, list[Value]]:
@@ -24,63 +29,261 @@ def neuron() -> tuple[Value, list[Value]]:
     return o, [x1, x2, w1, w2, b]
 
 
-def _frames(page: str) -> list[dict[str, Any]]:
-    match = re.search(r"const FRAMES = (.*);\n", page)
-    assert match is not None
-    return json.loads(match.group(1).replace("<\\/", "</"))  # type: ignore[no-any-return]
+def mlp_loss() -> tuple[Value, MLP]:
+    model = MLP(2, [4, 4, 1], seed=0)
+    return mse_loss(model([0.5, -1.0]), 1.0), model
 
 
-def test_the_page_is_self_contained(tmp_path: Path) -> None:
+def _data(page: str) -> dict[str, Any]:
+    found = re.search(r'<script type="application/json" id="data">(.*?)</script>', page, re.S)
+    assert found is not None
+    return json.loads(found.group(1))  # type: ignore[no-any-return]
+
+
+# --- the page as a file ---------------------------------------------------------------
+
+
+def test_the_page_is_one_self_contained_file(tmp_path: Path) -> None:
     o, _ = neuron()
     page = write_stepper(o, tmp_path / "neuron.html", title="A <neuron>").read_text()
     assert "<title>A &lt;neuron&gt;</title>" in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # nothing fetched
     assert "<link" not in page and "<script src" not in page
-    frames = _frames(page)
-    assert len(frames) == 1 + len(steps(o))
-    assert all(frame["svg"].startswith("<svg") for frame in frames)
-    assert all(("quiz" in frame) == (frame["phase"] == "backward") for frame in frames)
+    assert page.count("<svg") == 1  # one layout for every step
+    data = _data(page)
+    assert len(data["frames"]) == 1 + len(steps(o))
+    assert data["frames"][0]["nodes"] and not data["frames"][1]["edges"]  # then only changes
 
 
-def _chromium() -> Any:
+def test_the_mlp_page_is_small_and_quick(tmp_path: Path) -> None:
+    loss, model = mlp_loss()
+    start = time.perf_counter()
+    path = write_stepper(loss, tmp_path / "mlp.html", params=model)
+    assert time.perf_counter() - start < 10.0  # budget 3 s: benchmarks/stepper.py measures it
+    assert path.stat().st_size < 1_500_000
+
+
+def test_beyond_max_nodes_the_error_names_the_argument() -> None:
+    x = Value(1.0, "x")
+    for _ in range(150):
+        x = x * 1.0  # 301 Values
+    with pytest.raises(ValueError, match=r"301 Values, more than max_nodes=200.*max_nodes"):
+        Stepper(x, max_nodes=200)
+    assert "<svg" in Stepper(x, max_nodes=400).page  # 300 Values work at the default
+
+
+def test_jupyter_shows_the_same_page_in_an_iframe() -> None:
+    o, _ = neuron()
+    stepper = Stepper(o, title="t")
+    shown = stepper._repr_html_()
+    assert shown.startswith("<iframe srcdoc=") and 'sandbox="allow-scripts"' in shown
+    import html
+
+    assert html.unescape(shown.split('srcdoc="')[1].split('" style=')[0]) == stepper.page
+
+
+def test_labels_and_titles_are_text_in_the_data_block() -> None:
+    a = Value(1.0, "</script><!--<script>__FRAMES__")
+    page = Stepper(a * 2, title="$title __FRAMES__ </script>").page
+    block = page.split('<script type="application/json" id="data">')[1].split("</script>")[0]
+    assert "<" not in block and ">" not in block  # nothing in it can end it or open a comment
+    assert "$title __FRAMES__ &lt;/script&gt;" in page
+
+
+# --- in Chromium ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if not executable:
         pytest.skip("Chromium is not installed (Debian package chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    return executable, sync_api
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, args=args)
+        yield launched
+        launched.close()
 
 
-@pytest.mark.slow
-def test_arrow_keys_step_and_the_last_frame_shows_the_engines_gradients(tmp_path: Path) -> None:
-    executable, sync_api = _chromium()
+def _open(browser: Any, path: Path, width: int = 1280, height: int = 720) -> Any:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    page.errors = errors
+    return page
+
+
+def _settle(page: Any) -> None:
+    page.wait_for_function("document.body.dataset.moving !== '1'", timeout=5000)
+
+
+@pytest.fixture(scope="module")
+def mlp_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    loss, model = mlp_loss()
+    path = write_stepper(loss, tmp_path_factory.mktemp("stepper") / "mlp.html", params=model)
+    return path, len(steps(loss, model))
+
+
+# Where each node's box (its polygons, paths and ellipses) is drawn, in SVG units.
+BOXES = """() => Object.fromEntries([...document.querySelectorAll('g.node')].map(g => {
+    const shapes = [...g.querySelectorAll('polygon, path, ellipse')].map(s => s.getBBox());
+    const x0 = Math.min(...shapes.map(b => b.x)), y0 = Math.min(...shapes.map(b => b.y));
+    const x1 = Math.max(...shapes.map(b => b.x + b.width));
+    const y1 = Math.max(...shapes.map(b => b.y + b.height));
+    return [g.id, [x0, y0, x1, y1]]; }))"""
+
+
+def test_one_layout_every_node_stays_put(browser: Any, mlp_page: tuple[Path, int]) -> None:
+    path, total = mlp_page
+    page = _open(browser, path)
+    page.evaluate("() => { window.first = document.getElementById('picture'); }")
+    layouts = []
+    for k in [0, total // 3, 2 * total // 3, total]:
+        page.evaluate(f"() => show({k})")
+        assert page.inner_text("#counter") == f"step {k} / {total}"
+        assert page.evaluate("() => document.getElementById('picture') === window.first")
+        layouts.append(page.evaluate(BOXES))
+    page.keyboard.press("q")
+    layouts.append(page.evaluate(BOXES))
+    page.keyboard.press("r")
+    layouts.append(page.evaluate(BOXES))
+    assert len(layouts[0]) > 80
+    assert all(layout == layouts[0] for layout in layouts)
+    assert page.errors == []
+    page.close()
+
+
+BUTTONS_INSIDE = """() => [...document.querySelectorAll('nav button')].every(b => {
+    const r = b.getBoundingClientRect();
+    return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; })"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
+def test_every_button_is_on_screen_at_every_step(
+    browser: Any, mlp_page: tuple[Path, int], width: int, height: int
+) -> None:
+    path, total = mlp_page
+    page = _open(browser, path, width, height)
+    inside = page.evaluate(
+        f"() => {{ const out = []; for (let k = 0; k <= {total}; k++) {{ show(k); "
+        f"out.push(({BUTTONS_INSIDE})()); }} return out; }}"
+    )
+    assert len(inside) == total + 1 and all(inside)
+    page.close()
+
+
+def test_the_camera_follows_the_backward_pass_with_readable_text(
+    browser: Any, mlp_page: tuple[Path, int]
+) -> None:
+    path, total = mlp_page
+    page = _open(browser, path)
+    for k in [total // 2 + 3, total - 5, total]:  # backward steps
+        page.evaluate(f"() => show({k})")
+        _settle(page)
+        assert page.text_content("#phase") == "backward"
+        box = page.evaluate(
+            """() => { const g = document.querySelector('g.node.current[id^="node-"]');
+            const r = g.getBoundingClientRect();
+            const t = [...g.querySelectorAll('text')].map(t => t.getBoundingClientRect().height);
+            return [r.left, r.top, r.right, r.bottom, Math.min(...t), g.id]; }"""
+        )
+        left, top, right, bottom, text_height, element_id = box
+        assert element_id.startswith("node-")
+        assert left >= 0 and top >= 0 and right <= 1280 and bottom <= 720, box
+        assert text_height >= 13, box
+    page.keyboard.press("o")  # the overview: the whole graph fits
+    _settle(page)
+    view = page.evaluate("() => document.getElementById('picture').getAttribute('viewBox')")
+    width, height = (float(v) for v in view.split()[2:])
+    full = page.evaluate("() => { const b = document.getElementById('picture').getBBox(); "
+                         "return [b.width, b.height]; }")  # fmt: skip
+    assert width >= full[0] - 1 and height >= full[1] - 1
+    page.close()
+
+
+GRADS_SHOWN = """() => [...document.querySelectorAll('g.node text')]
+    .filter(t => /^grad -?[0-9]/.test(t.textContent)).length"""
+
+
+def test_the_quiz_hides_only_what_the_step_computes_and_checks_answers(
+    browser: Any, mlp_page: tuple[Path, int]
+) -> None:
+    path, total = mlp_page
+    page = _open(browser, path)
+    early, late = total // 2 + 5, total - 3
+    shown = {}
+    for k in (early, late):
+        page.evaluate(f"() => show({k})")
+        without = page.evaluate(GRADS_SHOWN)
+        page.keyboard.press("q")
+        shown[k] = page.evaluate(GRADS_SHOWN)
+        assert shown[k] < without  # this step's gradients are hidden ...
+        page.keyboard.press("q")
+    assert shown[late] > shown[early]  # ... and the earlier steps' stay visible
+    page.evaluate(f"() => show({late})")
+    page.keyboard.press("q")
+    answers = page.query_selector_all("input.answer")
+    assert answers
+    answers[0].click()
+    page.keyboard.type("123456")
+    page.keyboard.press("Enter")
+    assert "wrong" in answers[0].get_attribute("class")
+    assert page.inner_text("#counter") == f"step {late} / {total}"  # typing did not step
+    data = _data(path.read_text())
+    right = data["frames"][late]["quiz"][0]["value"]
+    answers[0].fill(f"{float(right):.3g}")
+    answers[0].press("Enter")
+    assert "right" in answers[0].get_attribute("class")
+    assert page.inner_text("#score") == "score: 1 right"
+    page.click("#reveal")
+    assert page.evaluate(GRADS_SHOWN) > shown[late]
+    page.close()
+
+
+def test_keys_step_and_the_last_frame_shows_the_engines_gradients(
+    browser: Any, tmp_path: Path
+) -> None:
     o, leaves = neuron()
     path = write_stepper(o, tmp_path / "neuron.html")
     total = len(steps(o))
-    o.backward()  # the engine's gradients, to compare with the last frame
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=args)
-        page = browser.new_page()
-        page.goto(path.as_uri())
-        assert page.inner_text("#counter") == f"step 0 / {total}"
-        page.keyboard.press("ArrowRight")
-        assert page.inner_text("#counter") == f"step 1 / {total}"
-        assert page.inner_text("#title").startswith("forward:")
-        page.keyboard.press("ArrowLeft")
-        assert page.inner_text("#counter") == f"step 0 / {total}"
-        page.keyboard.press("End")
-        assert page.inner_text("#counter") == f"step {total} / {total}"
-        graph_text = page.inner_text("#graph")
-        for leaf in leaves:  # w2's is exactly 0, and the picture says why
-            shown = f"grad {format_number(leaf.grad)}" if leaf.grad else "grad 0 (x2 = 0)"
-            assert shown in graph_text, leaf
-        page.keyboard.press("q")  # quiz: the gradients are hidden until revealed
-        assert "grad ?" in page.inner_text("#graph")
-        page.keyboard.press("r")
-        assert "grad ?" not in page.inner_text("#graph")
-        page.click("#first")
-        assert page.inner_text("#counter") == f"step 0 / {total}"
-        beside = page.eval_on_selector("main", "m => m.classList.contains('beside')")
-        page.keyboard.press("l")  # the arithmetic moves between beside and below the graph
-        assert page.eval_on_selector("main", "m => m.classList.contains('beside')") != beside
-        browser.close()
+    o.backward()
+    page = _open(browser, path)
+    assert page.inner_text("#counter") == f"step 0 / {total}"
+    page.keyboard.press("ArrowRight")
+    assert page.inner_text("#counter") == f"step 1 / {total}"
+    assert page.inner_text("#title").startswith("forward:")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("End")
+    assert page.inner_text("#counter") == f"step {total} / {total}"
+    graph_text = page.inner_text("#graph")
+    for leaf in leaves:  # w2's is exactly 0, and the picture says why
+        shown = f"grad {format_number(leaf.grad)}" if leaf.grad else "grad 0 (x2 = 0)"
+        assert shown in graph_text, leaf
+    page.keyboard.press("Home")
+    assert page.inner_text("#counter") == f"step 0 / {total}"
+    assert "data ?" in page.inner_text("#graph")  # nothing computed yet
+    beside = page.eval_on_selector("main", "m => m.classList.contains('beside')")
+    page.keyboard.press("l")
+    assert page.eval_on_selector("main", "m => m.classList.contains('beside')") != beside
+    page.keyboard.press("g")
+    assert page.is_visible("#legend") and "current step" in page.inner_text("#legend")
+    assert page.errors == []
+    page.close()
+
+
+def test_a_hostile_label_stays_text_and_runs_nothing(browser: Any, tmp_path: Path) -> None:
+    a = Value(2.0, "__FRAMES__<img src=x onerror=window.pwned=1>")
+    b = Value(3.0, "<!--<script>")
+    path = write_stepper(a * b, tmp_path / "hostile.html", title="<script>window.pwned=2</script>")
+    page = _open(browser, path)
+    page.keyboard.press("End")
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.pwned === undefined")
+    assert page.inner_text("#counter") == "step 3 / 3"  # the page's own script ran
+    text = page.inner_text("#graph")
+    assert "__FRAMES__<img src=x onerror=window.pwned=1>" in text and "<!--<script>" in text
+    assert page.inner_text("#heading") == "<script>window.pwned=2</script>"
+    assert page.errors == []
+    page.close()

@@ -76,7 +76,7 @@ def _full_state(info: GraphInfo) -> _State:
     return state
 
 
-def _state_after(info: GraphInfo, all_steps: list[Step], k: int) -> _State:
+def state_after(info: GraphInfo, all_steps: list[Step], k: int) -> _State:
     state = _State({node for node in info.order if not node.inputs}, {})
     users: dict[Value, int] = {}
     for node in info.order:
@@ -276,8 +276,8 @@ def to_dot(
         all_steps = steps(root, params)
         if not 0 <= step <= len(all_steps):
             raise ValueError(f"step must be between 0 and {len(all_steps)}, got {step}")
-        state = _state_after(info, all_steps, step)
-        reference = _state_after(info, all_steps, len(all_steps))  # scales fixed for all steps
+        state = state_after(info, all_steps, step)
+        reference = state_after(info, all_steps, len(all_steps))  # scales fixed for all steps
     boxes = info.from_model if cluster is None else cluster
     shown = looks(info, state, reference, quiz, vanish_below)
     return emit(info, shown, rankdir=rankdir, boxes=boxes, legend=legend)

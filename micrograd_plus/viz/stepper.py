@@ -1,194 +1,338 @@
-"""A self-contained HTML page that steps through the forward and backward passes.
+"""The step-through page: one self-contained HTML file a lecturer opens in class.
 
-One file a lecturer double-clicks: no server, no network. Every frame is an SVG of the
-graph after that step (``to_dot(root, step=k)``) with the step's arithmetic beside it;
-CSS and JavaScript are inline. Arrow keys or buttons move between frames, space plays
-and pauses, Q hides the gradients (a quiz) and R reveals the current frame's, L puts
-the arithmetic beside the graph or below it (beside, unless the graph is very wide).
+The graph is laid out once by Graphviz, with room for the longest text any step shows,
+so no box ever moves. Each step is data: which texts, colours and widths change, which
+node is current, and what the class may be asked. The page (``page/stepper.html``,
+``.css``, ``.js``, package files) updates that one SVG in place and moves a camera to
+the current node.
+
+Keys: arrows (or the buttons) step, Home/End jump, space plays, Q asks the class for
+what the current step computes (type an answer, Enter checks it), R reveals, O shows the
+whole graph, G the legend, L puts the arithmetic beside or below the graph. The wheel
+zooms and a drag pans.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import re
+import xml.etree.ElementTree as ET
+from importlib import resources
 from pathlib import Path
+from string import Template
 
 from micrograd_plus._files import write_atomic
 from micrograd_plus.engine import Value
-from micrograd_plus.viz._graph import Params, describe
-from micrograd_plus.viz.dot import to_dot
-from micrograd_plus.viz.passes import steps
+from micrograd_plus.floats import format_number
+from micrograd_plus.viz._graph import GraphInfo, Params, describe
+from micrograd_plus.viz.dot import (
+    VANISH_BELOW,
+    EdgeLook,
+    Looks,
+    NodeLook,
+    emit,
+    looks,
+    state_after,
+)
+from micrograd_plus.viz.palette import (
+    CURRENT,
+    DEAD,
+    DIVERGING,
+    KIND_COLOURS,
+    NEGATIVE,
+    NOT_FINITE,
+    POSITIVE,
+    VANISHED,
+)
+from micrograd_plus.viz.passes import Step, steps
 from micrograd_plus.viz.rendering import render_bytes
 
-__all__ = ["write_stepper"]
+__all__ = ["Stepper", "write_stepper"]
 
-MAX_STEPPER_NODES = 150
-
-
-def _inline_svg(svg: bytes) -> str:
-    """Graphviz's SVG without its XML prologue, and scaled to its box by CSS."""
-    text = svg.decode("utf-8")
-    text = text[text.index("<svg") :]
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
-    return re.sub(r'<svg width="[^"]*" height="[^"]*"', "<svg", text, count=1)
+GRAD_CELL = "#fdfdfd"  # the grad cell's fill in the layout, by which the page finds it
+SVG = "{http://www.w3.org/2000/svg}"
 
 
-def stepper_frames(root: Value, params: Params = None) -> list[dict[str, object]]:
-    """Each frame of the stepper: its SVG (and quiz SVG), phase, title and arithmetic."""
-    all_steps = steps(root, params)
-    forward = sum(1 for s in all_steps if s.phase == "forward")
-    name = describe(root, params).names[root]
-    frames: list[dict[str, object]] = [
-        {
-            "phase": "start",
-            "title": "start: the inputs and parameters",
-            "lines": [
-                f"{forward} forward steps compute {name};",
-                f"then {len(all_steps) - forward} backward steps send the gradient back.",
-            ],
-        }
-    ]
-    for step in all_steps:  # an arrow that never breaks across lines, on screen
-        lines = [line.replace(" -> ", " \u2192 ") for line in step.lines]
-        frames.append({"phase": step.phase, "title": step.title, "lines": lines})
-    for k, frame in enumerate(frames):
-        graph = to_dot(root, params=params, step=k, max_nodes=MAX_STEPPER_NODES)
-        frame["svg"] = _inline_svg(render_bytes(graph.source, "svg"))
-        if frame["phase"] == "backward":
-            quiz = to_dot(root, params=params, step=k, quiz=True, max_nodes=MAX_STEPPER_NODES)
-            frame["quiz"] = _inline_svg(render_bytes(quiz.source, "svg"))
-    return frames
+class Stepper:
+    """The forward and backward passes through ``root``'s graph, one step at a time.
+
+    ``save(path)`` writes the page; in Jupyter the same page shows inline. ``params``
+    names parameters as in ``to_dot``; ``title`` heads the page. A graph of more than
+    ``max_nodes`` Values is a ``ValueError``.
+    """
+
+    def __init__(
+        self,
+        root: Value,
+        *,
+        params: Params = None,
+        title: str | None = None,
+        max_nodes: int = 400,
+    ) -> None:
+        size = len(root.topological_order())
+        if size > max_nodes:
+            raise ValueError(
+                f"this graph has {size:,} Values, more than max_nodes={max_nodes:,}: step "
+                "through one sample's loss, or pass a larger max_nodes to Stepper or "
+                "write_stepper"
+            )
+        info = describe(root, params)
+        heading = title if title is not None else f"Backpropagation through {info.names[root]}"
+        self.page = _page(info, steps(root, params), heading)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to ``path`` (an .html file), whole or not at all."""
+        return write_atomic(path, self.page)
+
+    def _repr_html_(self) -> str:
+        """The page in an iframe, for Jupyter: click it, then the keys work."""
+        return (
+            f'<iframe srcdoc="{html.escape(self.page, quote=True)}" '
+            'style="width: 100%; height: 680px; border: 1px solid #ccc" '
+            'sandbox="allow-scripts" title="micrograd_plus stepper"></iframe>'
+        )
 
 
 def write_stepper(
-    root: Value, path: str | os.PathLike[str], title: str | None = None, params: Params = None
+    root: Value,
+    path: str | os.PathLike[str],
+    *,
+    title: str | None = None,
+    params: Params = None,
+    max_nodes: int = 400,
 ) -> Path:
-    """Write the stepper for ``root``'s graph to ``path`` (an .html file) and return it."""
-    frames = stepper_frames(root, params)
-    heading = title or f"Backpropagation through {describe(root, params).names[root]}"
-    data = json.dumps(frames).replace("</", "<\\/")  # no "</script>" inside the script
-    page = PAGE.replace("__TITLE__", html.escape(heading)).replace("__FRAMES__", data)
-    return write_atomic(path, page)
+    """``Stepper(root, ...).save(path)``: write the page and return its path."""
+    return Stepper(root, params=params, title=title, max_nodes=max_nodes).save(path)
 
 
-PAGE = r"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>__TITLE__</title>
-<style>
-  body { margin: 0; font-family: Helvetica, Arial, sans-serif; font-size: 20px;
-         background: #fafafa; color: #212121; }
-  header { display: flex; align-items: baseline; gap: 1em; padding: 0.5em 1em;
-           background: #263238; color: white; }
-  header h1 { font-size: 1.3em; margin: 0; flex: 1; }
-  #counter { font-size: 1.1em; font-variant-numeric: tabular-nums; }
-  main { display: flex; flex-direction: column; gap: 0.6em; padding: 0.8em 1em; }
-  #graph { background: white; border: 1px solid #ccc; padding: 0.5em; height: 58vh;
-           display: flex; align-items: center; justify-content: center; }
-  #graph svg { width: 100%; height: 100%; }
-  #text { min-height: 20vh; }
-  main.beside { flex-direction: row; }
-  main.beside #graph { flex: 3; height: 76vh; }
-  main.beside #text { flex: 2; min-width: 16em; }
-  #phase { text-transform: uppercase; letter-spacing: 0.1em; font-size: 0.8em; color: #607d8b; }
-  #title { font-size: 1.25em; font-weight: bold; margin: 0.2em 0 0.4em; }
-  #lines { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 1em;
-           line-height: 1.6; white-space: pre-wrap; }
-  #lines div { padding: 0.1em 0.5em; border-left: 4px solid #e6a000; margin-bottom: 0.3em;
-               background: #fff8e1; }
-  nav { display: flex; gap: 0.5em; padding: 0 1em 1em; align-items: center; flex-wrap: wrap; }
-  button { font-size: 1em; padding: 0.4em 0.9em; border: 1px solid #90a4ae; border-radius: 6px;
-           background: white; cursor: pointer; }
-  button:hover { background: #eceff1; }
-  button.on { background: #263238; color: white; }
-  .hint { color: #78909c; font-size: 0.8em; margin-left: auto; }
-</style>
-</head>
-<body>
-<header><h1>__TITLE__</h1><span id="counter"></span></header>
-<main>
-  <div id="graph"></div>
-  <div id="text"><div id="phase"></div><div id="title"></div><div id="lines"></div></div>
-</main>
-<nav>
-  <button id="first" title="first step (Home)">&#x25C0;&#x25C0;</button>
-  <button id="prev" title="previous step (left arrow)">&#x25C0; back</button>
-  <button id="next" title="next step (right arrow)">next &#x25B6;</button>
-  <button id="last" title="last step (End)">&#x25B6;&#x25B6;</button>
-  <button id="play" title="play or pause (space)">play</button>
-  <button id="quiz" title="hide the gradients (Q)">quiz</button>
-  <button id="reveal" title="show this step's gradients (R)">reveal</button>
-  <button id="layout" title="text beside or below the graph (L)">layout</button>
-  <span class="hint">&#x2190; &#x2192; step &middot; space play &middot; Q quiz &middot;
-    R reveal &middot; L layout</span>
-</nav>
-<script>
-const FRAMES = __FRAMES__;
-let current = 0, quiz = false, revealed = false, timer = null;
-const $ = (id) => document.getElementById(id);
+# --- the frames: what changes at each step ------------------------------------------------
 
-function show(k) {
-  current = Math.max(0, Math.min(FRAMES.length - 1, k));
-  revealed = false;
-  draw();
-}
-function draw() {
-  const frame = FRAMES[current];
-  const hidden = quiz && !revealed && frame.quiz;
-  $("graph").innerHTML = hidden ? frame.quiz : frame.svg;
-  $("counter").textContent = "step " + current + " / " + (FRAMES.length - 1);
-  $("phase").textContent = frame.phase;
-  $("title").textContent = frame.title;
-  $("lines").innerHTML = "";
-  const lines = hidden ? ["(quiz: work out the gradients, then press R)"] : frame.lines;
-  for (const line of lines) {
-    const div = document.createElement("div");
-    div.textContent = line;
-    $("lines").appendChild(div);
-  }
-  $("quiz").classList.toggle("on", quiz);
-  $("play").textContent = timer ? "pause" : "play";
-}
-function play() {
-  if (timer) { clearInterval(timer); timer = null; draw(); return; }
-  if (current === FRAMES.length - 1) show(0);
-  timer = setInterval(() => {
-    if (current === FRAMES.length - 1) { play(); return; }
-    show(current + 1);
-  }, 1500);
-  draw();
-}
-$("first").onclick = () => show(0);
-$("prev").onclick = () => show(current - 1);
-$("next").onclick = () => show(current + 1);
-$("last").onclick = () => show(FRAMES.length - 1);
-$("play").onclick = play;
-$("quiz").onclick = () => { quiz = !quiz; revealed = false; draw(); };
-$("reveal").onclick = () => { revealed = true; draw(); };
-$("layout").onclick = () => document.querySelector("main").classList.toggle("beside");
-// The arithmetic goes beside the graph, unless the graph is so wide that it reads
-// better with the whole width of the screen and the text below it.
-const box = (FRAMES[0].svg.match(/viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"/) || []);
-if (box.length === 3 && box[1] / box[2] < 2.2) {
-  document.querySelector("main").classList.add("beside");
-}
-document.addEventListener("keydown", (e) => {
-  if (e.key === "ArrowRight" || e.key === "PageDown") show(current + 1);
-  else if (e.key === "ArrowLeft" || e.key === "PageUp") show(current - 1);
-  else if (e.key === "Home") show(0);
-  else if (e.key === "End") show(FRAMES.length - 1);
-  else if (e.key === " ") play();
-  else if (e.key === "q" || e.key === "Q") $("quiz").onclick();
-  else if (e.key === "r" || e.key === "R") $("reveal").onclick();
-  else if (e.key === "l" || e.key === "L") $("layout").onclick();
-  else return;
-  e.preventDefault();
-});
-show(0);
-</script>
-</body>
-</html>
-"""
+
+def _node_row(look: NodeLook) -> list[object]:
+    return [look.data, look.grad, look.fill, look.ink, int(look.italic)]
+
+
+def _edge_row(look: EdgeLook) -> list[object]:
+    return [look.colour, look.width, look.label, int(look.dashed)]
+
+
+def _rows(info: GraphInfo, shown: Looks) -> tuple[dict[str, list[object]], ...]:
+    nodes = {info.ids[n]: _node_row(look) for n, look in shown.nodes.items()}
+    edges = {f"{info.ids[n]}-{i}": _edge_row(look) for (n, i), look in shown.edges.items()}
+    dead: dict[str, list[object]] = {
+        info.ids[n]: [int(n in shown.dead)] for n in info.order if n.op == "relu"
+    }
+    return nodes, edges, dead
+
+
+def _changed(
+    before: dict[str, list[object]], after: dict[str, list[object]]
+) -> dict[str, list[object]]:
+    return {key: row for key, row in after.items() if before.get(key) != row}
+
+
+def _quiz(info: GraphInfo, step: Step) -> list[dict[str, object]]:
+    """What a step computes, for the class to work out: a forward step's value, a
+    backward step's gradients (the last contribution to an input is its new grad)."""
+    if step.phase == "forward":
+        node = step.node
+        return [
+            {"node": info.ids[node], "kind": "data", "name": info.names[node], "value": node.data}
+        ]
+    if not step.contributions:  # the seed
+        root = step.node
+        name = f"{info.names[root]}.grad"
+        return [{"node": info.ids[root], "kind": "grad", "name": name, "value": 1.0}]
+    asked: dict[Value, float] = {}
+    for c in step.contributions:
+        if info.kinds[c.input] != "constant":  # a constant's box shows no gradient
+            asked[c.input] = c.grad_after
+    return [
+        {"node": info.ids[n], "kind": "grad", "name": f"{info.names[n]}.grad", "value": g}
+        for n, g in asked.items()
+    ]
+
+
+def _focus(info: GraphInfo, node: Value | None) -> list[str]:
+    """What the camera shows at a step: the node, its op, and its inputs."""
+    if node is None:
+        return []
+    ids = [f"node-{info.ids[node]}"]
+    if node.inputs:
+        ids.append(f"op-{info.ids[node]}")
+    ids += [f"node-{info.ids[inp]}" for inp in node.inputs]
+    return ids
+
+
+def _layout_looks(all_looks: list[Looks]) -> Looks:
+    """The looks the single layout is made with: each text the longest any step shows,
+    so that every step's text fits in the same box; the grad cell marked by its fill."""
+    last = all_looks[-1]
+    nodes = {}
+    for node in last.nodes:
+        data = max((lk.nodes[node].data for lk in all_looks), key=len)
+        grad = max([*(lk.nodes[node].grad for lk in all_looks), "grad ?"], key=len)
+        nodes[node] = NodeLook(data, grad, GRAD_CELL, "black", False)
+    edges = {}
+    for key, look in last.edges.items():
+        label = max((lk.edges[key].label for lk in all_looks), key=len)
+        edges[key] = EdgeLook(look.colour, look.width, label, look.dashed)
+    return Looks(nodes, edges, set(last.dead), None, last.drawn)
+
+
+def _frames(info: GraphInfo, all_steps: list[Step]) -> tuple[list[dict[str, object]], Looks]:
+    reference = state_after(info, all_steps, len(all_steps))
+    all_looks = [
+        looks(info, state_after(info, all_steps, k), reference, False, VANISH_BELOW)
+        for k in range(len(all_steps) + 1)
+    ]
+    forward = sum(1 for s in all_steps if s.phase == "forward")
+    name = info.names[info.root]
+    frames: list[dict[str, object]] = []
+    before: tuple[dict[str, list[object]], ...] = ({}, {}, {})
+    for k, shown in enumerate(all_looks):
+        rows = _rows(info, shown)
+        if k == 0:
+            phase, title = "start", "start: the inputs and parameters"
+            lines = [
+                f"{forward} forward steps compute {name};",
+                f"then {len(all_steps) - forward} backward steps send the gradient back.",
+            ]
+            quiz: list[dict[str, object]] = []
+        else:
+            step = all_steps[k - 1]
+            phase, title = step.phase, step.title
+            lines = [line.replace(" -> ", " \u2192 ") for line in step.lines]
+            quiz = _quiz(info, step)
+        current = shown.current
+        frames.append(
+            {
+                "phase": phase,
+                "title": title,
+                "lines": lines,
+                "current": None if current is None else info.ids[current],
+                "focus": _focus(info, current),
+                "quiz": quiz,
+                "nodes": _changed(before[0], rows[0]),
+                "edges": _changed(before[1], rows[1]),
+                "dead": _changed(before[2], rows[2]),
+            }
+        )
+        before = rows
+    return frames, _layout_looks(all_looks)
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"-?[\d.]+(?:e-?\d+)?", text)]
+
+
+def _extent(group: ET.Element) -> list[float] | None:
+    """[x, y, width, height] of an SVG group's shapes, in the SVG's own coordinates."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for element in group.iter():
+        if element.tag == f"{SVG}ellipse":
+            cx, cy = float(element.get("cx", 0)), float(element.get("cy", 0))
+            rx, ry = float(element.get("rx", 0)), float(element.get("ry", 0))
+            xs += [cx - rx, cx + rx]
+            ys += [cy - ry, cy + ry]
+        for attribute in ("points", "d"):
+            coordinates = _numbers(element.get(attribute, ""))
+            xs += coordinates[0::2]
+            ys += coordinates[1::2]
+    if not xs:
+        return None
+    return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+
+
+def _svg_and_boxes(info: GraphInfo, layout: Looks) -> tuple[str, dict[str, list[float]]]:
+    """The one layout as inline SVG, and where each box and op sits in it."""
+    picture = emit(info, layout, boxes=info.from_model, legend=False, element_ids=True)
+    svg = render_bytes(picture.source, "svg").decode("utf-8")
+    root = ET.fromstring(svg)
+    graph = root.find(f"{SVG}g")
+    shift = _numbers(graph.get("transform", "").split("translate")[-1]) if graph is not None else []
+    dx, dy = [*shift, 0.0, 0.0][:2]
+    extents: dict[str, list[float]] = {}
+    for group in root.iter(f"{SVG}g"):
+        element_id = group.get("id", "")
+        if element_id.startswith(("node-", "op-")):
+            extent = _extent(group)
+            if extent:
+                extents[element_id] = [
+                    round(extent[0] + dx, 1),
+                    round(extent[1] + dy, 1),
+                    round(extent[2], 1),
+                    round(extent[3], 1),
+                ]
+    text = svg[svg.index("<svg") :]
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg id="picture"', text, count=1)
+    return text, extents
+
+
+def _legend(drawn_flags: set[str], kinds: set[str]) -> list[list[str]]:
+    """The legend as [fill, text, ink] rows, for what the page shows."""
+    rows = [[c, k, "black"] for k, c in KIND_COLOURS.items() if k in kinds]
+    rows += [
+        [DIVERGING[1], "negative grad", "white"],
+        [DIVERGING[7], "positive grad", "white"],
+    ]
+    flags = {
+        "zero": ["#eeeeee", "grad exactly 0", "#616161"],
+        "vanished": [VANISHED, "vanished grad", "white"],
+        "not finite": [NOT_FINITE, "inf or nan", "black"],
+        "dead": [DEAD, "dead ReLU (input <= 0)", "white"],
+    }
+    rows += [row for flag, row in flags.items() if flag in drawn_flags]
+    rows += [
+        [CURRENT, "current step", "black"],
+        [POSITIVE, "edge: what flowed back, positive (wider is larger)", "white"],
+        [NEGATIVE, "edge: what flowed back, negative", "white"],
+    ]
+    return rows
+
+
+def _script_json(data: object) -> str:
+    """JSON for a <script> block: <, > and & escaped, so no text can end the block or
+    open a comment (``</script>``, ``<!--``) whatever the labels hold."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _finite(x: object) -> object:
+    """JSON has no inf or nan: such a value travels as text."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return format_number(x)
+    return x
+
+
+def _page(info: GraphInfo, all_steps: list[Step], heading: str) -> str:
+    frames, layout = _frames(info, all_steps)
+    for frame in frames:
+        for item in frame["quiz"]:  # type: ignore[attr-defined]
+            item["value"] = _finite(item["value"])
+        for row in frame["edges"].values():  # type: ignore[attr-defined]
+            row[1] = _finite(row[1])
+    svg, extents = _svg_and_boxes(info, layout)
+    data = {
+        "frames": frames,
+        "boxes": extents,
+        "legend": _legend(layout.drawn.flags, layout.drawn.kinds),
+        "gradCell": GRAD_CELL,
+    }
+    folder = resources.files("micrograd_plus.viz") / "page"
+    template = Template((folder / "stepper.html").read_text(encoding="utf-8"))
+    return template.substitute(
+        title=html.escape(heading),
+        style=(folder / "stepper.css").read_text(encoding="utf-8"),
+        script=(folder / "stepper.js").read_text(encoding="utf-8"),
+        svg=svg,
+        data=_script_json(data),
+    )
