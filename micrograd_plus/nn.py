@@ -23,7 +23,7 @@ from micrograd_plus._checks import whole_number
 from micrograd_plus._files import write_atomic
 from micrograd_plus.engine import Value, op_result
 
-__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Perceptron"]
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Perceptron", "short_name"]
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": Value.sigmoid,
@@ -119,6 +119,28 @@ class Module:
     def config(self) -> dict[str, Any] | None:
         """The arguments that rebuild this module's shape, saved beside its parameters."""
         return None
+
+
+def short_name(name: str) -> str:
+    """A Module's parameter name, short and grouped by neuron, counting layers and neurons
+    from 1 and weights from 0 (weight j meets input x_j): ``layers.0.neurons.1.w.0`` ->
+    ``L1.N2.w0``; ``neurons.2.b`` -> ``N3.b``; ``w.1`` -> ``w1``."""
+    parts = name.split(".")
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        index = parts[i + 1] if i + 1 < len(parts) and parts[i + 1].isdigit() else None
+        if index is not None and part in ("layers", "neurons"):
+            out.append(f"{part[0].upper()}{int(index) + 1}")
+            i += 2
+        elif index is not None and part == "w":
+            out.append(f"w{index}")
+            i += 2
+        else:
+            out.append(part)
+            i += 1
+    return ".".join(out)
 
 
 def _check_size(parameters: int) -> None:

@@ -29,6 +29,7 @@ from micrograd_plus.losses import (
 )
 from micrograd_plus.nn import Module
 from micrograd_plus.optim import Adam, Optimizer
+from micrograd_plus.tape import Tape
 
 __all__ = [
     "LOSS_NAMES",
@@ -37,6 +38,7 @@ __all__ = [
     "check_fit",
     "loss_function",
     "loss_targets",
+    "outputs",
     "predict",
     "train",
 ]
@@ -129,23 +131,48 @@ def predict(model: Module, X: np.ndarray) -> list[Any]:
         return [model(x) for x in X]  # type: ignore[operator]
 
 
-def _correct(loss: str, model: Module, outputs: list[Any], y: np.ndarray) -> list[bool]:
+ENGINES = ("scalar", "tape")
+CHUNK = 4096  # samples per replay of a tape: memory stays small on a 300x300 grid
+
+
+def outputs(model: Module, X: np.ndarray, engine: str = "scalar") -> np.ndarray:
+    """The model's outputs on the rows of X as numbers: (n,), or (n, k) for k outputs.
+
+    ``engine="tape"`` records the model once and replays it over X with numpy
+    (``micrograd_plus.tape``): the same numbers, far faster on many rows.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine == "scalar":
+        return _numbers(predict(model, X))
+    nin = getattr(model, "nin", None)
+    tape = Tape.record(lambda x: model(x), [0.0] * (X.shape[1] if nin is None else int(nin)))  # type: ignore[operator]
+    return np.concatenate([tape.forward(X[i : i + CHUNK]) for i in range(0, len(X), CHUNK)])
+
+
+def _numbers(rows: list[Any]) -> np.ndarray:
+    """Outputs (Values, or lists of Values) as an array of their data."""
+    return np.asarray([[o.data for o in r] if isinstance(r, list) else r.data for r in rows])
+
+
+def _correct(loss: str, model: Module, out: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Which outputs name the right class (for the classification losses)."""
     if loss == "cross_entropy":
-        return [int(np.argmax([o.data for o in out])) == t for out, t in zip(outputs, y)]
+        return np.asarray(np.argmax(out, axis=1) == y)
     threshold = 0.5 if loss == "bce" and _outputs_probabilities(model) else 0.0
-    positive = [out.data > threshold for out in outputs]
-    if loss == "hinge":
-        return [p == (t > 0) for p, t in zip(positive, y)]
-    return [p == bool(t) for p, t in zip(positive, y)]
+    positive = out > threshold
+    return np.asarray(positive == ((y > 0) if loss == "hinge" else y.astype(bool)))
 
 
-def accuracy(model: Module, X: np.ndarray, y: np.ndarray, loss: str) -> float:
+def accuracy(
+    model: Module, X: np.ndarray, y: np.ndarray, loss: str, engine: str = "scalar"
+) -> float:
     """The fraction of rows of X that the model classifies right, as ``loss`` reads outputs."""
     if loss in ("mse", "mae"):
         raise ValueError(f"accuracy needs a classification loss, not {loss!r}")
     y = loss_targets(loss, np.asarray(y))
-    return float(np.mean(_correct(loss, model, predict(model, X), y)))
+    return float(np.mean(_correct(loss, model, outputs(model, X, engine), y)))
 
 
 def train(
@@ -160,6 +187,7 @@ def train(
     l2: float = 0.0,
     seed: int | None = None,
     progress: bool | None = None,
+    engine: str = "scalar",
 ) -> History:
     """Train ``model`` on (X, y) for ``steps`` optimizer steps, and return the history.
 
@@ -167,6 +195,8 @@ def train(
     defaults to Adam(lr=0.01). ``batch_size`` None uses all of X each step; else a random
     batch (drawn with ``seed``). ``l2`` adds l2 * sum(p**2) over the parameters.
     ``progress`` shows a bar with the loss; None shows it only on a terminal.
+    ``engine="tape"`` records one sample's graph and replays it over each batch with
+    numpy (``micrograd_plus.tape``): the same gradients, hundreds of times faster.
     """
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
     if len(X) != len(y):
@@ -176,6 +206,8 @@ def train(
     whole_number("steps", steps, 0)
     if batch_size is not None:
         whole_number("batch_size", batch_size, 1)
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     loss_fn = loss_function(model, loss)
     check_fit(model, loss, y)
     y = loss_targets(loss, y)
@@ -184,17 +216,25 @@ def train(
     history = History()
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(range(steps), disable=not show, desc="training", unit="step")
+    tape = Tape.for_model(model, loss) if engine == "tape" else None
     for _ in bar:
         rows = slice(None) if batch_size is None else rng.choice(len(X), batch_size)
-        outputs = [model(x) for x in X[rows]]  # type: ignore[operator]  # forward
-        value = loss_fn(outputs, y[rows])
+        optimizer.zero_grad()
+        if tape is None:  # the scalar engine: one graph per sample, then backward
+            scores = [model(x) for x in X[rows]]  # type: ignore[operator]
+            value = loss_fn(scores, y[rows])
+            got = _numbers(scores)
+        else:  # the tape: one program replayed over the batch
+            loss_value = float(np.mean(tape.forward(X[rows], y[rows])))
+            tape.backward("mean")
+            value = Value(loss_value)
+            got = tape.model_outputs()
         if l2:
             value = value + l2 * Value.sum(p * p for p in model.parameters())
-        optimizer.zero_grad()
-        value.backward()
+        value.backward()  # the scalar graph; with the tape, only the l2 term's
         optimizer.step()
         history.loss.append(value.data)
         if loss not in ("mse", "mae"):
-            history.accuracy.append(float(np.mean(_correct(loss, model, outputs, y[rows]))))
+            history.accuracy.append(float(np.mean(_correct(loss, model, got, y[rows]))))
         bar.set_postfix(loss=f"{value.data:.4f}")
     return history

@@ -9,6 +9,7 @@ from typing import Any
 
 from micrograd_plus.engine import Value, split_op
 from micrograd_plus.floats import exact_text, format_number
+from micrograd_plus.nn import short_name
 
 Params = Iterable[Value] | Iterable[tuple[str, Value]] | Any
 
@@ -152,28 +153,6 @@ def parameter_names(params: Params) -> dict[Value, str]:
             name, value = item
             named[value] = name
     return named
-
-
-def short_name(name: str) -> str:
-    """A Module's parameter name, short and grouped by neuron, counting layers and neurons
-    from 1 and weights from 0 (weight j meets input x_j): ``layers.0.neurons.1.w.0`` ->
-    ``L1.N2.w0``; ``neurons.2.b`` -> ``N3.b``; ``w.1`` -> ``w1``."""
-    parts = name.split(".")
-    out: list[str] = []
-    i = 0
-    while i < len(parts):
-        part = parts[i]
-        index = parts[i + 1] if i + 1 < len(parts) and parts[i + 1].isdigit() else None
-        if index is not None and part in ("layers", "neurons"):
-            out.append(f"{part[0].upper()}{int(index) + 1}")
-            i += 2
-        elif index is not None and part == "w":
-            out.append(f"w{index}")
-            i += 2
-        else:
-            out.append(part)
-            i += 1
-    return ".".join(out)
 
 
 def _group(node: Value, param_names: dict[Value, str], groups: dict[Value, str]) -> str:
