@@ -262,7 +262,7 @@ class Tape:
                 scores.append(model(x))
                 return fn(scores[-1], y)
 
-            tape = cls.record(sample_loss, x, Value(0.0, "y"))
+            tape = cls.record(sample_loss, x, Value(1.0, "y"))  # a target every loss takes
         first = scores[0] if isinstance(scores[0], list) else [scores[0]]
         tape._model_rows = [tape._row[node] for node in first]
         short = {p: short_name(name) for name, p in model.named_parameters()}

@@ -1,0 +1,263 @@
+"""The tape: each op's numpy twin equals the scalar op; a replayed batch gives the scalar
+engine's loss and gradients; the fast schedule equals the per-node reference; misuse is a
+clear error."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from micrograd_plus import Value
+from micrograd_plus.datasets import make_blobs, make_moons, make_sine
+from micrograd_plus.engine import OPS, split_op
+from micrograd_plus.losses import binary_cross_entropy, binary_cross_entropy_with_logits
+from micrograd_plus.nn import MLP
+from micrograd_plus.tape import TWINS, Tape
+from micrograd_plus.training import loss_function, loss_targets, outputs, train
+
+# --- the twins ------------------------------------------------------------------------
+
+SCALAR: dict[str, Callable[[Value, Value], Value]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "neg": lambda a, b: -a,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+    "**n": lambda a, b: a**3,
+    "sum": lambda a, b: Value.sum([a, b, a]),
+    "exp": lambda a, b: a.exp(),
+    "log": lambda a, b: a.log(),
+    "tanh": lambda a, b: a.tanh(),
+    "sigmoid": lambda a, b: a.sigmoid(),
+    "relu": lambda a, b: a.relu(),
+    "leaky_relu": lambda a, b: a.leaky_relu(0.2),
+    "abs": lambda a, b: a.abs(),
+    "bce": lambda a, b: binary_cross_entropy(a, b),
+    "bce_with_logits": lambda a, b: binary_cross_entropy_with_logits(a, b),
+}
+
+
+def test_every_engine_op_has_a_numpy_twin() -> None:
+    assert set(OPS) <= set(TWINS)
+    assert set(TWINS) == set(SCALAR)
+
+
+def _same(ours: np.ndarray, theirs: list[float]) -> bool:
+    ours = np.broadcast_to(np.asarray(ours, dtype=np.float64), (len(theirs),))
+    return bool(np.allclose(ours, theirs, rtol=1e-12, atol=1e-300, equal_nan=True))
+
+
+EXTREMES = [-1000.0, -40.0, -1.0, -1e-300, 0.0, 1e-300, 0.5, 1.0, 40.0, 710.0, 1000.0]
+HARD = st.sampled_from([*EXTREMES, math.inf, -math.inf, math.nan]) | st.floats(-50, 50)
+
+
+@given(
+    st.sampled_from(sorted(SCALAR)),
+    st.lists(st.tuples(HARD, HARD), min_size=1, max_size=6),
+)
+def test_each_twin_equals_the_scalar_op_element_wise(
+    op: str, pairs: list[tuple[float, float]]
+) -> None:
+    if op in ("bce", "bce_with_logits"):  # a target is in [0, 1]; a probability too
+        pairs = [(a, abs(math.tanh(b)) if math.isfinite(b) else 0.5) for a, b in pairs]
+        if op == "bce":
+            pairs = [((math.tanh(a) + 1) / 2 if not math.isnan(a) else 0.5, b) for a, b in pairs]
+    nodes = [SCALAR[op](Value(a), Value(b)) for a, b in pairs]
+    name, number = split_op(nodes[0].op)
+    assert name == op
+    forward, local = TWINS[op]
+    k = len(nodes[0].inputs)
+    xs = [np.array([n.inputs[j].data for n in nodes]) for j in range(k)]
+    with np.errstate(all="ignore"):  # inf and nan, as the tape replays them
+        out = forward(*xs, n=number)
+        derivatives = local(*xs, out, n=number)
+    assert _same(out, [n.data for n in nodes]), (op, pairs)
+    for j in range(k):
+        assert _same(derivatives[j], [n.local_derivatives[j] for n in nodes]), (op, j, pairs)
+
+
+# --- replay equals the scalar engine ---------------------------------------------------
+
+LOSSES = ["mse", "mae", "bce", "bce_with_logits", "hinge", "cross_entropy"]
+
+
+def _case(loss: str, activation: str, seed: int) -> tuple[MLP, np.ndarray, np.ndarray, str]:
+    """A model, data and the loss name ``train`` takes for it."""
+    if loss in ("mse", "mae"):
+        X, y = make_sine(24, seed=seed)
+        return MLP(1, [5, 4, 1], activation=activation, seed=seed), X, y, loss
+    if loss == "cross_entropy":
+        X, y = make_blobs(24, n_classes=3, seed=seed)
+        return MLP(2, [5, 3], activation=activation, seed=seed), X, y, loss
+    X, y = make_moons(24, noise=0.2, seed=seed)
+    output = "sigmoid" if loss == "bce" else None
+    model = MLP(2, [5, 4, 1], activation=activation, output_activation=output, seed=seed)
+    return model, X, y, "bce" if loss == "bce_with_logits" else loss
+
+
+def _scalar_grads(model: MLP, X: np.ndarray, y: np.ndarray, loss: str) -> tuple[float, list[float]]:
+    model = copy.deepcopy(model)
+    model.zero_grad()
+    targets = loss_targets(loss, y)
+    value = loss_function(model, loss)([model(x) for x in X], targets)  # type: ignore[operator]
+    value.backward()
+    return value.data, [p.grad for p in model.parameters()]
+
+
+def _close_to(ours: list[float], theirs: list[float]) -> None:
+    """Equal to 1e-10, relative to each gradient or, where one nearly cancels, to the
+    largest: the tape sums in another order than the engine's exact fsum."""
+    scale = max(abs(g) for g in theirs) or 1.0
+    for a, b in zip(ours, theirs, strict=True):
+        assert abs(a - b) <= 1e-10 * max(abs(b), scale * 1e-3) + 1e-300, (a, b)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
+def test_a_replayed_batch_gives_the_scalar_engines_loss_and_gradients(
+    loss: str, activation: str
+) -> None:
+    model, X, y, name = _case(loss, activation, seed=3)
+    expected_loss, expected = _scalar_grads(model, X, y, name)
+    tape = Tape.for_model(model, name)
+    for schedule in ("levels", "nodes"):
+        model.zero_grad()
+        losses = tape.forward(X, loss_targets(name, y), schedule=schedule)
+        tape.backward("mean")
+        assert float(np.mean(losses)) == pytest.approx(expected_loss, rel=1e-10)
+        _close_to([p.grad for p in model.parameters()], expected)
+
+
+def test_the_level_schedule_equals_the_per_node_reference_on_every_node() -> None:
+    model, X, y, _ = _case("cross_entropy", "relu", seed=1)
+    tape = Tape.for_model(model, "cross_entropy")
+    tape.forward(X, y, schedule="nodes")
+    reference = tape._values.copy()  # type: ignore[union-attr]
+    tape.forward(X, y, schedule="levels")
+    assert np.allclose(tape._values, reference, rtol=1e-13, atol=0)  # type: ignore[arg-type]
+
+
+def test_sum_reduction_and_accumulation_like_the_engine() -> None:
+    model, X, y, _ = _case("bce", "tanh", seed=0)
+    tape = Tape.for_model(model, "bce")
+    model.zero_grad()
+    tape.forward(X, y)
+    tape.backward("sum")
+    summed = [p.grad for p in model.parameters()]
+    tape.backward("mean")  # a second backward adds, as leaves accumulate in the engine
+    mean_plus_sum = [p.grad for p in model.parameters()]
+    for s, both in zip(summed, mean_plus_sum):
+        assert both == pytest.approx(s + s / len(X), rel=1e-12, abs=1e-15)
+
+
+def test_the_optimizers_updates_are_seen_at_the_next_replay() -> None:
+    model, X, y, _ = _case("mse", "tanh", seed=0)
+    tape = Tape.for_model(model, "mse")
+    before = tape.forward(X, y)
+    for p in model.parameters():
+        p.data *= 0.5
+    after = tape.forward(X, y)
+    assert not np.allclose(before, after)
+    assert float(np.mean(after)) == pytest.approx(_scalar_grads(model, X, y, "mse")[0], rel=1e-10)
+
+
+def test_training_with_the_tape_follows_the_scalar_engine_step_for_step() -> None:
+    X, y = make_moons(30, noise=0.2, seed=0)
+    runs = []
+    for engine in ("scalar", "tape"):
+        model = MLP(2, [6, 1], seed=0)
+        history = train(model, X, y, loss="hinge", steps=5, l2=1e-3, engine=engine)
+        runs.append((history, model.state_dict()))
+    (h1, s1), (h2, s2) = runs
+    assert h2.loss == pytest.approx(h1.loss, rel=1e-10)
+    assert h2.accuracy == h1.accuracy
+    assert list(s2.values()) == pytest.approx(list(s1.values()), rel=1e-9)
+
+
+def test_outputs_on_a_grid_equal_the_scalar_models() -> None:
+    model = MLP(2, [8, 3], seed=0)
+    grid = np.random.default_rng(0).normal(size=(50, 2))
+    assert np.allclose(outputs(model, grid, "tape"), outputs(model, grid), rtol=1e-12)
+
+
+# --- the program and its errors ---------------------------------------------------------
+
+
+def test_the_tape_prints_its_program() -> None:
+    tape = Tape.for_model(MLP(2, [1], seed=0), "mse")
+    lines = str(tape).splitlines()
+    assert lines[0] == "v1 = L1.N1.w0 * x0"
+    assert lines[2] == "v3 = sum(v1, v2, L1.N1.b)"
+    assert lines[-1].startswith("v") and " ** 2" in lines[-1]
+    assert repr(tape) == "Tape(5 ops, 3 inputs, 3 parameters)"
+
+
+def test_an_input_that_does_not_reach_the_output_is_an_error() -> None:
+    with pytest.raises(ValueError, match=r"input 1 \(x1\) does not reach the output.*\.data"):
+        Tape.record(lambda a, b: a * b.data, 1.0, 2.0)
+
+
+def test_a_branch_on_data_is_caught_at_the_first_forward() -> None:
+    def branchy(x: Value) -> Value:
+        return x * 2 if x.data > 0 else x.exp()  # a Python if: one path per sign
+
+    tape = Tape.record(branchy, 1.0)
+    with pytest.raises(ValueError, match=r"sample 7 takes another path"):
+        tape.forward(np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, -8.0]))
+
+
+def test_a_number_read_from_data_is_caught_at_the_first_forward() -> None:
+    tape = Tape.record(lambda x: x * 2 + 0.0 * x + float(x.data > 0.5), 1.0)
+    with pytest.raises(ValueError, match=r"sample 0: the tape gives"):
+        tape.forward(np.array([0.0, 1.0]))
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ((np.zeros((4, 3)), np.zeros(4)), r"argument 0 must have shape \(batch, 2\)"),
+        ((np.zeros((4, 2)), np.zeros(3)), "argument 1 has 3 samples, argument 0 has 4"),
+        ((np.zeros((4, 2)),), "this tape takes 2 arrays, got 1"),
+        ((np.zeros((0, 2)), np.zeros(0)), "the batch is empty"),
+    ],
+)
+def test_wrong_arrays_are_clear_errors(arrays: tuple[Any, ...], message: str) -> None:
+    tape = Tape.for_model(MLP(2, [1], seed=0), "mse")
+    with pytest.raises(ValueError, match=message):
+        tape.forward(*arrays)
+
+
+def test_backward_needs_a_forward_and_one_output() -> None:
+    tape = Tape.for_model(MLP(2, [1], seed=0), "mse")
+    with pytest.raises(RuntimeError, match="forward pass first"):
+        tape.backward()
+    multi = Tape.record(lambda x: MLP(2, [2], seed=0)(x), [0.0, 0.0])
+    multi.forward(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="returned one Value"):
+        multi.backward()
+    with pytest.raises(ValueError, match="reduction must be"):
+        tape.forward(np.zeros((3, 2)), np.zeros(3))
+        tape.backward("avg")
+
+
+def test_an_op_without_a_twin_is_named() -> None:
+    from micrograd_plus import op_result
+
+    with pytest.raises(ValueError, match=r"the op 'sin' has no numpy twin"):
+        Tape.record(lambda x: op_result(math.sin(x.data), "sin", (x,), (math.cos(x.data),)), 1.0)
+
+
+def test_extremes_replay_as_ieee_without_warnings() -> None:
+    tape = Tape.record(lambda x: [(x * 1000).exp(), (x - 1).log()], 1.0)
+    with np.errstate(all="raise"):
+        out = tape.forward(np.array([1.0, 2.0, 0.0]))
+    assert out[:, 0].tolist()[:2] == [math.inf, math.inf] and out[2, 0] == 1.0
+    assert out[0, 1] == -math.inf and out[1, 1] == 0.0 and math.isnan(out[2, 1])
