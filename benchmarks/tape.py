@@ -152,7 +152,11 @@ def main() -> None:
     tape = results["tape"]
     for name, ms in results.items():
         if name != "tape":
-            print(f"tape vs {name}: {ms / tape:.1f}x" if ms > tape else f"tape is {tape / ms:.1f}x slower than {name}")
+            print(
+                f"tape vs {name}: {ms / tape:.1f}x"
+                if ms > tape
+                else f"tape is {tape / ms:.1f}x slower than {name}"
+            )
     digits_epoch(args.repeat)
 
 

@@ -29,8 +29,8 @@ from micrograd_plus.expression import ExpressionError, build
 from micrograd_plus.floats import format_number
 from micrograd_plus.nn import ACTIVATIONS, MLP
 from micrograd_plus.optim import SGD, Adam, Optimizer, RMSprop
-from micrograd_plus.plots import MissingExtra
-from micrograd_plus.training import LOSS_NAMES, accuracy, check_fit, predict, train
+from micrograd_plus.plots import FORMATS as FIGURE_FORMATS
+from micrograd_plus.training import ENGINES, LOSS_NAMES, accuracy, check_fit, outputs, train
 
 __all__ = ["main"]
 
@@ -144,7 +144,9 @@ def run_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"no demo named {args.name!r}; the demos are: {', '.join(demos)}")
     out = None if args.out is None else _folder("--out", args.out)
     print(f"demo {args.name}: {demo_summary(demos[args.name])}")
-    with lecture.settings(out=out, seed=args.seed, quick=args.quick):
+    with lecture.settings(
+        out=out, seed=args.seed, quick=args.quick, full=args.full, format=args.format
+    ):
         runpy.run_path(str(demos[args.name]), run_name="__main__")
     return 0
 
@@ -264,7 +266,9 @@ def run_train(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     optimizer = OPTIMIZERS[args.optim](model.parameters(), lr=args.lr)
     print(f"training {model!r} on {args.data} ({len(X)} points), {args.loss} loss, {args.optim}")
-    history = train(model, X, y, loss=args.loss, optimizer=optimizer, steps=args.steps)
+    history = train(
+        model, X, y, loss=args.loss, optimizer=optimizer, steps=args.steps, engine=args.engine
+    )
     print(f"final loss {history.loss[-1]:.4g}")
     blew_up = next((i for i, v in enumerate(history.loss) if not math.isfinite(v)), None)
     if blew_up is not None:
@@ -273,7 +277,7 @@ def run_train(args: argparse.Namespace) -> int:
             f"large for this model; try a smaller --lr (this run: {args.lr:g})"
         )
     if not regression:
-        print(f"train accuracy {accuracy(model, X, y, args.loss):.1%}")
+        print(f"train accuracy {accuracy(model, X, y, args.loss, engine=args.engine):.1%}")
     model_path = out / "model.json"
     model.save(model_path)
     print(f"wrote {model_path}")
@@ -287,16 +291,17 @@ def _pictures(
     from micrograd_plus import plots
     from micrograd_plus.viz import RendererNotFound, draw_network, render
 
-    try:
-        print(f"wrote {plots.loss_curve(history, out / 'loss.png', title=f'{args.data}: loss')}")
-        if args.data == "sine":
-            fitted = [out_value.data for out_value in predict(model, X)]
-            path = plots.fitted_curves(X, y, {args.loss: fitted}, out / "fit.png", title="fit")
-        else:
-            path = plots.decision_boundary(model, X, y, out / "boundary.png", loss=args.loss)
-        print(f"wrote {path}")
-    except MissingExtra as error:
-        print(f"(no plots: {error})")
+    suffix = args.format
+    plots.loss_curve(history, out / f"loss.{suffix}", title=f"{args.data}: loss")
+    print(f"wrote {out / f'loss.{suffix}'}")
+    if args.data == "sine":
+        fitted = outputs(model, X, engine="tape")
+        path = out / f"fit.{suffix}"
+        plots.fitted_curves(X, y, {args.loss: fitted}, path, title="fit")
+    else:
+        path = out / f"boundary.{suffix}"
+        plots.decision_boundary(model, X, y, path, loss=args.loss, title=args.data)
+    print(f"wrote {path}")
     try:
         print(f"wrote {render(draw_network(model), out / 'network.svg')}")
     except RendererNotFound as error:
@@ -322,6 +327,10 @@ def parser() -> Parser:
     )
     demo.add_argument("--seed", type=_whole(0, MAX_SEED), default=0, help="random seed")
     demo.add_argument("--quick", action="store_true", help="small sizes, for a quick check")
+    demo.add_argument("--full", action="store_true", help="the full sizes (takes longer)")
+    demo.add_argument(
+        "--format", choices=FIGURE_FORMATS, default="png", help="how figures are saved"
+    )
     demo.set_defaults(run=run_demo)
 
     graph = command("graph", "build an expression, backpropagate, draw it")
@@ -357,6 +366,16 @@ def parser() -> Parser:
         help="folder for model.json and the pictures, made if missing",
     )
     fit.add_argument("--load", help="continue from a model.json written by an earlier run")
+    fit.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="tape",
+        help="tape: one sample's graph replayed over the batch with numpy; scalar: one "
+        "graph per sample, as micrograd",
+    )
+    fit.add_argument(
+        "--format", choices=FIGURE_FORMATS, default="png", help="how figures are saved"
+    )
     fit.set_defaults(run=run_train)
     return top
 

@@ -361,14 +361,16 @@ class Perceptron(Module):
     The step function is flat wherever it is defined, so its derivative is 0 and
     gradient descent cannot train it; the learning rule instead nudges the weights
     towards each misclassified sample:  w += lr * (y - prediction) * x,  b += lr * (y -
-    prediction). Weights start at 0, as in the classic algorithm. It converges when a
+    prediction). Weights start at 0, as in the classic algorithm (or, given a seed, at
+    small random numbers, so that no point ends up exactly on the line). It converges when a
     straight line can split the two classes (AND, OR), and never when none can (XOR).
     """
 
-    def __init__(self, nin: int) -> None:
-        self.neuron = Neuron(nin, "linear")
-        for p in self.neuron.parameters():
-            p.data = 0.0
+    def __init__(self, nin: int, seed: Seed = None) -> None:
+        self.neuron = Neuron(nin, "linear", seed)
+        if seed is None:  # the classic start; with a seed, small random weights
+            for p in self.neuron.parameters():
+                p.data = 0.0
         self.nin = nin
 
     def __call__(self, x: Inputs) -> Value:

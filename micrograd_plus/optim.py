@@ -31,6 +31,7 @@ class Optimizer:
             raise ValueError("a parameter appears more than once: it would be updated twice")
         self.lr = real_number("lr", lr)
         self.steps = 0  # t: how many times step() has run
+        self.last: list[tuple[float, float, float]] = []  # per parameter: g, p before, after
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -38,8 +39,24 @@ class Optimizer:
 
     def step(self) -> None:
         self.steps += 1
+        self.last = []
         for i, p in enumerate(self.params):
+            before = p.data
             p.data -= self.update(i, p.grad, p.data)
+            self.last.append((p.grad, before, p.data))
+
+    def explain(self, i: int = 0, name: str = "p") -> str:
+        """The update the last ``step()`` made to parameter ``i``, with its numbers."""
+        if not self.last:
+            raise RuntimeError("explain describes the last step: call step() first")
+        g, before, after = self.last[i]
+        lines = [f"step {self.steps} of {type(self).__name__} for {name}: grad g = {_n(g)}"]
+        lines += self._explain_state(i, g)
+        lines.append(f"{name}: {_n(before)} - {_n(before - after)} = {_n(after)}")
+        return "\n".join(lines)
+
+    def _explain_state(self, i: int, g: float) -> list[str]:
+        return [f"step = lr * g = {_n(self.lr)} * {_n(g)}"]
 
     def update(self, i: int, g: float, p: float) -> float:
         """How much to subtract from parameter i, given its gradient g and value p."""
@@ -76,6 +93,18 @@ class SGD(Optimizer):
             self.velocity[i] = b
             g = g + self.momentum * b if self.nesterov else b
         return self.lr * g
+
+    def _explain_state(self, i: int, g: float) -> list[str]:
+        if not self.momentum:
+            return super()._explain_state(i, g)
+        return [
+            f"momentum buffer b = {_n(self.momentum)} * b + g = {_n(self.velocity[i])}",
+            f"step = lr * b = {_n(self.lr)} * {_n(self.velocity[i])}",
+        ]
+
+
+def _n(x: float) -> str:
+    return f"{x:.4g}"
 
 
 class RMSprop(Optimizer):
@@ -119,6 +148,14 @@ class RMSprop(Optimizer):
         if self.momentum:
             d = self.velocity[i] = self.momentum * self.velocity[i] + d
         return self.lr * d
+
+    def _explain_state(self, i: int, g: float) -> list[str]:
+        s = self.square_avg[i]
+        lines = [f"s = {_n(self.alpha)} * s + {_n(1 - self.alpha)} * g**2 = {_n(s)}"]
+        if self.centered:
+            lines.append(f"a = {_n(self.grad_avg[i])}; s - a**2 = {_n(s - self.grad_avg[i] ** 2)}")
+        lines.append("step = lr * g / (sqrt(s) + eps), scaled by the gradient's recent size")
+        return lines
 
 
 class Adam(Optimizer):
@@ -167,6 +204,20 @@ class Adam(Optimizer):
         step_size = self.lr / (1 - self.beta1**t)
         denominator = math.sqrt(v) / math.sqrt(1 - self.beta2**t) + self.eps
         return shrink + step_size * m / denominator
+
+    def _explain_state(self, i: int, g: float) -> list[str]:
+        t, b1, b2 = self.steps, self.beta1, self.beta2
+        m, v = self.m[i], self.v_max[i] if self.amsgrad else self.v[i]
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        denominator = math.sqrt(v_hat) + self.eps
+        return [
+            f"m = {_n(b1)} * m + {_n(1 - b1)} * g = {_n(m)}   (the mean of recent gradients)",
+            f"v = {_n(b2)} * v + {_n(1 - b2)} * g**2 = {_n(v)}   (their mean square)",
+            f"bias correction at t = {t}: m_hat = m / (1 - {_n(b1)}**{t}) = {_n(m_hat)}, "
+            f"v_hat = v / (1 - {_n(b2)}**{t}) = {_n(v_hat)}",
+            f"step = lr * m_hat / (sqrt(v_hat) + eps) = {_n(self.lr)} * {_n(m_hat)} / "
+            f"{_n(denominator)} = {_n(self.lr * m_hat / denominator)}",
+        ]
 
 
 class AdamW(Adam):

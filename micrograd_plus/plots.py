@@ -1,122 +1,215 @@
-"""Plots for lectures with matplotlib.
+"""Plots for lectures, with matplotlib.
 
-Each function draws one figure and writes it whole to a PNG, returning the path.
-Where matplotlib is missing (a broken install), each raises ``MissingExtra`` saying so.
+Every function returns a ``matplotlib.figure.Figure`` (shown inline when it is the last
+line of a Jupyter cell, or with ``display``) and, given a ``path``, also saves it: PNG at
+200 dpi, SVG or PDF by the suffix. Figures are made without pyplot and drawn inside
+``style()``, a ``matplotlib.rc_context``: the backend and ``rcParams`` stay as the user
+had them. Colours are the Okabe-Ito palette, which colour-blind eyes tell apart.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
+from cycler import cycler
+from matplotlib.colors import LinearSegmentedColormap, ListedColormap
+from matplotlib.figure import Figure
 
 from micrograd_plus._files import write_atomic
 from micrograd_plus.nn import Module
-from micrograd_plus.training import History, predict
+from micrograd_plus.training import History, outputs
 
-__all__ = ["MissingExtra", "decision_boundary", "fitted_curves", "loss_curve", "pyplot", "save"]
+__all__ = [
+    "OKABE_ITO",
+    "decision_boundary",
+    "figure",
+    "fitted_curves",
+    "loss_curve",
+    "save",
+    "style",
+]
+
+# Okabe-Ito: orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple, black
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+CLASS_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+FORMATS = ("png", "svg", "pdf")
+STYLE: dict[str, Any] = {
+    "font.size": 13,
+    "axes.titlesize": 15,
+    "axes.labelsize": 13,
+    "legend.fontsize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
+    "savefig.dpi": 200,
+    "savefig.bbox": "tight",
+    "svg.fonttype": "none",
+}
 
 
-class MissingExtra(ImportError):
-    """An optional dependency for this feature is not installed."""
+@contextmanager
+def style() -> Iterator[None]:
+    """The lecture style for figures drawn inside the block; rcParams as before after it."""
+    with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
+        yield
 
 
-def pyplot() -> Any:
-    """matplotlib's pyplot on a file-only backend, or ``MissingExtra``."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise MissingExtra(
-            "plots need matplotlib, which micrograd-plus depends on: pip install matplotlib"
-        ) from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"font.size": 13, "axes.titlesize": 15, "figure.dpi": 110})
-    return plt
+def figure(nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] = (7, 4.5)) -> Any:
+    """A new Figure and its axes (one, or an array), made in the lecture style."""
+    with style():
+        fig = Figure(figsize=size, layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=True)
+    return fig, axes
 
 
-def save(figure: Any, path: str | os.PathLike[str]) -> Path:
-    """Write ``figure`` as a PNG, whole or not at all, and close it."""
+def save(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    """Write ``fig`` whole or not at all: .png (200 dpi), .svg or .pdf, by the suffix."""
+    target = Path(path)
+    fmt = target.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"a figure is saved as .png, .svg or .pdf, got {str(target)!r}")
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight")
-    pyplot().close(figure)
-    return write_atomic(path, buffer.getvalue())
+    with style():
+        fig.savefig(buffer, format=fmt)
+    return write_atomic(target, buffer.getvalue())
 
 
-def loss_curve(history: History, path: str | os.PathLike[str], title: str = "training") -> Path:
-    """The loss per step (log scale), and the accuracy per step where there is one."""
-    plt = pyplot()
-    figure, axis = plt.subplots(figsize=(7, 4))
-    axis.plot(history.loss, color="#b2182b", label="loss")
-    axis.set_yscale("log")
-    axis.set_xlabel("step")
-    axis.set_ylabel("loss")
-    axis.set_title(title)
-    if history.accuracy:
-        twin = axis.twinx()
-        twin.plot(history.accuracy, color="#2166ac", label="accuracy")
-        twin.set_ylabel("accuracy")
-        twin.set_ylim(0, 1.05)
-        figure.legend(loc="upper right", bbox_to_anchor=(0.88, 0.85))
-    return save(figure, path)
+def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Figure:
+    if path is not None:
+        save(fig, path)
+    return fig
 
 
-def _class_scores(model: Module, points: np.ndarray, loss: str) -> np.ndarray:
-    """The predicted class of each point, as the loss reads the model's output."""
-    outputs = predict(model, points)
+def loss_curve(
+    history: History, path: str | os.PathLike[str] | None = None, title: str = "training"
+) -> Figure:
+    """The loss per step (log scale) and, where there is one, the accuracy per step, each
+    on its own axis; the legend sits below the plot, clear of both curves."""
+    fig, axis = figure(size=(7, 4.2))
+    with style():
+        losses = np.asarray(history.loss, dtype=np.float64)
+        shown = np.where(np.isfinite(losses) & (losses > 0), losses, np.nan)
+        (line,) = axis.plot(shown, color=OKABE_ITO[5], linewidth=2, label="loss")
+        if np.any(np.isfinite(shown)):
+            axis.set_yscale("log")
+        axis.set_xlabel("step")
+        axis.set_ylabel("loss")
+        axis.set_title(title)
+        handles = [line]
+        if history.accuracy:
+            twin = axis.twinx()
+            (accuracy_line,) = twin.plot(
+                history.accuracy, color=OKABE_ITO[4], linewidth=2, label="accuracy (batch)"
+            )
+            twin.set_ylabel("accuracy")
+            twin.set_ylim(0, 1.05)
+            twin.spines["right"].set_visible(True)
+            handles.append(accuracy_line)
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    return _finish(fig, path)
+
+
+def _grid(X: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    pad = 0.15 * (X.max(axis=0) - X.min(axis=0)) + 0.1
+    (x0, y0), (x1, y1) = X.min(axis=0) - pad, X.max(axis=0) + pad
+    xs, ys = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    return xs, ys, np.column_stack([xs.ravel(), ys.ravel()])
+
+
+def class_probabilities(model: Module, points: np.ndarray, loss: str) -> np.ndarray:
+    """What the model says at each point, as ``loss`` reads its output: for one output,
+    the probability of class 1 (a sigmoid of a logit, or the sigmoid output itself, or
+    for hinge the score's side); for several, the softmax probability of each class."""
+    out = outputs(model, points, engine="tape")
     if loss == "cross_entropy":
-        return np.array([int(np.argmax([o.data for o in out])) for out in outputs])
-    threshold = 0.5 if getattr(model, "output_activation", "") == "sigmoid" else 0.0
-    return np.array([int(out.data > threshold) for out in outputs])
+        shifted = np.exp(out - out.max(axis=1, keepdims=True))
+        return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
+    if getattr(model, "output_activation", None) == "sigmoid":
+        return np.asarray(out)
+    if loss == "hinge":
+        return np.asarray((out > 0).astype(float))
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(out, -500, 500))))
 
 
 def decision_boundary(
     model: Module,
     X: np.ndarray,
     y: np.ndarray,
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
+    *,
     loss: str = "bce",
-    resolution: int = 50,
+    resolution: int = 250,
     title: str = "decision boundary",
-) -> Path:
-    """The plane coloured by the model's class, with the data points on top."""
-    plt = pyplot()
-    pad = 0.4
-    (x0, y0), (x1, y1) = X.min(axis=0) - pad, X.max(axis=0) + pad
-    xs, ys = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
-    grid = np.column_stack([xs.ravel(), ys.ravel()])
-    classes = _class_scores(model, grid, loss).reshape(xs.shape)
+) -> Figure:
+    """The plane shaded by the model's predicted probability on a fine grid (at least
+    200x200 points, replayed with the tape), the 0.5 line drawn, the data on top."""
+    X = np.asarray(X, dtype=np.float64)
     labels = np.asarray(y)
-    labels = (labels > 0).astype(int) if loss == "hinge" else labels
-    figure, axis = plt.subplots(figsize=(6, 5.5))
-    levels = np.arange(classes.max(initial=labels.max()) + 2) - 0.5
-    axis.contourf(xs, ys, classes, levels=levels, cmap="coolwarm", alpha=0.35)
-    axis.scatter(X[:, 0], X[:, 1], c=labels, cmap="coolwarm", edgecolors="black", s=40)
-    axis.set_title(title)
-    axis.set_aspect("equal")
-    return save(figure, path)
+    labels = (labels > 0).astype(int) if loss == "hinge" else labels.astype(int)
+    xs, ys, grid = _grid(X, max(resolution, 200))
+    probabilities = class_probabilities(model, grid, loss)
+    classes = int(max(labels.max() + 1, 2))
+    fig, axis = figure(size=(6.4, 5.6))
+    with style():
+        if probabilities.ndim == 1:  # one output: shade P(class 1), draw where it is 0.5
+            shade = LinearSegmentedColormap.from_list(
+                "two", ["#cfe3f2", "#ffffff", "#f6d2bd"]
+            )  # pale blue (class 0) .. pale vermillion (class 1)
+            p = probabilities.reshape(xs.shape)
+            axis.contourf(xs, ys, p, levels=np.linspace(0, 1, 21), cmap=shade)
+            axis.contour(xs, ys, p, levels=[0.5], colors="black", linewidths=2)
+        else:  # several classes: each point in its predicted class's pale colour
+            predicted = probabilities.argmax(axis=1).reshape(xs.shape)
+            pale = ListedColormap([_pale(c) for c in CLASS_COLOURS[:classes]])
+            levels = np.arange(classes + 1) - 0.5
+            axis.contourf(xs, ys, predicted, levels=levels, cmap=pale)
+            axis.contour(xs, ys, predicted, levels=levels[1:-1], colors="black", linewidths=1.5)
+        for c in range(classes):
+            mine = labels == c
+            axis.scatter(
+                X[mine, 0], X[mine, 1], color=CLASS_COLOURS[c % len(CLASS_COLOURS)],
+                edgecolors="white", linewidths=0.8, s=42, label=f"class {c}", zorder=3,
+            )  # fmt: skip
+        axis.set_xlabel("x0")
+        axis.set_ylabel("x1")
+        axis.set_title(title)
+        axis.set_aspect("equal")
+        axis.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    return _finish(fig, path)
+
+
+def _pale(colour: str) -> str:
+    """``colour`` mixed with 75% white: a background its points stand out on."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(v + (255 - v) * 0.75):02x}" for v in (r, g, b))
 
 
 def fitted_curves(
     X: np.ndarray,
     y: np.ndarray,
-    curves: dict[str, Sequence[float]],
-    path: str | os.PathLike[str],
+    curves: dict[str, Sequence[float] | np.ndarray],
+    path: str | os.PathLike[str] | None = None,
     title: str = "fit",
-) -> Path:
+) -> Figure:
     """Data points of a 1-D regression and one fitted curve per name."""
-    plt = pyplot()
-    figure, axis = plt.subplots(figsize=(7, 4.5))
-    x = np.asarray(X).ravel()
-    order = np.argsort(x)
-    axis.scatter(x, y, color="#424242", s=18, label="data")
-    for (name, values), colour in zip(curves.items(), ["#b2182b", "#2166ac", "#1b7837"]):
-        axis.plot(x[order], np.asarray(values)[order], color=colour, linewidth=2.5, label=name)
-    axis.legend()
-    axis.set_title(title)
-    return save(figure, path)
+    fig, axis = figure(size=(7, 4.5))
+    with style():
+        x = np.asarray(X).ravel()
+        order = np.argsort(x)
+        axis.scatter(x, y, color="#595959", s=18, label="data")
+        for (name, values), colour in zip(
+            curves.items(), [OKABE_ITO[5], OKABE_ITO[4], OKABE_ITO[2]]
+        ):
+            axis.plot(x[order], np.asarray(values)[order], color=colour, linewidth=2.5, label=name)
+        axis.set_xlabel("x")
+        axis.set_ylabel("y")
+        axis.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+        axis.set_title(title)
+    return _finish(fig, path)

@@ -32,6 +32,7 @@ from micrograd_plus.optim import Adam, Optimizer
 from micrograd_plus.tape import Tape
 
 __all__ = [
+    "ENGINES",
     "LOSS_NAMES",
     "History",
     "accuracy",
