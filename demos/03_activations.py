@@ -77,8 +77,9 @@ for name, (_, _, formula, value_range, at_zero) in ACTIVATIONS.items():
         axis.axvline(0, color="#9e9e9e", linewidth=0.8)
         axis.set_xlabel("x")
         axis.set_title(f"{name}(x) = {formula}")
-        axis.text(0.02, 0.97, f"range {value_range}\n{at_zero}", transform=axis.transAxes,
-                  va="top", fontsize=11, bbox={"facecolor": "white", "edgecolor": "#cccccc"})  # fmt: skip
+        box = {"facecolor": "white", "edgecolor": "#cccccc"}
+        note = f"range {value_range}\n{at_zero}"
+        axis.text(0.02, 0.97, note, transform=axis.transAxes, va="top", fontsize=11, bbox=box)
         axis.legend(loc="lower right", frameon=False)
     demo.show(fig, name)
 

@@ -8,6 +8,11 @@
 # (what it still loses here comes from the small initial weights and from dead neurons);
 # and a neuron whose input is negative for every sample passes nothing back: it is dead.
 
+# %% [markdown]
+# Two deep, narrow MLPs, sigmoid and ReLU, one backward pass each. Look at the mean
+# gradient per layer, first to last, and at each network's picture for one sample:
+# each neuron's delta dL/d(w . x + b), purple where it vanished, black where dead.
+
 # %%
 import numpy as np
 
@@ -16,7 +21,7 @@ from micrograd_plus.datasets import make_moons
 from micrograd_plus.lecture import setup
 from micrograd_plus.losses import binary_cross_entropy_with_logits
 from micrograd_plus.nn import MLP
-from micrograd_plus.viz import RendererNotFound, draw_network, render
+from micrograd_plus.viz import draw_network
 
 demo = setup("vanishing")
 X, y = make_moons(16 if demo.quick else 40, noise=0.1, seed=demo.seed)
@@ -44,10 +49,12 @@ for activation in ["sigmoid", "relu"]:
     print("   " + "  ".join(f"{s:.1e}" for s in sizes[activation]))
     if activation == "relu":
         print(f"   dead ReLUs (input <= 0 on every sample): {dead} of {depth * width}")
-    try:
-        demo.wrote(render(draw_network(model, X[0]), demo.path(f"{activation}_network.svg")))
-    except RendererNotFound as error:
-        print(f"(no picture: {error})")
+    # one sample's activations and deltas: pale (or purple) columns are vanished layers
+    picture = draw_network(model, X[0], target=y[0], loss="bce")
+    demo.show(picture, f"{activation}_network")
+
+# %% [markdown]
+# The ratio of the first layer's gradient to the last's: tiny for sigmoid.
 
 # %%
 sigmoid_shrink = sizes["sigmoid"][0] / sizes["sigmoid"][-1]

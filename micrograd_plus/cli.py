@@ -2,6 +2,7 @@
 
     micrograd-plus demo                      list the demos
     micrograd-plus demo moons [--out DIR]    run one, writing its pictures to DIR
+    micrograd-plus notebooks DIR             every demo as a Jupyter notebook
     micrograd-plus graph "tanh(x*w + b)" --set x=2 --set w=-3 --set b=6.88 --out n.svg
     micrograd-plus train --data moons --layers 16,16 --loss bce --steps 100 --out DIR
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import math
 import os
 import re
@@ -25,6 +27,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from micrograd_plus import datasets, lecture
+from micrograd_plus._files import write_atomic
 from micrograd_plus.expression import ExpressionError, build
 from micrograd_plus.floats import format_number
 from micrograd_plus.nn import ACTIVATIONS, MLP
@@ -148,6 +151,56 @@ def run_demo(args: argparse.Namespace) -> int:
         out=out, seed=args.seed, quick=args.quick, full=args.full, format=args.format
     ):
         runpy.run_path(str(demos[args.name]), run_name="__main__")
+    return 0
+
+
+def notebook(script: str) -> dict[str, Any]:
+    """A demo script as a Jupyter notebook (nbformat 4): a cell per ``# %%`` marker,
+    markdown for ``# %% [markdown]`` (its ``# `` prefixes taken off), no outputs."""
+    cells: list[dict[str, Any]] = []
+    kind, lines = "", list[str]()
+
+    def close() -> None:
+        text = "\n".join(lines).strip("\n")
+        if kind and text:
+            cell: dict[str, Any] = {
+                "cell_type": kind,
+                "id": f"cell-{len(cells) + 1}",
+                "metadata": {},
+                "source": text,
+            }
+            if kind == "code":
+                cell.update(execution_count=None, outputs=[])
+            cells.append(cell)
+
+    for line in script.splitlines():
+        if line.startswith("# %%"):
+            close()
+            kind, lines = ("markdown" if "[markdown]" in line else "code"), []
+        elif kind == "markdown":
+            lines.append(line[2:] if line.startswith("# ") else line.lstrip("#"))
+        else:
+            lines.append(line)
+    close()
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def run_notebooks(args: argparse.Namespace) -> int:
+    folder = _folder("folder", args.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, path in demo_files().items():
+        document = notebook(path.read_text(encoding="utf-8"))
+        target = folder / f"{path.stem}.ipynb"
+        write_atomic(target, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+        print(f"wrote {target}  ({name})")
     return 0
 
 
@@ -332,6 +385,10 @@ def parser() -> Parser:
         "--format", choices=FIGURE_FORMATS, default="png", help="how figures are saved"
     )
     demo.set_defaults(run=run_demo)
+
+    notebooks = command("notebooks", "write every demo as a Jupyter notebook")
+    notebooks.add_argument("folder", help="where to write them, made if missing")
+    notebooks.set_defaults(run=run_notebooks)
 
     graph = command("graph", "build an expression, backpropagate, draw it")
     graph.add_argument("expression", help='e.g. "tanh(x1*w1 + x2*w2 + b)"')

@@ -7,13 +7,23 @@ Each returns ``(X, y)``: X of shape (n_samples, n_features) as float64, y of sha
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from pathlib import Path
 
 import numpy as np
 
 from micrograd_plus._checks import real_number, whole_number
 
-__all__ = ["make_blobs", "make_circles", "make_moons", "make_sine", "make_spirals", "make_xor"]
+__all__ = [
+    "load_digits",
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "make_sine",
+    "make_spirals",
+    "make_xor",
+]
 
 Data = tuple[np.ndarray, np.ndarray]
 MAX_SAMPLES = 1_000_000  # more would take the scalar engine hours, and memory to match
@@ -126,3 +136,23 @@ def make_sine(n_samples: int = 100, noise: float = 0.1, seed: int | None = None)
     x = np.linspace(-math.pi, math.pi, n_samples)
     y = np.sin(x) + (rng.normal(scale=noise, size=n_samples) if noise else 0.0)
     return x.reshape(-1, 1), y.astype(np.float64)
+
+
+def load_digits() -> Data:
+    """The 8x8 handwritten digits scikit-learn ships (1,797 images, 64 pixels of 0..16,
+    labels 0..9), read from its own data file: no download, and no import of scikit-learn
+    (which takes seconds). Needs scikit-learn installed: ``pip install "micrograd-plus[data]"``.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(
+            'the digits come with scikit-learn: pip install "micrograd-plus[data]"'
+        )
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
+    if not path.is_file():  # a scikit-learn that keeps it elsewhere: ask it
+        from sklearn.datasets import load_digits as sklearn_digits
+
+        images, labels = sklearn_digits(return_X_y=True)
+        return np.asarray(images, dtype=np.float64), np.asarray(labels, dtype=np.int64)
+    table = np.loadtxt(path, delimiter=",")
+    return table[:, :-1], table[:, -1].astype(np.int64)

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_plus.engine import Value, split_op
+from micrograd_plus.engine import Value, is_grad_enabled, op_result, split_op
 from micrograd_plus.floats import format_number
 
 __all__ = ["TWINS", "Tape"]
@@ -200,6 +200,8 @@ class Tape:
         """Call ``fn`` once on the example inputs (Values or numbers, or lists of them for
         an argument that takes several) and keep its graph as a program. ``fn`` returns a
         Value (what ``backward`` differentiates) or a list of Values."""
+        if not is_grad_enabled():
+            raise RuntimeError("a tape records a graph: call Tape.record outside no_grad()")
         arguments: list[Any] = []
         inputs: list[Value] = []
         shapes: list[int | None] = []
@@ -450,17 +452,12 @@ def _one_hot(y: Array, classes: int) -> Array:
 
 
 def _order(outputs: list[Value]) -> list[Value]:
-    """Every node the outputs depend on, inputs first (the engine's order), once each."""
+    """Every node the outputs depend on, inputs first (the engine's order), once each.
+    Several outputs are ordered as the inputs of one node that gathers them."""
     if len(outputs) == 1:
         return outputs[0].topological_order()
-    seen: set[Value] = set()
-    order: list[Value] = []
-    for out in outputs:
-        for node in out.topological_order():
-            if node not in seen:
-                seen.add(node)
-                order.append(node)
-    return order
+    gather = op_result(0.0, "gather", tuple(outputs), (0.0,) * len(outputs))
+    return gather.topological_order()[:-1]
 
 
 def _names(order: list[Value], inputs: list[Value]) -> dict[Value, str]:
