@@ -46,7 +46,9 @@ assert good < 1e-3 < small and large > 5  # crawls, settles, diverges
 fig, axes = figure(1, 3, size=(14, 4.4))
 with style():
     ws = np.linspace(-5, 11, 300)
-    for axis, (name, path), colour in zip(axes, paths.items(), [OKABE_ITO[4], OKABE_ITO[2], OKABE_ITO[5]]):
+    for axis, (name, path), colour in zip(
+        axes, paths.items(), [OKABE_ITO[4], OKABE_ITO[2], OKABE_ITO[5]]
+    ):
         p = np.array(path)
         axis.plot(ws, (ws - 3) ** 2, color="#999999", linewidth=1.5)
         axis.plot(p, (p - 3) ** 2, "o-", color=colour, markersize=5, linewidth=1.5)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from micrograd_plus.plots import FORMATS, save
+from micrograd_plus.plots import FORMATS, png_bytes, save
 from micrograd_plus.viz import render
 
 __all__ = ["Demo", "settings", "setup"]
@@ -55,15 +55,22 @@ class Demo:
 
 
 def _display(figure: Any) -> None:
-    """Show a figure inline when running in a Jupyter kernel; elsewhere do nothing."""
+    """Show a figure inline when running in a Jupyter kernel; elsewhere do nothing.
+
+    A graph picture shows itself (SVG); a matplotlib Figure made without pyplot has no
+    inline display of its own, so it is shown as a PNG."""
     try:
         from IPython.core.getipython import get_ipython
-        from IPython.display import display
+        from IPython.display import Image, display  # type: ignore[attr-defined]
     except ImportError:
         return
     shell = get_ipython()  # type: ignore[no-untyped-call]
-    if shell is not None and getattr(shell, "kernel", None) is not None:
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return
+    if hasattr(figure, "source"):
         display(figure)  # type: ignore[no-untyped-call]
+    else:
+        display(Image(data=png_bytes(figure, dpi=100)))  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ __all__ = [
     "figure",
     "fitted_curves",
     "loss_curve",
+    "png_bytes",
     "save",
     "style",
 ]
@@ -79,6 +80,14 @@ def save(fig: Figure, path: str | os.PathLike[str]) -> Path:
     with style():
         fig.savefig(buffer, format=fmt)
     return write_atomic(target, buffer.getvalue())
+
+
+def png_bytes(fig: Figure, dpi: int = 200) -> bytes:
+    """``fig`` as PNG bytes (for a page or a notebook to show)."""
+    buffer = io.BytesIO()
+    with style():
+        fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
 
 
 def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Figure:

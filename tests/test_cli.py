@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from micrograd_plus.cli import UsageError, _expression_last, demo_files, main, parser
 
 DEMOS = [
-    "perceptron", "neuron", "activations", "losses", "xor",
-    "moons", "spirals", "regression", "optimizers", "vanishing",
+    "perceptron", "neuron", "activations", "losses", "xor", "moons", "spirals",
+    "regression", "optimizers", "vanishing", "learning_rate", "scalars_to_tensors",
 ]  # fmt: skip
 
 
@@ -63,6 +63,35 @@ def test_without_matplotlib_demos_say_which_extra_and_still_print_their_numbers(
     assert "accuracy 100%" in out
     assert "pip install matplotlib" in out
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_demo_figures_in_another_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = run(capsys, "demo", "learning_rate", "--out", str(tmp_path), "--format", "svg")
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "learning_rate_1d.svg",
+        "learning_rate_2d.svg",
+    ]
+
+
+def test_notebooks_writes_one_valid_notebook_per_demo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    code, _, _ = run(capsys, "notebooks", str(tmp_path / "nb"))
+    assert code == 0
+    written = sorted((tmp_path / "nb").glob("*.ipynb"))
+    assert [p.stem.split("_", 1)[1] for p in written] == DEMOS
+    for path in written:
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+        kinds = [cell.cell_type for cell in notebook.cells]
+        assert kinds[0] == "markdown" and kinds[1] == "markdown"
+        for i, kind in enumerate(kinds):  # each code cell comes after a word on what to see
+            if kind == "code":
+                assert kinds[i - 1] == "markdown", (path.name, i)
+                assert notebook.cells[i].outputs == []
+        assert notebook.cells[0].source.startswith("# ")  # the title, as markdown
 
 
 def test_graph_prints_gradients_and_draws(

@@ -1,21 +1,24 @@
-"""Plots: valid PNG files, the classes a boundary is drawn from, and the missing extra."""
+"""Plots: Figures returned, files saved whole in each format, the user's matplotlib state
+left alone, and boundaries drawn from the model's own outputs."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from micrograd_plus.nn import MLP
 from micrograd_plus.plots import (
-    MissingExtra,
-    _class_scores,
+    class_probabilities,
     decision_boundary,
     fitted_curves,
     loss_curve,
-    pyplot,
+    save,
 )
 from micrograd_plus.training import History
 
@@ -32,29 +35,83 @@ def _line_model(output_activation: str | None = None, outputs: int = 1) -> MLP:
     return model
 
 
-def test_classes_come_from_the_models_outputs_as_the_loss_reads_them() -> None:
-    points = np.array([[-1.0, 0.0], [2.0, 5.0], [-3.0, -1.0]])
-    assert _class_scores(_line_model(), points, "bce").tolist() == [0, 1, 0]
-    assert _class_scores(_line_model("sigmoid"), points, "bce").tolist() == [0, 1, 0]
-    two_classes = _line_model(outputs=2)  # class 1 where x0 > 0
-    assert _class_scores(two_classes, points, "cross_entropy").tolist() == [0, 1, 0]
+def test_probabilities_come_from_the_models_outputs_as_the_loss_reads_them() -> None:
+    points = np.array([[-1.0, 0.0], [2.0, 5.0], [0.0, -1.0]])
+    sigmoid = 1 / (1 + np.exp(-points[:, 0]))
+    assert np.allclose(class_probabilities(_line_model(), points, "bce"), sigmoid)
+    assert np.allclose(class_probabilities(_line_model("sigmoid"), points, "bce"), sigmoid)
+    assert class_probabilities(_line_model(), points, "hinge").tolist() == [0.0, 1.0, 0.0]
+    two = class_probabilities(_line_model(outputs=2), points, "cross_entropy")
+    assert two.argmax(axis=1).tolist() == [0, 1, 0] and np.allclose(two.sum(axis=1), 1)
 
 
-def test_each_plot_is_a_png(tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")
+def test_each_plot_returns_a_figure_and_saves_only_when_asked(tmp_path: Path) -> None:
     X = np.array([[-1.0, 0.0], [1.0, 0.5], [0.5, -1.0], [-0.5, 1.0]])
     y = np.array([0, 1, 1, 0])
-    paths = [
-        loss_curve(History([1.0, 0.5, 0.1], [0.5, 0.75, 1.0]), tmp_path / "loss.png"),
-        decision_boundary(_line_model(), X, y, tmp_path / "boundary.png", resolution=10),
-        fitted_curves(X[:, :1], y, {"fit": [0.0, 1.0, 1.0, 0.0]}, tmp_path / "fit.png"),
+    figures = [
+        loss_curve(History([1.0, 0.5, 0.1], [0.5, 0.75, 1.0])),
+        decision_boundary(_line_model(), X, y),
+        fitted_curves(X[:, :1], y, {"fit": [0.0, 1.0, 1.0, 0.0]}),
     ]
-    for path in paths:
-        assert path.read_bytes().startswith(PNG)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["boundary.png", "fit.png", "loss.png"]
+    assert all(isinstance(f, Figure) for f in figures)
+    assert list(tmp_path.iterdir()) == []
+    loss_curve(History([1.0, 0.5]), tmp_path / "loss.png")
+    assert (tmp_path / "loss.png").read_bytes().startswith(PNG)
 
 
-def test_without_matplotlib_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(MissingExtra, match="pip install matplotlib"):
-        pyplot()
+def test_the_boundary_grid_is_fine_and_drawn_at_one_half() -> None:
+    X = np.array([[-1.0, 0.0], [1.0, 0.5]])
+    figure = decision_boundary(_line_model(), X, np.array([0, 1]), resolution=50)
+    axis = figure.axes[0]
+    filled, line = axis.collections[0], axis.collections[1]
+    assert filled.get_array() is not None
+    assert len(line.get_paths()) >= 1  # the 0.5 contour is there
+    xs = [p.vertices[:, 0] for p in line.get_paths()]
+    assert np.allclose(np.concatenate(xs), 0.0, atol=0.05)  # where x0 = 0, P(class 1) = 0.5
+
+
+@pytest.mark.parametrize(
+    ("suffix", "magic"), [(".png", PNG), (".svg", b"<?xml"), (".pdf", b"%PDF")]
+)
+def test_figures_save_as_png_svg_and_pdf(tmp_path: Path, suffix: str, magic: bytes) -> None:
+    path = save(loss_curve(History([1.0, 0.5])), tmp_path / f"loss{suffix}")
+    assert path.read_bytes().startswith(magic)
+    with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
+        save(loss_curve(History([1.0])), tmp_path / "loss.gif")
+
+
+def test_png_is_200_dpi(tmp_path: Path) -> None:
+    from PIL import Image
+
+    path = save(loss_curve(History([1.0, 0.5])), tmp_path / "loss.png")
+    with Image.open(path) as image:
+        dpi = image.info["dpi"]
+    assert round(dpi[0]) == 200
+
+
+def test_plots_leave_the_backend_and_rcparams_as_they_were() -> None:
+    # In a fresh process, as in a notebook with the inline backend.
+    script = textwrap.dedent(
+        """
+        import matplotlib
+        matplotlib.use("module://matplotlib_inline.backend_inline")
+        import numpy as np
+        backend, before = matplotlib.get_backend(), dict(matplotlib.rcParams)
+        from matplotlib.figure import Figure
+        from micrograd_plus.nn import MLP
+        from micrograd_plus.plots import decision_boundary, loss_curve
+        from micrograd_plus.training import History
+        X = np.array([[0.0, 0.0], [1.0, 1.0]])
+        f1 = loss_curve(History([1.0, 0.5], [0.5, 1.0]))
+        f2 = decision_boundary(MLP(2, [1], seed=0), X, np.array([0, 1]))
+        assert isinstance(f1, Figure) and isinstance(f2, Figure)
+        assert matplotlib.get_backend() == backend, matplotlib.get_backend()
+        after = dict(matplotlib.rcParams)
+        changed = [k for k in before if str(before[k]) != str(after[k])]
+        assert not changed, changed
+        print("unchanged")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "unchanged" in done.stdout

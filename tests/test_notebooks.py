@@ -1,0 +1,44 @@
+"""Every demo as a notebook, executed top to bottom in a real Jupyter kernel (nbclient):
+no error, and at least one figure shown inline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from micrograd_plus.cli import demo_files, notebook
+
+nbclient = pytest.importorskip("nbclient")
+nbformat = pytest.importorskip("nbformat")
+pytest.importorskip("ipykernel")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(demo_files()))
+def test_each_demo_notebook_runs_and_shows_a_figure(name: str, tmp_path: Path) -> None:
+    document = notebook(demo_files()[name].read_text(encoding="utf-8"))
+    # quick sizes and a folder of the test's own, as `micrograd-plus demo --quick` runs it
+    setting = (
+        "from micrograd_plus import lecture\n"
+        f"lecture.settings(out=__import__('pathlib').Path({str(tmp_path)!r}), quick=True)"
+        ".__enter__()"
+    )
+    document["cells"].insert(
+        0,
+        {"cell_type": "code", "id": "settings", "metadata": {}, "source": setting,
+         "execution_count": None, "outputs": []},
+    )  # fmt: skip
+    nb = nbformat.reads(json.dumps(document), as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    images = [
+        o for o in outputs
+        if o.output_type == "display_data" and {"image/png", "image/svg+xml"} & set(o.data)
+    ]  # fmt: skip
+    assert images, f"{name} shows no figure inline"
