@@ -54,17 +54,6 @@ def test_every_demo_runs_and_names_the_files_it_wrote(
         assert f"wrote {tmp_path / filename}" in out
 
 
-def test_without_matplotlib_demos_say_which_extra_and_still_print_their_numbers(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib fails
-    code, out, _ = run(capsys, "demo", "xor", "--out", str(tmp_path), "--quick")
-    assert code == 0
-    assert "accuracy 100%" in out
-    assert "pip install matplotlib" in out
-    assert not list(tmp_path.glob("*.png"))
-
-
 def test_demo_figures_in_another_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, _ = run(capsys, "demo", "learning_rate", "--out", str(tmp_path), "--format", "svg")
     assert code == 0
