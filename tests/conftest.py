@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -40,3 +41,36 @@ def pytest_collection_modifyitems(config: object, items: list[Any]) -> None:
     for item in items:
         if "needs_dot" in item.keywords:
             item.add_marker(skip)
+
+
+def readme_neuron() -> tuple[Value, list[Value]]:
+    """The README's neuron o = tanh(x1*w1 + x2*w2 + b), n and o labelled, before backward;
+    and its leaves x1, x2, w1, w2, b."""
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o, [x1, x2, w1, w2, b]
+
+
+# One node of each engine op (the OPS of engine.py), made from two Values a and b.
+OP_BUILDERS: dict[str, Callable[[Value, Value], Value]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "neg": lambda a, b: -a,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+    "**n": lambda a, b: a**2.5,
+    "sum": lambda a, b: Value.sum([a, b, a]),
+    "exp": lambda a, b: a.exp(),
+    "log": lambda a, b: a.log(),
+    "tanh": lambda a, b: a.tanh(),
+    "sigmoid": lambda a, b: a.sigmoid(),
+    "relu": lambda a, b: a.relu(),
+    "leaky_relu": lambda a, b: a.leaky_relu(0.2),
+    "abs": lambda a, b: a.abs(),
+}

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import OP_BUILDERS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,21 +26,7 @@ from micrograd_plus.training import loss_function, loss_targets, outputs, train
 # --- the twins ------------------------------------------------------------------------
 
 SCALAR: dict[str, Callable[[Value, Value], Value]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "neg": lambda a, b: -a,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
-    "**n": lambda a, b: a**3,
-    "sum": lambda a, b: Value.sum([a, b, a]),
-    "exp": lambda a, b: a.exp(),
-    "log": lambda a, b: a.log(),
-    "tanh": lambda a, b: a.tanh(),
-    "sigmoid": lambda a, b: a.sigmoid(),
-    "relu": lambda a, b: a.relu(),
-    "leaky_relu": lambda a, b: a.leaky_relu(0.2),
-    "abs": lambda a, b: a.abs(),
+    **OP_BUILDERS,  # the engine's ops, and the losses' ops the tape replays too
     "bce": lambda a, b: binary_cross_entropy(a, b),
     "bce_with_logits": lambda a, b: binary_cross_entropy_with_logits(a, b),
 }

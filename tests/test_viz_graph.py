@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import pytest
+from conftest import OP_BUILDERS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,23 +14,7 @@ from micrograd_plus.engine import OPS, split_op
 from micrograd_plus.nn import MLP
 from micrograd_plus.viz._graph import FORMS, describe, op_form, short_name
 
-BUILDERS: dict[str, Callable[[Value, Value], Value]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "neg": lambda a, b: -a,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
-    "**n": lambda a, b: a**2.5,
-    "sum": lambda a, b: Value.sum([a, b, a]),
-    "exp": lambda a, b: a.exp(),
-    "log": lambda a, b: a.log(),
-    "tanh": lambda a, b: a.tanh(),
-    "sigmoid": lambda a, b: a.sigmoid(),
-    "relu": lambda a, b: a.relu(),
-    "leaky_relu": lambda a, b: a.leaky_relu(0.2),
-    "abs": lambda a, b: a.abs(),
-}
+BUILDERS = OP_BUILDERS
 
 
 def test_every_engine_op_has_a_display_form_and_a_test_builder() -> None:

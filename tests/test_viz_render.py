@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import readme_neuron as neuron
 
 import micrograd_plus.viz.rendering as rendering
 from micrograd_plus import Value
@@ -22,13 +23,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def readme_neuron() -> Value:
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
+    """The README's neuron after backward."""
+    o, _ = neuron()
     o.backward()
     return o
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import readme_neuron
 
 from micrograd_plus import Value
 from micrograd_plus.floats import format_number
@@ -19,14 +20,7 @@ from micrograd_plus.losses import mse_loss
 from micrograd_plus.nn import MLP
 from micrograd_plus.viz import Stepper, steps, write_stepper
 
-
-def neuron() -> tuple[Value, list[Value]]:
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    o = (x1 * w1 + x2 * w2 + b).tanh()
-    o.label = "o"
-    return o, [x1, x2, w1, w2, b]
+neuron = readme_neuron
 
 
 def mlp_loss() -> tuple[Value, MLP]:

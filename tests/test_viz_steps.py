@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from conftest import readme_neuron
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,16 +15,7 @@ from micrograd_plus.viz import backward_steps, explain, forward_steps, steps
 from micrograd_plus.viz._graph import describe
 from micrograd_plus.viz.passes import local_rules
 
-
-def neuron() -> tuple[Value, list[Value]]:
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, [x1, x2, w1, w2, b]
+neuron = readme_neuron
 
 
 def test_forward_steps_follow_the_topological_order() -> None:

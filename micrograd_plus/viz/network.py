@@ -242,26 +242,14 @@ def _draw_neuron(model: Neuron | Perceptron, sample: _Pass | None, rankdir: str)
     dot.attr("edge", fontname=FONT, fontsize="13", arrowsize="0.8")
     for j in range(neuron.nin):
         value = f" = {format_number(sample.inputs[j])}" if sample else ""
-        dot.node(
-            f"x{j}",
-            f"<{label_text(f'x{j}{value}')}>",
-            shape="circle",
-            style="filled",
-            fillcolor=KIND_COLOURS["input"],
-        )
+        _circle(dot, f"x{j}", f"x{j}{value}", KIND_COLOURS["input"])
     b = neuron.b.data
     sum_lines = ["Σ w·x + b", f"b = {format_number(b)}"]
     if sample is not None:
         sum_lines.append(f"z = {format_number(sample.pre[0][0])}")
     if grads and sample is not None:
         sum_lines.append(f"δ = dL/dz = {format_number(sample.delta[0][0])}")
-    dot.node(
-        "sum",
-        f"<{label_text(chr(10).join(sum_lines))}>",
-        shape="circle",
-        style="filled",
-        fillcolor=KIND_COLOURS["parameter"],
-    )
+    _circle(dot, "sum", "\n".join(sum_lines), KIND_COLOURS["parameter"])
     for j, w in enumerate(neuron.w):
         text = f"× w{j} = {format_number(w.data)}"
         attrs = {"color": _sign_colour(w.data)}
@@ -282,12 +270,10 @@ def _draw_neuron(model: Neuron | Perceptron, sample: _Pass | None, rankdir: str)
     )
     dot.edge("sum", "activation", label="z" if sample is None else "")
     out = "output" if sample is None else f"output\n{format_number(sample.out[0][0])}"
-    dot.node(
-        "output",
-        f"<{label_text(out)}>",
-        shape="circle",
-        style="filled",
-        fillcolor=KIND_COLOURS["output"],
-    )
+    _circle(dot, "output", out, KIND_COLOURS["output"])
     dot.edge("activation", "output")
     return dot
+
+
+def _circle(dot: Picture, node_id: str, text: str, fill: str) -> None:
+    dot.node(node_id, f"<{label_text(text)}>", shape="circle", style="filled", fillcolor=fill)
