@@ -243,7 +243,9 @@ class Tape:
         from micrograd_plus.nn import short_name
         from micrograd_plus.training import loss_function
 
-        outputs = int(model.nouts[-1]) if hasattr(model, "nouts") else 1
+        outputs = (
+            int(model.nouts[-1]) if hasattr(model, "nouts") else int(getattr(model, "nout", 1))
+        )
         x = [Value(0.0, f"x{i}") for i in range(model.nin)]
         scores: list[Any] = []  # the model's outputs, kept so that accuracy can read them
 

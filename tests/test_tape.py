@@ -248,3 +248,16 @@ def test_extremes_replay_as_ieee_without_warnings() -> None:
         out = tape.forward(np.array([1.0, 2.0, 0.0]))
     assert out[:, 0].tolist()[:2] == [math.inf, math.inf] and out[2, 0] == 1.0
     assert out[0, 1] == -math.inf and out[1, 1] == 0.0 and math.isnan(out[2, 1])
+
+
+def test_a_layer_with_cross_entropy_records_one_hot_targets_of_its_width() -> None:
+    from micrograd_plus.nn import Layer
+
+    layer = Layer(2, 3, activation=None, seed=0)
+    X, y = make_blobs(12, n_classes=3, seed=0)
+    expected_loss, expected = _scalar_grads(layer, X, y, "cross_entropy")  # type: ignore[arg-type]
+    tape = Tape.for_model(layer, "cross_entropy")
+    layer.zero_grad()
+    assert float(np.mean(tape.forward(X, y))) == pytest.approx(expected_loss, rel=1e-10)
+    tape.backward()
+    _close_to([p.grad for p in layer.parameters()], expected)
