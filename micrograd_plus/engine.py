@@ -265,7 +265,7 @@ def op_result(
     out.data = float(data)
     out.grad = 0.0
     out.label = ""
-    if _no_grad_depth.get() == 0:
+    if is_grad_enabled():
         out.op = op
         out.inputs = inputs
         out.local_derivatives = local_derivatives

@@ -139,6 +139,10 @@ REFUSALS: list[tuple[list[str], str]] = [
     (["demo", "nope"], "no demo named 'nope'"),
     (["demo", "xor", "--out", "{tmp}/afile"], "is a file"),
     (["demo", "xor", "--seed", "-1"], "argument --seed"),
+    (["demo", "xor", "--format", "gif"], "invalid choice: 'gif'"),
+    (["train", "--engine", "gpu"], "invalid choice: 'gpu'"),
+    (["notebooks", "{tmp}/afile"], "is a file"),
+    (["notebooks", ""], "folder is empty"),
     (["fly"], "invalid choice: 'fly'"),
 ]
 

@@ -118,6 +118,7 @@ def test_accuracy_needs_a_classification_loss() -> None:
         accuracy(MLP(1, [1]), X, y, "mse")
 
 
+@pytest.mark.slow
 def test_a_diverging_run_finishes_with_inf_or_nan_as_pytorch_would() -> None:
     X, y = make_sine(100, seed=0)
     model = MLP(1, [16, 16, 1], seed=0)
