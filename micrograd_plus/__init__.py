@@ -1,7 +1,15 @@
 """micrograd_plus: a scalar autograd engine for teaching deep learning."""
 
-from micrograd_plus.engine import Value, is_grad_enabled, no_grad, op_result
+from micrograd_plus.engine import Value, enable_grad, is_grad_enabled, no_grad, op_result
 from micrograd_plus.gradcheck import GradcheckError, gradcheck
 
-__all__ = ["GradcheckError", "Value", "gradcheck", "is_grad_enabled", "no_grad", "op_result"]
+__all__ = [
+    "GradcheckError",
+    "Value",
+    "enable_grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "op_result",
+]
 __version__ = "0.1.0"

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 
 from micrograd_plus import floats
 from micrograd_plus.floats import exact_text, format_number
+from micrograd_plus.grad_mode import enable_grad, is_grad_enabled, no_grad
 
-__all__ = ["OPS", "Value", "is_grad_enabled", "no_grad", "op_result", "split_op"]
+__all__ = ["OPS", "Value", "enable_grad", "is_grad_enabled", "no_grad", "op_result", "split_op"]
 
 # Every op a Value can record. Two carry a number in their name: a constant exponent
 # (``**2``: a ** 2) and leaky_relu's slope (``leaky_relu(0.01)``); ``**`` alone is a
@@ -35,27 +34,6 @@ OPS = (
     *("+", "-", "neg", "*", "/", "**", "**n", "sum"),
     *("exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "abs"),
 )
-
-# How many no_grad() blocks the running thread (or task) is inside. A count, not an
-# on/off flag that each block restores: blocks left in any order (two generators, say)
-# still end with recording on, and each thread has its own count.
-_no_grad_depth: ContextVar[int] = ContextVar("micrograd_plus_no_grad_depth", default=0)
-
-
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside ``with no_grad():`` operations record no graph (like ``torch.no_grad``), in
-    this thread only. Also a decorator: ``@no_grad()``."""
-    _no_grad_depth.set(_no_grad_depth.get() + 1)
-    try:
-        yield
-    finally:
-        _no_grad_depth.set(_no_grad_depth.get() - 1)
-
-
-def is_grad_enabled() -> bool:
-    """True unless this thread is inside a ``no_grad()`` block."""
-    return _no_grad_depth.get() == 0
 
 
 class Value:
@@ -117,14 +95,15 @@ class Value:
         """a ** n;  d/da = n * a**(n-1),  and for a Value n:  d/dn = a**n * log(a)."""
         if not isinstance(exponent, Value):
             n = _as_float(exponent)
-            d_da = _d_power_d_base(self.data, n)
-            out = floats.power(self.data, n)
+            out = floats.power_by_number(self.data, n)
+            d_da = 0.0 if n == 0 else n * floats.power_by_number(self.data, n - 1.0)
             return op_result(out, f"**{exact_text(n)}", (self,), (d_da,))
-        n = exponent.data
-        out = floats.power(self.data, n)
+        a, n = self.data, exponent.data
+        out = floats.power(a, n)
+        d_da = 0.0 if n == 0 else n * floats.power(a, n - 1.0)
         # PyTorch's convention where the formula is 0 * inf: 0 ** n has d/dn = 0 for n >= 0.
-        d_dn = 0.0 if self.data == 0 and n >= 0 else out * floats.log(self.data)
-        return op_result(out, "**", (self, exponent), (_d_power_d_base(self.data, n), d_dn))
+        d_dn = 0.0 if a == 0 and n >= 0 else out * floats.log(a)
+        return op_result(out, "**", (self, exponent), (d_da, d_dn))
 
     def exp(self) -> Value:
         """exp(a);  d/da = exp(a)."""
@@ -142,17 +121,14 @@ class Value:
 
     def sigmoid(self) -> Value:
         """sigmoid(a) = 1 / (1 + exp(-a));  d/da = sigmoid(a) * (1 - sigmoid(a))."""
-        if self.data >= 0:
-            s = 1.0 / (1.0 + floats.exp(-self.data))
-        else:  # the same value, written so that exp cannot overflow
-            e = floats.exp(self.data)
-            s = e / (1.0 + e)
+        s = floats.sigmoid(self.data)
         return op_result(s, "sigmoid", (self,), (s * (1.0 - s),))
 
     def relu(self) -> Value:
         """relu(a) = max(0, a);  d/da = 1 if a > 0 else 0."""
-        off = self.data <= 0  # written this way round, nan stays nan, as in PyTorch
-        return op_result(0.0 if off else self.data, "relu", (self,), (0.0 if off else 1.0,))
+        # written as PyTorch has it: relu(-0.0) = -0.0, relu(nan) = nan with d/da = 1
+        out = 0.0 if self.data < 0 else self.data
+        return op_result(out, "relu", (self,), (0.0 if self.data <= 0 else 1.0,))
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """leaky_relu(a) = a if a > 0 else slope * a;  d/da = 1 if a > 0 else slope."""
@@ -227,7 +203,7 @@ class Value:
         for node in order:
             if not node.inputs and node.grad:
                 earlier[node] = node.grad
-            node.grad = 0.0
+            node.grad = -0.0  # -0.0 + x is exactly x: the first contribution, sign and all
         self.grad = 1.0  # d(self)/d(self)
         for node in reversed(order):
             for inp, local_derivative in zip(node.inputs, node.local_derivatives):
@@ -287,8 +263,3 @@ def split_op(op: str) -> tuple[str, float | None]:
 
 def _as_value(x: Value | float) -> Value:
     return x if isinstance(x, Value) else Value(x)
-
-
-def _d_power_d_base(base: float, n: float) -> float:
-    """d(base ** n)/d(base) = n * base**(n-1), and 0 when n == 0 (as PyTorch)."""
-    return 0.0 if n == 0 else n * floats.power(base, n - 1.0)

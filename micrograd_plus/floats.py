@@ -9,7 +9,24 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["divide", "exact_text", "exp", "format_number", "log", "log1p", "power", "sqrt", "total"]
+__all__ = [
+    "BCE_EPSILON",
+    "divide",
+    "exact_text",
+    "exp",
+    "format_number",
+    "log",
+    "log1p",
+    "power",
+    "power_by_number",
+    "sigmoid",
+    "sqrt",
+    "total",
+]
+
+# PyTorch's floor under p (1 - p) in the gradient of binary cross-entropy: 1e-12 as a
+# float32, exactly.
+BCE_EPSILON = 9.999999960041972e-13
 
 
 def exp(x: float) -> float:
@@ -18,6 +35,11 @@ def exp(x: float) -> float:
         return math.exp(x)
     except OverflowError:
         return math.inf
+
+
+def sigmoid(x: float) -> float:
+    """1 / (1 + e ** -x), as PyTorch computes it: 0 where e ** -x overflows."""
+    return 1.0 / (1.0 + exp(-x))
 
 
 def divide(a: float, b: float) -> float:
@@ -45,7 +67,7 @@ def log1p(x: float) -> float:
 
 
 def sqrt(x: float) -> float:
-    """Square root; nan for a negative number (and for nan), inf for inf."""
+    """Square root; nan for a negative number (and for nan), inf for inf, -0.0 for -0.0."""
     return math.sqrt(x) if x >= 0 else math.nan
 
 
@@ -59,7 +81,8 @@ def total(values: list[float]) -> float:
 
 
 def power(base: float, exponent: float) -> float:
-    """base ** exponent; inf where it overflows or divides by 0, nan for (-8) ** 0.5."""
+    """base ** exponent as C's pow; inf where it overflows or divides by 0, nan for
+    (-8) ** 0.5."""
     try:
         return math.pow(base, exponent)
     except (OverflowError, ValueError):
@@ -67,6 +90,29 @@ def power(base: float, exponent: float) -> float:
             return math.nan  # no real value
         odd = exponent % 2 == 1  # an odd whole exponent keeps the base's sign
         return math.copysign(math.inf, base) if odd else math.inf
+
+
+def power_by_number(base: float, n: float) -> float:
+    """base ** n for a constant n, as PyTorch computes a tensor to a number's power: the
+    exponents 0, 1, 2, 3, -1, -2, 0.5 and -0.5 by their own formulas (so that
+    (-0.0) ** 0.5 = sqrt(-0.0) = -0.0, and (-inf) ** 0.5 = nan), others as C's pow."""
+    if n == 0:
+        return 1.0
+    if n == 1:
+        return base
+    if n == 2:
+        return base * base
+    if n == 3:
+        return base * base * base
+    if n == -1:
+        return divide(1.0, base)
+    if n == -2:
+        return divide(1.0, base * base)
+    if n == 0.5:
+        return sqrt(base)
+    if n == -0.5:
+        return divide(1.0, sqrt(base))
+    return power(base, n)
 
 
 def exact_text(x: float) -> str:
@@ -78,5 +124,5 @@ def exact_text(x: float) -> str:
 
 def format_number(x: float) -> str:
     """4 significant digits, still looking like a float: 2.0, 0.7616, 1e-08."""
-    text = f"{x:.4g}"
+    text = f"{x + 0.0:.4g}"  # + 0.0: -0.0 reads 0.0; the sign of a zero teaches nothing
     return text if any(c in text for c in ".ein") else text + ".0"

@@ -117,10 +117,6 @@ def mae_loss(predictions: Any, targets: Any, reduction: str = "mean") -> Value:
     return _reduce("mae_loss", [(p - t).abs() for p, t in pairs], reduction)
 
 
-# PyTorch's floor under p (1 - p) in the BCE gradient: 1e-12 as a float32, exactly.
-_BCE_EPSILON = 9.999999960041972e-13
-
-
 def _check_targets(name: str, pairs: list[tuple[Value, Value]]) -> None:
     for i, (_, y) in enumerate(pairs):
         if not 0.0 <= y.data <= 1.0:
@@ -135,13 +131,14 @@ def _bce(p: Value, target: Value) -> Value:
     other targets. Each log is clamped at -100, so p = 0 or 1 gives a finite loss, and
     log1p(-p) keeps tiny p exact. The local derivatives are PyTorch's:
     d/dp = (p - y) / max(p (1 - p), 1e-12), the true derivative wherever p (1 - p) >
-    1e-12 and finite at p = 0 or 1;  d/dy = log(1 - p) - log(p), not clamped.
+    1e-12 and finite at p = 0 or 1;  d/dy = -log(p / (1 - p)), not clamped.
     """
     y = target.data
     log_p, log_1mp = floats.log(p.data), floats.log1p(-p.data)
     loss = (y - 1.0) * max(log_1mp, -100.0) - y * max(log_p, -100.0)
-    d_dp = (p.data - y) / max(p.data * (1.0 - p.data), _BCE_EPSILON)
-    return op_result(loss, "bce", (p, target), (d_dp, log_1mp - log_p))
+    d_dp = (p.data - y) / max(p.data * (1.0 - p.data), floats.BCE_EPSILON)
+    d_dy = -floats.log(floats.divide(p.data, 1.0 - p.data))
+    return op_result(loss, "bce", (p, target), (d_dp, d_dy))
 
 
 def binary_cross_entropy(probabilities: Any, targets: Any, reduction: str = "mean") -> Value:
@@ -162,15 +159,17 @@ def binary_cross_entropy(probabilities: Any, targets: Any, reduction: str = "mea
 
 
 def _bce_with_logits(z: Value, target: Value) -> Value:
-    """Binary cross-entropy of sigmoid(z) from the logit z, in one op, as PyTorch has it:
-    (1 - y) z - log sigmoid(z), with log sigmoid(z) = min(z, 0) - log1p(exp(-|z|)), so
-    exp never overflows and a confident z (z = 37, y = 1: 8.5e-17) keeps its digits.
-    d/dz = sigmoid(z) - y,  d/dy = -z."""
+    """Binary cross-entropy of sigmoid(z) from the logit z, in one op:
+    max(z, 0) - z y + log1p(exp(-|z|)), so exp never overflows and a confident logit
+    keeps its digits (z = 37, y = 1: 8.5e-17; z = -40, y = 0: 4.2e-18, not 0).
+    d/dz = sigmoid(z) - y,  d/dy = -z.
+
+    max(z, 0) - z y is written (1 - y) max(z, 0) - y min(z, 0), the same number for a
+    finite z, so that an infinite logit gives an infinite loss (or nan where y says
+    nothing: z = inf, y = 1), never inf - inf."""
     a, y = z.data, target.data
-    log_sigmoid = min(a, 0.0) - math.log1p(floats.exp(-abs(a)))
-    loss = (1.0 - y) * a - log_sigmoid
-    sigmoid = 1.0 / (1.0 + floats.exp(-a)) if a >= 0 else floats.exp(a) / (1.0 + floats.exp(a))
-    return op_result(loss, "bce_with_logits", (z, target), (sigmoid - y, -a))
+    loss = (1.0 - y) * max(a, 0.0) - y * min(a, 0.0) + math.log1p(floats.exp(-abs(a)))
+    return op_result(loss, "bce_with_logits", (z, target), (floats.sigmoid(a) - y, -a))
 
 
 def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = "mean") -> Value:

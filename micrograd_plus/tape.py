@@ -29,15 +29,14 @@ a layer of a network is a handful of calls. They give the same numbers.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from micrograd_plus.engine import Value, is_grad_enabled, op_result, split_op
-from micrograd_plus.floats import format_number
+from micrograd_plus.engine import Value, enable_grad, op_result, split_op
+from micrograd_plus.floats import BCE_EPSILON, format_number
 
 __all__ = ["TWINS", "Tape"]
 
@@ -47,17 +46,37 @@ Locals = Callable[..., tuple[Any, ...]]  # (input arrays..., out, n) -> local de
 
 
 def _sigmoid(a: Array) -> Array:
-    """1 / (1 + exp(-a)) for a >= 0, exp(a) / (1 + exp(a)) below: no overflow, as the engine."""
-    e = np.exp(np.minimum(a, 0.0) - np.maximum(a, 0.0))  # exp(-|a|), nan stays nan
-    return np.asarray(np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
+    """1 / (1 + exp(-a)), as the engine (floats.sigmoid): 0 where exp(-a) overflows."""
+    return np.asarray(1.0 / (1.0 + np.exp(-a)))
 
 
-def _power_base(a: Array, n: Any) -> Any:
+def _power_by_number(a: Array, n: float) -> Array:
+    """a ** n for a constant n, as the engine (floats.power_by_number) and PyTorch."""
+    if n == 0:
+        out = np.ones_like(a)
+    elif n == 1:
+        out = a
+    elif n == 2:
+        out = a * a
+    elif n == 3:
+        out = a * a * a
+    elif n == -1:
+        out = 1.0 / a
+    elif n == -2:
+        out = 1.0 / (a * a)
+    elif n == 0.5:
+        out = np.sqrt(a)
+    elif n == -0.5:
+        out = 1.0 / np.sqrt(a)
+    else:
+        out = np.power(a, n)
+    return np.asarray(out)
+
+
+def _power_base(a: Array, n: Any, power: Callable[[Array, Any], Array]) -> Any:
     """d(a ** n)/da = n * a ** (n - 1), and 0 where n == 0 (as the engine and PyTorch)."""
-    return np.where(n == 0, 0.0, n * np.power(a, n - 1.0))
+    return np.where(n == 0, 0.0, n * power(a, n - 1.0))
 
-
-_BCE_EPSILON = 9.999999960041972e-13  # PyTorch's 1e-12 as a float32, as in losses.py
 
 # Each op's numpy twin: (forward, local derivatives), element-wise on arrays.
 TWINS: dict[str, tuple[Forward, Locals]] = {
@@ -69,18 +88,21 @@ TWINS: dict[str, tuple[Forward, Locals]] = {
     "**": (
         lambda a, b, n: np.power(a, b),
         lambda a, b, out, n: (
-            _power_base(a, b),
+            _power_base(a, b, np.power),
             np.where((a == 0) & (b >= 0), 0.0, out * np.log(a)),
         ),
     ),
-    "**n": (lambda a, n: np.power(a, n), lambda a, out, n: (_power_base(a, n),)),
+    "**n": (
+        lambda a, n: _power_by_number(a, n),
+        lambda a, out, n: (_power_base(a, n, _power_by_number),),
+    ),
     "sum": (lambda *xs, n: sum(xs[1:], xs[0]), lambda *xs, n: (1.0,) * (len(xs) - 1)),
     "exp": (lambda a, n: np.exp(a), lambda a, out, n: (out,)),
     "log": (lambda a, n: np.log(a), lambda a, out, n: (1.0 / a,)),
     "tanh": (lambda a, n: np.tanh(a), lambda a, out, n: (1.0 - out * out,)),
     "sigmoid": (lambda a, n: _sigmoid(a), lambda a, out, n: (out * (1.0 - out),)),
     "relu": (
-        lambda a, n: np.where(a <= 0, 0.0, a),
+        lambda a, n: np.where(a < 0, 0.0, a),
         lambda a, out, n: (np.where(a <= 0, 0.0, 1.0),),
     ),
     "leaky_relu": (
@@ -97,12 +119,14 @@ TWINS: dict[str, tuple[Forward, Locals]] = {
             (y - 1.0) * np.maximum(np.log1p(-p), -100.0) - y * np.maximum(np.log(p), -100.0)
         ),
         lambda p, y, out, n: (
-            (p - y) / np.maximum(p * (1.0 - p), _BCE_EPSILON),
-            np.log1p(-p) - np.log(p),
+            (p - y) / np.maximum(p * (1.0 - p), BCE_EPSILON),
+            -np.log(p / (1.0 - p)),
         ),
     ),
     "bce_with_logits": (
-        lambda z, y, n: (1.0 - y) * z - (np.minimum(z, 0.0) - np.log1p(np.exp(-np.abs(z)))),
+        lambda z, y, n: (
+            (1.0 - y) * np.maximum(z, 0.0) - y * np.minimum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+        ),
         lambda z, y, out, n: (_sigmoid(z) - y, -z),
     ),
 }
@@ -200,8 +224,6 @@ class Tape:
         """Call ``fn`` once on the example inputs (Values or numbers, or lists of them for
         an argument that takes several) and keep its graph as a program. ``fn`` returns a
         Value (what ``backward`` differentiates) or a list of Values."""
-        if not is_grad_enabled():
-            raise RuntimeError("a tape records a graph: call Tape.record outside no_grad()")
         arguments: list[Any] = []
         inputs: list[Value] = []
         shapes: list[int | None] = []
@@ -218,7 +240,8 @@ class Tape:
                 shapes.append(None)
         if len(set(map(id, inputs))) != len(inputs):
             raise ValueError("each input of the tape must be a Value of its own")
-        result = fn(*arguments)
+        with enable_grad():  # a tape is a graph, even when recorded inside no_grad()
+            result = fn(*arguments)
         outputs = list(result) if isinstance(result, list | tuple) else [result]
         if not outputs or not all(isinstance(out, Value) for out in outputs):
             raise TypeError(f"the function must return a Value or a list of Values, got {result!r}")
@@ -409,7 +432,8 @@ class Tape:
                 [Value(float(v)) for v in x] if shape is not None else Value(float(x))
                 for x, shape in zip(sample, self._shapes)
             ]
-            out = self._fn(*arguments)
+            with enable_grad():
+                out = self._fn(*arguments)
             outs = list(out) if isinstance(out, list | tuple) else [out]
             order = _order(outs)
             if [n.op for n in order if n.inputs] != ops:
@@ -458,7 +482,8 @@ def _order(outputs: list[Value]) -> list[Value]:
     Several outputs are ordered as the inputs of one node that gathers them."""
     if len(outputs) == 1:
         return outputs[0].topological_order()
-    gather = op_result(0.0, "gather", tuple(outputs), (0.0,) * len(outputs))
+    with enable_grad():
+        gather = op_result(0.0, "gather", tuple(outputs), (0.0,) * len(outputs))
     return gather.topological_order()[:-1]
 
 
@@ -492,18 +517,18 @@ def _schedule(ops: list[_Op]) -> list[_Group]:
     """Ops grouped by depth (1 + the deepest input) and kind: each group one numpy call.
     Inputs of one group are never written by it, so a group can run all at once."""
     depth: dict[int, int] = {}
-    groups: dict[tuple[int, str, float | None, int], list[_Op]] = {}
+    groups: dict[tuple[int, str, str, int], list[_Op]] = {}
     for op in ops:
         d = 1 + max((depth.get(i, 0) for i in op.inputs), default=0)
         depth[op.row] = d
-        number = None if op.number is None or math.isnan(op.number) else op.number
+        number = repr(op.number)  # as text, nan equals nan: x ** nan ops group together
         groups.setdefault((d, op.name, number, len(op.inputs)), []).append(op)
     out = []
-    for (_, name, number, _), members in sorted(groups.items(), key=lambda item: item[0][0]):
+    for (_, name, _, _), members in sorted(groups.items(), key=lambda item: item[0][0]):
         rows = np.array([op.row for op in members])
         inputs = np.array([op.inputs for op in members])
         scatters = tuple(_scatter(inputs[:, j]) for j in range(inputs.shape[1]))
-        out.append(_Group(name, number, rows, inputs, scatters))
+        out.append(_Group(name, members[0].number, rows, inputs, scatters))
     return out
 
 

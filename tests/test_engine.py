@@ -14,7 +14,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from parity import RTOL_OP, assert_matches_torch, same
 
-from micrograd_plus import Value, is_grad_enabled, no_grad, op_result
+from micrograd_plus import Value, enable_grad, is_grad_enabled, no_grad, op_result
 from micrograd_plus.engine import split_op
 
 # --- the textbook neuron, by hand ----------------------------------------------------
@@ -669,3 +669,51 @@ def test_nan_passes_through_activations_as_in_pytorch() -> None:
         out.backward()
         assert math.isnan(out.data)
         assert a.grad == derivative
+
+
+def test_no_grad_on_a_generator_covers_every_step() -> None:
+    @no_grad()
+    def doubles(xs: list[Value]) -> Iterator[Value]:
+        for x in xs:
+            assert not is_grad_enabled()
+            reply = yield x * 2
+            assert reply in (None, "sent")
+
+    a = Value(1.0)
+    steps = doubles([a, a, a])
+    first = next(steps)
+    assert is_grad_enabled()  # between steps, the caller records as before
+    second = steps.send("sent")
+    assert first.inputs == () and second.inputs == ()  # recorded nothing: leaves
+    assert (a * 2).inputs[0] is a
+    steps.close()
+    assert is_grad_enabled()
+
+
+def test_an_exception_thrown_into_a_no_grad_generator_reaches_it_inside_the_block() -> None:
+    seen = []
+
+    @no_grad()
+    def guarded() -> Iterator[int]:
+        try:
+            yield 1
+        except KeyError:
+            seen.append(is_grad_enabled())
+            yield 2
+
+    steps = guarded()
+    next(steps)
+    assert steps.throw(KeyError("k")) == 2
+    assert seen == [False]
+    assert is_grad_enabled()
+
+
+def test_enable_grad_records_inside_no_grad_and_restores_it() -> None:
+    a = Value(2.0)
+    with no_grad():
+        with enable_grad():
+            assert is_grad_enabled()
+            assert (a * a).inputs == (a, a)
+        assert not is_grad_enabled()
+        assert (a * a).inputs == ()
+    assert is_grad_enabled()

@@ -15,7 +15,7 @@ from conftest import OP_BUILDERS
 from hypothesis import given
 from hypothesis import strategies as st
 
-from micrograd_plus import Value
+from micrograd_plus import Value, no_grad
 from micrograd_plus.datasets import make_blobs, make_moons, make_sine
 from micrograd_plus.engine import OPS, split_op
 from micrograd_plus.losses import binary_cross_entropy, binary_cross_entropy_with_logits
@@ -268,3 +268,24 @@ def test_a_layer_with_cross_entropy_records_one_hot_targets_of_its_width() -> No
     assert float(np.mean(tape.forward(X, y))) == pytest.approx(expected_loss, rel=1e-10)
     tape.backward()
     _close_to([p.grad for p in layer.parameters()], expected)
+
+
+def test_a_tape_records_and_replays_inside_no_grad() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    X, y = make_moons(20, seed=0)
+    with no_grad():
+        tape = Tape.for_model(model, "bce")
+        losses = tape.forward(X, y)
+    expected = [binary_cross_entropy_with_logits(model(x), t).data for x, t in zip(X, y)]
+    assert np.allclose(losses, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", [lambda a: a**math.nan, lambda a: a.leaky_relu(math.nan)])
+def test_an_op_carrying_nan_replays_on_the_level_schedule(make: Callable[[Value], Value]) -> None:
+    tape = Tape.record(lambda a, b: make(a) + make(b), 1.0, 2.0)
+    a, b = np.array([1.0, -1.0]), np.array([0.5, -3.0])
+    levels = tape.forward(a, b)
+    nodes = tape.forward(a, b, schedule="nodes")
+    scalar = [(make(Value(x)) + make(Value(z))).data for x, z in zip(a, b)]
+    assert np.array_equal(levels, scalar, equal_nan=True)
+    assert np.array_equal(nodes, scalar, equal_nan=True)
