@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from micrograd_plus import datasets, lecture
-from micrograd_plus._files import write_atomic
+from micrograd_plus._files import NotARegularFile, write_atomic
 from micrograd_plus.expression import ExpressionError, build
 from micrograd_plus.floats import format_number
 from micrograd_plus.nn import ACTIVATIONS, MLP
@@ -51,6 +51,7 @@ OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {"adam": Adam, "sgd": SGD, "rm
 
 
 MAX_STEPS = 1_000_000
+DIVERGED = 1  # train's exit status when the run diverged and the model was not saved
 MAX_SEED = 2**32 - 1
 PICTURE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".pdf", ".dot", ".html")
 
@@ -329,13 +330,28 @@ def run_train(args: argparse.Namespace) -> int:
             f"the loss became {history.loss[blew_up]} at step {blew_up + 1}: the steps are too "
             f"large for this model; try a smaller --lr (this run: {args.lr:g})"
         )
+    model_path = out / "model.json"
+    broken = next((name for name, p in model.named_parameters() if not math.isfinite(p.data)), "")
+    if broken:  # a model file that load would refuse is never written over a good one
+        kept = "keeps the model it had" if model_path.exists() else "was not written"
+        value = model.state_dict()[broken]
+        print(f"parameter {broken} is {value}: the model is not saved ({model_path} {kept})")
+        _loss_picture(args, history, out)
+        return DIVERGED
     if not regression:
         print(f"train accuracy {accuracy(model, X, y, args.loss, engine=args.engine):.1%}")
-    model_path = out / "model.json"
     model.save(model_path)
     print(f"wrote {model_path}")
     _pictures(args, model, X, y, history, out)
     return 0
+
+
+def _loss_picture(args: argparse.Namespace, history: Any, out: Path) -> None:
+    from micrograd_plus import plots
+
+    path = out / f"loss.{args.format}"
+    plots.loss_curve(history, path, title=f"{args.data}: loss")
+    print(f"wrote {path}")
 
 
 def _pictures(
@@ -344,20 +360,18 @@ def _pictures(
     from micrograd_plus import plots
     from micrograd_plus.viz import RendererNotFound, draw_network, render
 
-    suffix = args.format
-    plots.loss_curve(history, out / f"loss.{suffix}", title=f"{args.data}: loss")
-    print(f"wrote {out / f'loss.{suffix}'}")
+    _loss_picture(args, history, out)
     if args.data == "sine":
         fitted = outputs(model, X, engine="tape")
-        path = out / f"fit.{suffix}"
+        path = out / f"fit.{args.format}"
         plots.fitted_curves(X, y, {args.loss: fitted}, path, title="fit")
     else:
-        path = out / f"boundary.{suffix}"
+        path = out / f"boundary.{args.format}"
         plots.decision_boundary(model, X, y, path, loss=args.loss, title=args.data)
     print(f"wrote {path}")
     try:
         print(f"wrote {render(draw_network(model), out / 'network.svg')}")
-    except RendererNotFound as error:
+    except (RendererNotFound, ValueError) as error:  # no renderer, or too big to draw
         print(f"(no network picture: {error})")
 
 
@@ -403,6 +417,10 @@ def parser() -> Parser:
     graph.set_defaults(run=run_graph)
 
     fit = command("train", "train an MLP on a toy data set")
+    fit.epilog = (
+        "exit status: 0 trained and saved; 1 the run diverged to a parameter that is inf "
+        "or nan, so model.json was not written (an existing one is kept); 2 bad arguments"
+    )
     fit.add_argument("--data", choices=sorted(DATA), default="moons", help="the data set")
     fit.add_argument("--samples", type=_whole(1, datasets.MAX_SAMPLES), default=100, help="points")
     fit.add_argument("--layers", default="16,16", help="hidden layer sizes, e.g. 16,16")
@@ -447,16 +465,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"micrograd-plus: error: {_one_line(str(error))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away, as in `micrograd-plus demo | head -1`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as error:  # a file that cannot be written: an unwritable --out
         where = f" {error.filename}" if error.filename else ""
         print(f"micrograd-plus: error: cannot write{where}: {error.strerror}", file=sys.stderr)
         return 2
+    except NotARegularFile as error:  # --out names a device, a pipe, a socket
+        print(f"micrograd-plus: error: cannot write: {_one_line(str(error))}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("micrograd-plus: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # the reader went away, as in `micrograd-plus demo | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
 
 
 def _one_line(text: str) -> str:

@@ -102,7 +102,17 @@ class Module:
             p.data = numbers_by_name[name]
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the parameters as JSON: the whole file, or nothing (temp file + rename)."""
+        """Write the parameters as JSON: the whole file, or nothing (temp file + rename).
+
+        A parameter that is inf or nan (what a diverged run leaves) is a ``ValueError``
+        naming it, and nothing is written: JSON has no such numbers, and ``load`` would
+        refuse the file."""
+        for name, p in self.named_parameters():
+            if not math.isfinite(p.data):
+                raise ValueError(
+                    f"cannot save {self!r}: parameter {name} is {p.data}, and a model file "
+                    "holds finite numbers only (the training run diverged?)"
+                )
         document = {
             "format": "micrograd_plus",
             "version": 1,
@@ -110,7 +120,7 @@ class Module:
             "config": self.config(),
             "parameters": self.state_dict(),
         }
-        write_atomic(path, json.dumps(document, indent=1))
+        write_atomic(path, json.dumps(document, indent=1, allow_nan=False))
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read parameters saved by ``save``; a file that does not fit changes nothing."""

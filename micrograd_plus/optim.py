@@ -1,26 +1,55 @@
 """Optimizers: use each parameter's ``grad`` to move its ``data`` downhill.
 
-Each follows its ``torch.optim`` namesake step for step: the same defaults, the same
-formulas, and state that advances once per ``step()`` (not once per parameter).
+Each follows its ``torch.optim`` namesake step for step: the same options and defaults,
+the same formulas, and state that advances once per ``step()`` (not once per parameter).
 In the formulas, p is a parameter, g its gradient, lr the learning rate, t the step.
+
+Each update rule is written once, in ``update``; ``explain`` runs that same rule again
+from the state before the last step, asking it to say each line with its numbers, so an
+explanation is always the update that was made.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 from micrograd_plus import floats
 from micrograd_plus._checks import real_number
 from micrograd_plus.engine import Value
+from micrograd_plus.floats import format_number as _n
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop"]
 
+Notes = list[str] | None  # where an update says what it does, or None: quietly
+
+
+def say(notes: list[str], name: str, formula: str, value: float, **numbers: float) -> None:
+    """One line of an explanation: ``m = beta1 * m + (1 - beta1) * g = 0.9 * 0.1 + (1 -
+    0.9) * 2.0 = 0.29``: the formula, the same with each name replaced by its number (in
+    parentheses when negative, so the line still reads as arithmetic), the value."""
+    arithmetic = re.sub(
+        r"[A-Za-z_]\w*",
+        lambda word: _operand(numbers[word[0]]) if word[0] in numbers else word[0],
+        formula,
+    )
+    notes.append(f"{name} = {formula} = {arithmetic} = {_n(value)}")
+
+
+def _operand(x: float) -> str:
+    """A number inside arithmetic: 3 for the step count, (-0.5) for a negative number."""
+    text = str(x) if isinstance(x, int) else _n(x)
+    return f"({text})" if text.startswith("-") else text
+
 
 class Optimizer:
-    """Holds the parameters; ``zero_grad()`` clears their gradients, ``step()`` updates them."""
+    """Holds the parameters; ``zero_grad()`` clears their gradients, ``step()`` updates them,
+    ``explain(i)`` writes out the last update of parameter i with its numbers."""
 
-    def __init__(self, params: Iterable[Value], lr: float) -> None:
+    buffers: tuple[str, ...] = ()  # the names of the per-parameter state lists
+
+    def __init__(self, params: Iterable[Value], lr: float, maximize: bool = False) -> None:
         self.params = list(params)
         if not self.params:
             raise ValueError("the optimizer got an empty list of parameters")
@@ -30,81 +59,146 @@ class Optimizer:
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError("a parameter appears more than once: it would be updated twice")
         self.lr = real_number("lr", lr)
+        self.maximize = bool(maximize)
         self.steps = 0  # t: how many times step() has run
         self.last: list[tuple[float, float, float]] = []  # per parameter: g, p before, after
+        for name in self.buffers:
+            setattr(self, name, [0.0] * len(self.params))
+        self._before: dict[str, list[float]] = {}  # the buffers before the last step
 
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = 0.0
 
     def step(self) -> None:
+        """p = p - update(g, p) for every parameter."""
         self.steps += 1
+        self._before = {name: list(getattr(self, name)) for name in self.buffers}
         self.last = []
         for i, p in enumerate(self.params):
             before = p.data
             p.data -= self.update(i, p.grad, p.data)
             self.last.append((p.grad, before, p.data))
 
+    def update(self, i: int, g: float, p: float, notes: Notes = None) -> float:
+        """How much to subtract from parameter i, given its gradient g and value p; with
+        ``notes``, each line of the rule is said there with its numbers."""
+        raise NotImplementedError
+
     def explain(self, i: int = 0, name: str = "p") -> str:
         """The update the last ``step()`` made to parameter ``i``, with its numbers."""
         if not self.last:
             raise RuntimeError("explain describes the last step: call step() first")
+        if not 0 <= i < len(self.params):
+            raise IndexError(f"there are {len(self.params)} parameters; got parameter {i}")
         g, before, after = self.last[i]
-        lines = [f"step {self.steps} of {type(self).__name__} for {name}: grad g = {_n(g)}"]
-        lines += self._explain_state(i, g)
-        lines.append(f"{name}: {_n(before)} - {_n(before - after)} = {_n(after)}")
-        return "\n".join(lines)
+        now = {buffer: getattr(self, buffer)[i] for buffer in self.buffers}
+        for buffer in self.buffers:  # back to the state the last step started from
+            getattr(self, buffer)[i] = self._before[buffer][i]
+        notes = [f"step {self.steps} of {self._title()} for {name}: grad g = {_n(g)}"]
+        try:
+            step = self.update(i, g, before, notes)
+        finally:
+            for buffer, value in now.items():
+                getattr(self, buffer)[i] = value
+        arithmetic = f"{_operand(before)} - {_operand(step)}"
+        notes.append(f"{name} = {name} - step = {arithmetic} = {_n(before - step)}")
+        if before - step != after and not (math.isnan(after) and math.isnan(before - step)):
+            raise RuntimeError(f"explain replayed another update than step() made to {name}")
+        return "\n".join(notes)
 
-    def _explain_state(self, i: int, g: float) -> list[str]:
-        return [f"step = lr * g = {_n(self.lr)} * {_n(g)}"]
+    def _title(self) -> str:
+        """The optimizer as it was made: ``SGD(lr=0.1, momentum=0.9, nesterov=True)``."""
+        options = {"lr": self.lr, **{k: v for k, v in self._options().items() if v}}
+        given = (f"{k}={v}" if isinstance(v, bool) else f"{k}={_n(v)}" for k, v in options.items())
+        return f"{type(self).__name__}({', '.join(given)})"
 
-    def update(self, i: int, g: float, p: float) -> float:
-        """How much to subtract from parameter i, given its gradient g and value p."""
-        raise NotImplementedError
+    def _options(self) -> dict[str, float | bool]:
+        """The options that shape the rule, beside lr (those at 0 or False are left out)."""
+        return {"maximize": self.maximize}
+
+    def _gradient(self, g: float, p: float, weight_decay: float, notes: Notes) -> float:
+        """The gradient the rule follows: -g to maximize, plus weight_decay * p (L2)."""
+        if self.maximize:
+            g = -g
+            if notes is not None:
+                notes.append(f"maximize: g = -g = {_n(g)}")
+        if weight_decay:
+            decayed = g + weight_decay * p
+            if notes is not None:
+                say(
+                    notes, "g", "g + weight_decay * p", decayed, g=g, weight_decay=weight_decay, p=p
+                )
+            g = decayed
+        return g
 
 
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional momentum and weight decay.
 
-    g = g + weight_decay * p;  with momentum:  b = momentum * b + g  (b = g at first),
-    and g = b, or g = g + momentum * b with Nesterov's variant;  then  p = p - lr * g.
+    g = g + weight_decay * p;  with momentum:  b = momentum * b + (1 - dampening) * g
+    (b = g at the first step), and g = b, or g = g + momentum * b with Nesterov's
+    variant;  then  p = p - lr * g.
     """
+
+    buffers = ("velocity",)  # b, the momentum buffer
+    velocity: list[float]
 
     def __init__(
         self,
         params: Iterable[Value],
         lr: float = 1e-3,
         momentum: float = 0.0,
-        nesterov: bool = False,
+        dampening: float = 0.0,
         weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, maximize)
         self.momentum = real_number("momentum", momentum)
+        self.dampening = real_number("dampening", dampening)
         self.weight_decay = real_number("weight_decay", weight_decay)
-        if nesterov and self.momentum == 0:
-            raise ValueError("Nesterov momentum needs momentum > 0")
+        if nesterov and (self.momentum == 0 or self.dampening != 0):
+            raise ValueError("Nesterov momentum needs momentum > 0 and dampening 0")
         self.nesterov = nesterov
-        self.velocity = [0.0] * len(self.params)  # b, the momentum buffer
 
-    def update(self, i: int, g: float, p: float) -> float:
-        g += self.weight_decay * p
+    def update(self, i: int, g: float, p: float, notes: Notes = None) -> float:
+        g = self._gradient(g, p, self.weight_decay, notes)
         if self.momentum:
-            b = g if self.steps == 1 else self.momentum * self.velocity[i] + g
+            momentum, dampening, b = self.momentum, self.dampening, self.velocity[i]
+            if self.steps == 1:
+                b = g
+                if notes is not None:
+                    say(notes, "b", "g", b, g=g)
+            else:
+                b = momentum * b + (1 - dampening) * g
+                if notes is not None:
+                    formula = "momentum * b + " + ("(1 - dampening) * g" if dampening else "g")
+                    say(notes, "b", formula, b, momentum=momentum, b=self.velocity[i],
+                        dampening=dampening, g=g)  # fmt: skip
             self.velocity[i] = b
-            g = g + self.momentum * b if self.nesterov else b
-        return self.lr * g
+            if self.nesterov:
+                direction = g + momentum * b
+                if notes is not None:
+                    say(notes, "g", "g + momentum * b", direction, g=g, momentum=momentum, b=b)
+                g = direction
+            else:
+                g = b
+        step = self.lr * g
+        if notes is not None:
+            say(notes, "step", "lr * g" if not self.momentum or self.nesterov else "lr * b",
+                step, lr=self.lr, g=g, b=g)  # fmt: skip
+        return step
 
-    def _explain_state(self, i: int, g: float) -> list[str]:
-        if not self.momentum:
-            return super()._explain_state(i, g)
-        return [
-            f"momentum buffer b = {_n(self.momentum)} * b + g = {_n(self.velocity[i])}",
-            f"step = lr * b = {_n(self.lr)} * {_n(self.velocity[i])}",
-        ]
-
-
-def _n(x: float) -> str:
-    return f"{x:.4g}"
+    def _options(self) -> dict[str, float | bool]:
+        return {
+            "momentum": self.momentum,
+            "dampening": self.dampening,
+            "weight_decay": self.weight_decay,
+            "nesterov": self.nesterov,
+            **super()._options(),
+        }
 
 
 class RMSprop(Optimizer):
@@ -116,6 +210,11 @@ class RMSprop(Optimizer):
     p = p - lr * d.
     """
 
+    buffers = ("square_avg", "grad_avg", "velocity")  # s, a, b
+    square_avg: list[float]
+    grad_avg: list[float]
+    velocity: list[float]
+
     def __init__(
         self,
         params: Iterable[Value],
@@ -125,37 +224,58 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, maximize)
         self.alpha = real_number("alpha", alpha)
         self.eps = real_number("eps", eps)
         self.weight_decay = real_number("weight_decay", weight_decay)
         self.momentum = real_number("momentum", momentum)
         self.centered = centered
-        n = len(self.params)
-        self.square_avg, self.grad_avg, self.velocity = [0.0] * n, [0.0] * n, [0.0] * n
 
-    def update(self, i: int, g: float, p: float) -> float:
-        g += self.weight_decay * p
-        s = self.alpha * self.square_avg[i] + (1 - self.alpha) * g * g
-        self.square_avg[i] = s
+    def update(self, i: int, g: float, p: float, notes: Notes = None) -> float:
+        g = self._gradient(g, p, self.weight_decay, notes)
+        alpha = self.alpha
+        s = self.square_avg[i] = alpha * self.square_avg[i] + (1 - alpha) * g * g
+        if notes is not None:
+            say(notes, "s", "alpha * s + (1 - alpha) * g**2", s,
+                alpha=alpha, s=self._before["square_avg"][i], g=g)  # fmt: skip
+        mean_square = s
         if self.centered:
             a = self.grad_avg[i]
-            a = self.grad_avg[i] = a + (1 - self.alpha) * (g - a)  # as torch's lerp computes it
-            s -= a * a
-        # centered, s - a**2 can round below 0: its sqrt is then nan, as in PyTorch
-        d = g / (floats.sqrt(s) + self.eps)
+            a = self.grad_avg[i] = a + (1 - alpha) * (g - a)  # as torch's lerp computes it
+            mean_square = s - a * a  # can round below 0: its sqrt is then nan, as in PyTorch
+            if notes is not None:
+                say(notes, "a", "a + (1 - alpha) * (g - a)", a,
+                    a=self._before["grad_avg"][i], alpha=alpha, g=g)  # fmt: skip
+                say(notes, "s_centered", "s - a**2", mean_square, s=s, a=a)
+        d = g / (floats.sqrt(mean_square) + self.eps)
+        if notes is not None:
+            name = "s_centered" if self.centered else "s"
+            say(notes, "d", f"g / (sqrt({name}) + eps)", d,
+                g=g, s=s, s_centered=mean_square, eps=self.eps)  # fmt: skip
         if self.momentum:
-            d = self.velocity[i] = self.momentum * self.velocity[i] + d
-        return self.lr * d
+            b = self.velocity[i] = self.momentum * self.velocity[i] + d
+            if notes is not None:
+                say(notes, "b", "momentum * b + d", b,
+                    momentum=self.momentum, b=self._before["velocity"][i], d=d)  # fmt: skip
+            d = b
+        step = self.lr * d
+        if notes is not None:
+            say(notes, "step", "lr * b" if self.momentum else "lr * d", step,
+                lr=self.lr, b=d, d=d)  # fmt: skip
+        return step
 
-    def _explain_state(self, i: int, g: float) -> list[str]:
-        s = self.square_avg[i]
-        lines = [f"s = {_n(self.alpha)} * s + {_n(1 - self.alpha)} * g**2 = {_n(s)}"]
-        if self.centered:
-            lines.append(f"a = {_n(self.grad_avg[i])}; s - a**2 = {_n(s - self.grad_avg[i] ** 2)}")
-        lines.append("step = lr * g / (sqrt(s) + eps), scaled by the gradient's recent size")
-        return lines
+    def _options(self) -> dict[str, float | bool]:
+        return {
+            "alpha": self.alpha,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "momentum": self.momentum,
+            "centered": self.centered,
+            **super()._options(),
+        }
 
 
 class Adam(Optimizer):
@@ -167,6 +287,10 @@ class Adam(Optimizer):
     The divisions by 1 - beta**t undo the pull of m and v towards their start at 0.
     """
 
+    buffers = ("m", "v", "v_max")
+    m: list[float]
+    v: list[float]
+    v_max: list[float]
     decoupled_weight_decay = False
 
     def __init__(
@@ -177,8 +301,10 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, maximize)
         if not isinstance(betas, tuple | list) or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.beta1 = real_number("beta1", betas[0], 0.0, 1.0)
@@ -186,38 +312,57 @@ class Adam(Optimizer):
         self.eps = real_number("eps", eps)
         self.weight_decay = real_number("weight_decay", weight_decay)
         self.amsgrad = amsgrad
-        n = len(self.params)
-        self.m, self.v, self.v_max = [0.0] * n, [0.0] * n, [0.0] * n
 
-    def update(self, i: int, g: float, p: float) -> float:
-        t = self.steps
+    def update(self, i: int, g: float, p: float, notes: Notes = None) -> float:
+        t, lr, beta1, beta2 = self.steps, self.lr, self.beta1, self.beta2
         shrink = 0.0
         if self.decoupled_weight_decay:  # AdamW: shrink p itself, apart from the gradient
-            shrink = self.lr * self.weight_decay * p
+            g = self._gradient(g, p, 0.0, notes)
+            shrink = lr * self.weight_decay * p
+            if notes is not None:
+                say(notes, "decay", "lr * weight_decay * p", shrink,
+                    lr=lr, weight_decay=self.weight_decay, p=p)  # fmt: skip
             p -= shrink
         else:
-            g += self.weight_decay * p
-        m = self.m[i] = self.beta1 * self.m[i] + (1 - self.beta1) * g
-        v = self.v[i] = self.beta2 * self.v[i] + (1 - self.beta2) * g * g
+            g = self._gradient(g, p, self.weight_decay, notes)
+        m = self.m[i] = beta1 * self.m[i] + (1 - beta1) * g
+        v = self.v[i] = beta2 * self.v[i] + (1 - beta2) * g * g
+        if notes is not None:
+            before = self._before
+            say(notes, "m", "beta1 * m + (1 - beta1) * g", m,
+                beta1=beta1, m=before["m"][i], g=g)  # fmt: skip
+            notes[-1] += "   (the mean of recent gradients)"
+            say(notes, "v", "beta2 * v + (1 - beta2) * g**2", v,
+                beta2=beta2, v=before["v"][i], g=g)  # fmt: skip
+            notes[-1] += "   (their mean square)"
         if self.amsgrad:
             v = self.v_max[i] = max(self.v_max[i], v)
-        step_size = self.lr / (1 - self.beta1**t)
-        denominator = math.sqrt(v) / math.sqrt(1 - self.beta2**t) + self.eps
-        return shrink + step_size * m / denominator
+            if notes is not None:
+                say(notes, "v_max", "max(v_max, v)", v, v_max=self._before["v_max"][i], v=self.v[i])
+        step_size = lr / (1 - beta1**t)
+        denominator = math.sqrt(v) / math.sqrt(1 - beta2**t) + self.eps
+        step = step_size * m / denominator
+        if notes is not None:
+            v_name = "v_max" if self.amsgrad else "v"
+            say(notes, "m_hat", "m / (1 - beta1**t)", m / (1 - beta1**t), m=m, beta1=beta1, t=t)
+            notes[-1] += "   (bias correction)"
+            say(notes, "v_hat", f"{v_name} / (1 - beta2**t)", v / (1 - beta2**t),
+                v=v, v_max=v, beta2=beta2, t=t)  # fmt: skip
+            say(notes, "step", "lr * m / (1 - beta1**t) / (sqrt(v_hat) + eps)", step,
+                lr=lr, m=m, beta1=beta1, t=t, v_hat=v / (1 - beta2**t), eps=self.eps)  # fmt: skip
+            if shrink:
+                say(notes, "step", "decay + step", shrink + step, decay=shrink, step=step)
+        return shrink + step
 
-    def _explain_state(self, i: int, g: float) -> list[str]:
-        t, b1, b2 = self.steps, self.beta1, self.beta2
-        m, v = self.m[i], self.v_max[i] if self.amsgrad else self.v[i]
-        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
-        denominator = math.sqrt(v_hat) + self.eps
-        return [
-            f"m = {_n(b1)} * m + {_n(1 - b1)} * g = {_n(m)}   (the mean of recent gradients)",
-            f"v = {_n(b2)} * v + {_n(1 - b2)} * g**2 = {_n(v)}   (their mean square)",
-            f"bias correction at t = {t}: m_hat = m / (1 - {_n(b1)}**{t}) = {_n(m_hat)}, "
-            f"v_hat = v / (1 - {_n(b2)}**{t}) = {_n(v_hat)}",
-            f"step = lr * m_hat / (sqrt(v_hat) + eps) = {_n(self.lr)} * {_n(m_hat)} / "
-            f"{_n(denominator)} = {_n(self.lr * m_hat / denominator)}",
-        ]
+    def _options(self) -> dict[str, float | bool]:
+        return {
+            "beta1": self.beta1,
+            "beta2": self.beta2,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "amsgrad": self.amsgrad,
+            **super()._options(),
+        }
 
 
 class AdamW(Adam):
@@ -234,5 +379,7 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

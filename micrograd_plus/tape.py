@@ -217,6 +217,11 @@ class Tape:
         self._one_hot = 0  # cross-entropy's targets: class indices made one-hot rows
         self._model_rows: list[int] = []
 
+    @property
+    def size(self) -> int:
+        """How many Values the program has: the rows of each array a replay holds."""
+        return self._size
+
     # --- recording ----------------------------------------------------------------------
 
     @classmethod

@@ -133,7 +133,9 @@ def predict(model: Module, X: np.ndarray) -> list[Any]:
 
 
 ENGINES = ("scalar", "tape")
-CHUNK = 4096  # samples per replay of a tape: memory stays small on a 300x300 grid
+# A replay holds a few arrays of (Values x samples) floats: the rows of X are replayed in
+# chunks that keep them near this many bytes, whatever the model's size.
+REPLAY_BYTES = 256 * 2**20
 
 
 def outputs(model: Module, X: np.ndarray, engine: str = "scalar") -> np.ndarray:
@@ -149,7 +151,8 @@ def outputs(model: Module, X: np.ndarray, engine: str = "scalar") -> np.ndarray:
         return _numbers(predict(model, X))
     nin = getattr(model, "nin", None)
     tape = Tape.record(lambda x: model(x), [0.0] * (X.shape[1] if nin is None else int(nin)))  # type: ignore[operator]
-    return np.concatenate([tape.forward(X[i : i + CHUNK]) for i in range(0, len(X), CHUNK)])
+    chunk = max(1, REPLAY_BYTES // (4 * 8 * tape.size))
+    return np.concatenate([tape.forward(X[i : i + chunk]) for i in range(0, len(X), chunk)])
 
 
 def _numbers(rows: list[Any]) -> np.ndarray:

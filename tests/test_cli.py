@@ -6,6 +6,8 @@ import contextlib
 import io
 import json
 import os
+import shlex
+import stat
 import subprocess
 import sys
 import time
@@ -16,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_plus.cli import UsageError, _expression_last, demo_files, main, parser
+from micrograd_plus.nn import MLP
 
 DEMOS = [
     "perceptron", "neuron", "activations", "losses", "xor", "moons", "spirals",
@@ -219,9 +222,33 @@ def test_a_diverging_run_says_at_which_step_and_suggests_a_smaller_lr(
         capsys, "train", "--data", "sine", "--loss", "mse", "--optim", "sgd", "--lr", "2",
         "--steps", "15", "--out", str(tmp_path),
     )  # fmt: skip
-    assert code == 0
+    assert code == 1  # as --help states: diverged, nothing saved
     line = next(line for line in out.splitlines() if line.startswith("the loss became"))
     assert "at step 9" in line and "try a smaller --lr" in line
+    assert "is nan: the model is not saved" in out and "was not written" in out
+    assert not (tmp_path / "model.json").exists()
+    assert (tmp_path / "loss.png").exists()  # the curve shows where it went wrong
+
+
+def test_a_diverged_run_keeps_the_good_model_it_started_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["train", "--data", "xor", "--layers", "4", "--out", str(tmp_path)]
+    assert run(capsys, *args, "--steps", "20")[0] == 0
+    model = tmp_path / "model.json"
+    good = model.read_bytes()
+    code, out, _ = run(capsys, *args, "--steps", "5", "--lr", "1e300", "--load", str(model))
+    assert code == 1
+    assert f"the model is not saved ({model} keeps the model it had)" in out
+    assert model.read_bytes() == good
+    assert MLP.from_file(model).nin == 2
+
+
+def test_train_help_states_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "exit status: 0 trained and saved; 1 the run diverged" in text
 
 
 def test_train_writes_model_pictures_and_continues_from_a_saved_model(
@@ -320,3 +347,34 @@ def test_graph_takes_any_text_without_a_traceback(expression: str, sets: list[st
     if code == 2:
         assert stderr.getvalue().count("\n") == 1
     assert "Traceback" not in stderr.getvalue()
+
+
+def test_a_reader_that_goes_away_is_no_error() -> None:
+    # `micrograd-plus demo | head -1`: the listing meets a closed pipe
+    done = subprocess.run(
+        f"{shlex.quote(sys.executable)} -m micrograd_plus demo | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        executable="/bin/bash",
+    )
+    assert done.stdout.startswith("demos (run one with")
+    assert done.stderr == ""
+    piped = subprocess.run(
+        ["/bin/bash", "-c", f"set -o pipefail; {shlex.quote(sys.executable)} -m micrograd_plus "
+         "demo | head -c 1 >/dev/null; echo ${PIPESTATUS[0]}"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert piped.stdout.strip() == "0", piped.stderr
+
+
+def test_train_never_replaces_a_pipe_with_its_model_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.mkfifo(tmp_path / "model.json")
+    code, _, err = run(capsys, "train", "--data", "xor", "--steps", "1", "--out", str(tmp_path))
+    assert code == 2
+    assert f"cannot write: {tmp_path / 'model.json'} is a named pipe" in err
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "model.json").st_mode)

@@ -475,3 +475,16 @@ def test_loading_random_bytes_and_json_is_a_value_error_that_changes_nothing(
         pass
     else:
         assert all(math.isfinite(v) for v in loaded.state_dict().values())
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_model_with_a_non_finite_parameter_is_not_saved(tmp_path: Path, bad: float) -> None:
+    model = MLP(2, [2, 1], seed=0)
+    path = tmp_path / "model.json"
+    model.save(path)
+    good = path.read_bytes()
+    model.layers[1].neurons[0].w[1].data = bad
+    with pytest.raises(ValueError, match=rf"parameter layers\.1\.neurons\.0\.w\.1 is {bad}"):
+        model.save(path)
+    assert path.read_bytes() == good  # the file that loads is kept
+    MLP.from_file(path)

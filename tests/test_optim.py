@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from typing import Any
 
 import pytest
@@ -50,6 +52,11 @@ CONFIGS = [
     ("Adam", {"lr": 0.05, "betas": (0.8, 0.99), "weight_decay": 0.1, "amsgrad": True}),
     ("AdamW", {"lr": 0.05}),
     ("AdamW", {"lr": 0.05, "weight_decay": 0.5, "amsgrad": True}),
+    ("SGD", {"lr": 0.01, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.1}),
+    ("SGD", {"lr": 0.01, "momentum": 0.9, "nesterov": True, "maximize": True}),
+    ("RMSprop", {"lr": 0.001, "momentum": 0.5, "maximize": True}),
+    ("Adam", {"lr": 0.05, "maximize": True}),
+    ("AdamW", {"lr": 0.05, "amsgrad": True, "maximize": True}),
 ]
 
 
@@ -126,6 +133,10 @@ def test_zero_grad_clears_gradients() -> None:
         (lambda p: SGD(p, lr=float("nan")), "lr must be >= 0.0, got nan"),
         (lambda p: SGD(p, lr=0.1, momentum=-0.1), "momentum must be >= 0.0"),
         (lambda p: SGD(p, lr=0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
+        (
+            lambda p: SGD(p, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
+            "Nesterov momentum needs momentum > 0 and dampening 0",
+        ),
         (lambda p: Adam(p, betas=(1.0, 0.999)), r"beta1 must be in \[0.0, 1.0\), got 1.0"),
         (lambda p: Adam(p, betas=(0.9, -0.1)), r"beta2 must be in \[0.0, 1.0\)"),
         (lambda p: Adam(p, betas=(0.9,)), "betas must be a pair"),
@@ -187,3 +198,107 @@ def test_optimizers_descend() -> None:
         start = objective([Value(x) for x in START]).data
         end = objective([Value(x) for x in path[-1]]).data
         assert end < start / 2 and math.isfinite(end)
+
+
+# --- explain(): the update that was made, with its numbers ---------------------------------
+
+
+def _combinations() -> list[tuple[str, dict[str, Any]]]:
+    """Every optimizer with every combination of its options (those torch accepts)."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for momentum, dampening, nesterov, decay, maximize in itertools.product(
+        [0.0, 0.9], [0.0, 0.5], [False, True], [0.0, 0.1], [False, True]
+    ):
+        if nesterov and (momentum == 0 or dampening != 0):
+            continue
+        options = dict(momentum=momentum, dampening=dampening, nesterov=nesterov)
+        out.append(("SGD", dict(lr=0.05, weight_decay=decay, maximize=maximize, **options)))
+    for momentum, centered, decay, maximize in itertools.product(
+        [0.0, 0.5], [False, True], [0.0, 0.1], [False, True]
+    ):
+        options = dict(momentum=momentum, centered=centered, weight_decay=decay)
+        out.append(("RMSprop", dict(lr=0.01, maximize=maximize, **options)))
+    for name, decay, amsgrad, maximize in itertools.product(
+        ["Adam", "AdamW"], [0.0, 0.1], [False, True], [False, True]
+    ):
+        out.append((name, dict(lr=0.05, weight_decay=decay, amsgrad=amsgrad, maximize=maximize)))
+    return out
+
+
+COMBINATIONS = _combinations()
+
+
+def _number(text: str) -> float:
+    return float(text.strip().strip("()"))
+
+
+def _check_arithmetic(line: str) -> None:
+    """``name = formula = arithmetic = value``: the arithmetic, evaluated, gives the value
+    (to the 4 significant digits the numbers are shown with)."""
+    parts = line.split("   (")[0].split(" = ")
+    if len(parts) < 4:
+        return
+    arithmetic, value = parts[-2], _number(parts[-1])
+    result = eval(arithmetic, {"__builtins__": {}}, {"sqrt": math.sqrt, "max": max})
+    numbers = [abs(float(x)) for x in re.findall(r"\d+\.?\d*(?:e[-+]?\d+)?", arithmetic)]
+    assert result == pytest.approx(value, rel=1e-3, abs=1e-4 * max(numbers)), line
+
+
+@pytest.mark.parametrize(("name", "kwargs"), COMBINATIONS, ids=str)
+def test_explain_states_the_update_that_was_made(name: str, kwargs: dict[str, Any]) -> None:
+    params = [Value(x) for x in START]
+    optimizer = globals()[name](params, **kwargs)
+    for step in range(1, 4):
+        optimizer.zero_grad()
+        objective(params).backward()
+        optimizer.step()
+        for i in range(len(params)):
+            _, before, after = optimizer.last[i]
+            text = optimizer.explain(i, f"p{i}")
+            lines = text.splitlines()
+            assert lines[0].startswith(f"step {step} of {name}(")
+            for option, value in kwargs.items():  # every option that shapes the rule is named
+                if value:
+                    assert f"{option}=" in lines[0], (option, lines[0])
+            for line in lines[1:]:
+                _check_arithmetic(line)
+            steps = [line for line in lines if line.startswith("step = ")]
+            assert _number(steps[-1].rsplit(" = ", 1)[1]) == pytest.approx(
+                before - after, rel=1e-3, abs=1e-12
+            ), text
+            assert lines[-1].startswith(f"p{i} = p{i} - step = ")
+            assert _number(lines[-1].rsplit(" = ", 1)[1]) == pytest.approx(after, rel=1e-3)
+            assert (optimizer.last[i][1], optimizer.last[i][2]) == (before, after)
+    # explaining changed nothing: the next step is the one it would have been anyway
+    twin = globals()[name]([Value(x) for x in START], **kwargs)
+    twin_params = twin.params
+    for _ in range(4):
+        twin.zero_grad()
+        objective(twin_params).backward()
+        twin.step()
+    optimizer.zero_grad()
+    objective(params).backward()
+    optimizer.step()
+    assert [p.data for p in params] == [p.data for p in twin_params]
+
+
+def test_explain_of_sgd_with_weight_decay_by_hand() -> None:
+    # the case that once said lr * g = 0.05 while the update was 0.1425
+    w = Value(1.0)
+    optimizer = SGD([w], lr=0.05, weight_decay=1.85)
+    (w * 1.0).backward()
+    optimizer.step()
+    assert optimizer.explain(0, "w").splitlines()[1:] == [
+        "g = g + weight_decay * p = 1.0 + 1.85 * 1.0 = 2.85",
+        "step = lr * g = 0.05 * 2.85 = 0.1425",
+        "w = w - step = 1.0 - 0.1425 = 0.8575",
+    ]
+
+
+def test_explain_needs_a_step_and_a_parameter_that_exists() -> None:
+    optimizer = Adam([Value(1.0)])
+    with pytest.raises(RuntimeError, match="call step"):
+        optimizer.explain()
+    optimizer.step()
+    with pytest.raises(IndexError, match="there are 1 parameters; got parameter 3"):
+        optimizer.explain(3)

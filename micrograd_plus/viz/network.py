@@ -44,11 +44,12 @@ from micrograd_plus.viz.palette import (
     plain_text,
 )
 
-__all__ = ["draw_network"]
+__all__ = ["MAX_DRAWN_WEIGHTS", "draw_network"]
 
 Model = MLP | Layer | Neuron | Perceptron
 Loss = str | Callable[[object, object], Value]
 LABELLED_EDGES = 24  # more weights than this: numbers go to the edges' tooltips
+MAX_DRAWN_WEIGHTS = 2_000  # more edges than this are a grey blur that takes minutes to lay out
 
 
 @dataclass
@@ -104,7 +105,13 @@ def _run(model: Model, x: object, target: object, loss: Loss | None) -> _Pass:
     output = xs[0] if len(xs) == 1 else xs
     for p in twin.parameters():
         p.grad = 0.0
-    fn(output, target).backward()
+    value = fn(output, target)
+    if not isinstance(value, Value):
+        raise TypeError(
+            f"the loss must return a Value to backpropagate from, got {type(value).__name__}: "
+            f"{value!r}"[:300]
+        )
+    value.backward()
     result.delta = [[n.grad for n in ns] for ns in pres]
     result.weight_grads = [[[w.grad for w in neuron.w] for neuron in ns] for ns in neurons_by_layer]
     return result
@@ -130,6 +137,13 @@ def draw_network(
         )
     if target is not None and x is None:
         raise ValueError("a target needs the input x it belongs to: draw_network(model, x, ...)")
+    if isinstance(model, MLP | Layer):
+        weights = sum(layer.nin * layer.nout for layer in _layers(model))
+        if weights > MAX_DRAWN_WEIGHTS:
+            raise ValueError(
+                f"{model!r} has {weights:,} weights, more than a picture can show "
+                f"({MAX_DRAWN_WEIGHTS:,}): draw a smaller model"
+            )
     sample = None if x is None else _run(model, x, target, loss)
     if isinstance(model, Neuron | Perceptron):
         return _draw_neuron(model, sample, rankdir)

@@ -110,7 +110,5 @@ def render(
             f"cannot tell the picture format of {str(target)!r}: expected a suffix "
             ".svg, .png, .jpg, .pdf or .dot (or format=...)"
         )
-    if target.is_dir():
-        raise ValueError(f"{str(target)!r} is a folder: name a file such as graph.{fmt}")
     source = graph if isinstance(graph, str) else graph.source
     return write_atomic(target, render_bytes(source, fmt, renderer))

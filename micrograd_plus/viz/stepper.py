@@ -72,6 +72,11 @@ class Stepper:
         title: str | None = None,
         max_nodes: int = 400,
     ) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(
+                f"a Stepper steps through the graph of a Value (the output of a computation), "
+                f"got {type(root).__name__}: {root!r}"[:300]
+            )
         size = len(root.topological_order())
         if size > max_nodes:
             raise ValueError(
