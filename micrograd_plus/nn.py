@@ -64,7 +64,23 @@ def input_values(x: Inputs | Value | float, nin: int, who: str) -> list[Value]:
 
 
 class Module:
-    """Something with parameters: zero their gradients, list them, save and load them."""
+    """A model: called on one sample, it returns its outputs; it lists its parameters,
+    zeroes their gradients, saves and loads them.
+
+    Every module says how many inputs it takes (``nin``), how many numbers it returns per
+    sample (``nout``: one output is a Value, several a list), and the activation its
+    outputs come from (``output_activation``: "linear" for raw scores or logits, "sigmoid"
+    for probabilities, "step" for a perceptron's 0 or 1), which is how a loss, the
+    accuracy and the pictures read them.
+    """
+
+    nin: int
+    nout: int
+    output_activation: str
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        """The outputs for one sample x: a Value when ``nout`` is 1, else a list."""
+        raise NotImplementedError
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """(name, parameter) pairs in a fixed order, e.g. ``layers.0.neurons.3.w.1``."""
@@ -225,8 +241,8 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation: str | None = "relu", seed: Seed = None) -> None:
         _check_size(whole_number("nin", nin, 1) + 1)
-        self.nin = nin
-        self.activation = _activation_name(activation)
+        self.nin, self.nout = nin, 1
+        self.activation = self.output_activation = _activation_name(activation)
         rng = np.random.default_rng(seed)
         bound = 1 / math.sqrt(nin)
         self.w = [Value(float(rng.uniform(-bound, bound)), f"w{i}") for i in range(nin)]
@@ -267,7 +283,7 @@ class Layer(Module):
         rng = np.random.default_rng(seed)
         self.nin, self.nout = nin, nout
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
-        self.activation = self.neurons[0].activation
+        self.activation = self.output_activation = self.neurons[0].activation
 
     def __call__(self, x: Inputs) -> list[Value]:
         return self.forward(input_values(x, self.nin, "this layer"))
@@ -318,6 +334,7 @@ class MLP(Module):
         activations = [activation] * (len(nouts) - 1) + [output_activation]
         self.nin = nin
         self.nouts = nouts
+        self.nout = nouts[-1]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activations[i], rng) for i in range(len(nouts))
         ]
@@ -381,7 +398,8 @@ class Perceptron(Module):
         if seed is None:  # the classic start; with a seed, small random weights
             for p in self.neuron.parameters():
                 p.data = 0.0
-        self.nin = nin
+        self.nin, self.nout = nin, 1
+        self.output_activation = "step"
 
     def __call__(self, x: Inputs) -> Value:
         """step(w . x + b)."""

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from micrograd_plus._files import write_atomic
 from micrograd_plus.nn import Module
-from micrograd_plus.training import History, outputs
+from micrograd_plus.training import History, class_probabilities, outputs
 
 __all__ = [
     "OKABE_ITO",
@@ -132,21 +132,6 @@ def _grid(X: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray, np.nd
     return xs, ys, np.column_stack([xs.ravel(), ys.ravel()])
 
 
-def class_probabilities(model: Module, points: np.ndarray, loss: str) -> np.ndarray:
-    """What the model says at each point, as ``loss`` reads its output: for one output,
-    the probability of class 1 (a sigmoid of a logit, or the sigmoid output itself, or
-    for hinge the score's side); for several, the softmax probability of each class."""
-    out = outputs(model, points, engine="tape")
-    if loss == "cross_entropy":
-        shifted = np.exp(out - out.max(axis=1, keepdims=True))
-        return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
-    if getattr(model, "output_activation", None) == "sigmoid":
-        return np.asarray(out)
-    if loss == "hinge":
-        return np.asarray((out > 0).astype(float))
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(out, -500, 500))))
-
-
 def decision_boundary(
     model: Module,
     X: np.ndarray,
@@ -163,7 +148,7 @@ def decision_boundary(
     labels = np.asarray(y)
     labels = (labels > 0).astype(int) if loss == "hinge" else labels.astype(int)
     xs, ys, grid = _grid(X, max(resolution, 200))
-    probabilities = class_probabilities(model, grid, loss)
+    probabilities = class_probabilities(model, outputs(model, grid, engine="tape"), loss)
     classes = int(max(labels.max() + 1, 2))
     fig, axis = figure(size=(6.4, 5.6))
     with style():

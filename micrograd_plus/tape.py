@@ -113,6 +113,8 @@ TWINS: dict[str, tuple[Forward, Locals]] = {
         lambda a, n: np.abs(a),
         lambda a, out, n: (np.where(a > 0, 1.0, np.where(a < 0, -1.0, 0.0)),),
     ),
+    # the perceptron's step (nn.Perceptron.step): flat wherever it is defined
+    "step": (lambda z, n: np.where(z >= 0, 1.0, 0.0), lambda z, out, n: (0.0,)),
     # the ops losses.py makes with op_result, with the target as their second input
     "bce": (
         lambda p, y, n: (
@@ -271,9 +273,7 @@ class Tape:
         from micrograd_plus.nn import short_name
         from micrograd_plus.training import loss_function
 
-        outputs = (
-            int(model.nouts[-1]) if hasattr(model, "nouts") else int(getattr(model, "nout", 1))
-        )
+        outputs = model.nout
         x = [Value(0.0, f"x{i}") for i in range(model.nin)]
         scores: list[Any] = []  # the model's outputs, kept so that accuracy can read them
 

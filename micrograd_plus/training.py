@@ -37,10 +37,12 @@ __all__ = [
     "History",
     "accuracy",
     "check_fit",
+    "class_probabilities",
     "loss_function",
     "loss_targets",
     "outputs",
     "predict",
+    "predicted_classes",
     "train",
 ]
 
@@ -57,13 +59,13 @@ class History:
 
 
 def _outputs_probabilities(model: Module) -> bool:
-    last = getattr(model, "output_activation", getattr(model, "activation", None))
-    return last == "sigmoid"
+    """Whether the model's one output is already a probability (of class 1)."""
+    return model.output_activation in ("sigmoid", "step")
 
 
 def loss_function(model: Module, loss: str) -> LossFn:
-    """The loss named ``loss``; "bce" takes probabilities if the model ends in a sigmoid,
-    else logits (the stable form)."""
+    """The loss named ``loss``; "bce" takes probabilities if the model ends in a sigmoid
+    (or a perceptron's step), else logits (the stable form)."""
     if loss == "bce":
         probabilities = _outputs_probabilities(model)
         return binary_cross_entropy if probabilities else binary_cross_entropy_with_logits
@@ -78,17 +80,10 @@ def loss_function(model: Module, loss: str) -> LossFn:
     return losses[loss]
 
 
-def _outputs(model: Module) -> int:
-    """How many numbers the model returns for one sample."""
-    if hasattr(model, "nouts"):
-        return int(model.nouts[-1])
-    return int(getattr(model, "nout", 1))
-
-
 def check_fit(model: Module, loss: str, y: np.ndarray) -> None:
     """A ``ValueError`` that says which loss fits, where the model's outputs or the
     targets do not fit ``loss``: it would train to a meaningless number otherwise."""
-    outputs = _outputs(model)
+    outputs = model.nout
     labels = np.unique(y) if len(y) else np.array([])
     whole = bool(np.all(labels == np.round(labels))) if labels.size else True
     classes = int(labels.max()) + 1 if labels.size and whole and labels.min() >= 0 else 0
@@ -129,7 +124,7 @@ def loss_targets(loss: str, y: np.ndarray) -> np.ndarray:
 def predict(model: Module, X: np.ndarray) -> list[Any]:
     """The model's output for each row of X, without recording a graph."""
     with no_grad():
-        return [model(x) for x in X]  # type: ignore[operator]
+        return [model(x) for x in X]
 
 
 ENGINES = ("scalar", "tape")
@@ -149,8 +144,7 @@ def outputs(model: Module, X: np.ndarray, engine: str = "scalar") -> np.ndarray:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if engine == "scalar":
         return _numbers(predict(model, X))
-    nin = getattr(model, "nin", None)
-    tape = Tape.record(lambda x: model(x), [0.0] * (X.shape[1] if nin is None else int(nin)))  # type: ignore[operator]
+    tape = Tape.record(model, [0.0] * model.nin)
     chunk = max(1, REPLAY_BYTES // (4 * 8 * tape.size))
     return np.concatenate([tape.forward(X[i : i + chunk]) for i in range(0, len(X), chunk)])
 
@@ -160,13 +154,36 @@ def _numbers(rows: list[Any]) -> np.ndarray:
     return np.asarray([[o.data for o in r] if isinstance(r, list) else r.data for r in rows])
 
 
-def _correct(loss: str, model: Module, out: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Which outputs name the right class (for the classification losses)."""
+def class_probabilities(model: Module, out: np.ndarray, loss: str) -> np.ndarray:
+    """What the model's outputs ``out`` say, as ``loss`` reads them: for several outputs,
+    each class's softmax probability, (n, k); for one, the probability of class 1, (n,):
+    the output itself where it already is one (a sigmoid, a perceptron's step), else the
+    sigmoid of the logit, or for hinge 0 or 1 by the score's sign."""
+    out = np.asarray(out, dtype=np.float64)
     if loss == "cross_entropy":
-        return np.asarray(np.argmax(out, axis=1) == y)
-    threshold = 0.5 if loss == "bce" and _outputs_probabilities(model) else 0.0
-    positive = out > threshold
-    return np.asarray(positive == ((y > 0) if loss == "hinge" else y.astype(bool)))
+        with np.errstate(invalid="ignore"):  # a row of nan stays nan
+            shifted = np.exp(out - out.max(axis=1, keepdims=True))
+            return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
+    if loss == "hinge":
+        return np.asarray((out > 0).astype(np.float64))
+    if _outputs_probabilities(model):
+        return out
+    with np.errstate(over="ignore"):
+        return np.asarray(1.0 / (1.0 + np.exp(-out)))  # as floats.sigmoid
+
+
+def predicted_classes(model: Module, out: np.ndarray, loss: str) -> np.ndarray:
+    """The class each output names: the most probable one, or 1 where P(class 1) > 0.5."""
+    probabilities = class_probabilities(model, out, loss)
+    if probabilities.ndim == 2:
+        return np.asarray(np.argmax(probabilities, axis=1))
+    return np.asarray((probabilities > 0.5).astype(int))
+
+
+def _correct(loss: str, model: Module, out: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Which outputs name the right class (targets as ``loss_targets`` gives them)."""
+    classes = (y > 0).astype(int) if loss == "hinge" else np.asarray(y).astype(int)
+    return np.asarray(predicted_classes(model, out, loss) == classes)
 
 
 def accuracy(
@@ -225,7 +242,7 @@ def train(
         rows = slice(None) if batch_size is None else rng.choice(len(X), batch_size)
         optimizer.zero_grad()
         if tape is None:  # the scalar engine: one graph per sample, then backward
-            scores = [model(x) for x in X[rows]]  # type: ignore[operator]
+            scores = [model(x) for x in X[rows]]
             value = loss_fn(scores, y[rows])
             got = _numbers(scores)
         else:  # the tape: one program replayed over the batch

@@ -14,7 +14,6 @@ from matplotlib.figure import Figure
 
 from micrograd_plus.nn import MLP
 from micrograd_plus.plots import (
-    class_probabilities,
     decision_boundary,
     fitted_curves,
     loss_curve,
@@ -35,14 +34,12 @@ def _line_model(output_activation: str | None = None, outputs: int = 1) -> MLP:
     return model
 
 
-def test_probabilities_come_from_the_models_outputs_as_the_loss_reads_them() -> None:
-    points = np.array([[-1.0, 0.0], [2.0, 5.0], [0.0, -1.0]])
-    sigmoid = 1 / (1 + np.exp(-points[:, 0]))
-    assert np.allclose(class_probabilities(_line_model(), points, "bce"), sigmoid)
-    assert np.allclose(class_probabilities(_line_model("sigmoid"), points, "bce"), sigmoid)
-    assert class_probabilities(_line_model(), points, "hinge").tolist() == [0.0, 1.0, 0.0]
-    two = class_probabilities(_line_model(outputs=2), points, "cross_entropy")
-    assert two.argmax(axis=1).tolist() == [0, 1, 0] and np.allclose(two.sum(axis=1), 1)
+def test_the_boundary_shades_the_probability_the_model_gives(tmp_path: Path) -> None:
+    X = np.array([[-1.0, 0.0], [1.0, 0.5], [0.5, -1.0], [-0.5, 1.0]])
+    fig = decision_boundary(_line_model("sigmoid"), X, np.array([0, 1, 1, 0]))
+    shaded = fig.axes[0].collections[0]  # the contourf of P(class 1)
+    levels = np.asarray(shaded.levels)
+    assert levels.min() == 0.0 and levels.max() == 1.0
 
 
 def test_each_plot_returns_a_figure_and_saves_only_when_asked(tmp_path: Path) -> None:

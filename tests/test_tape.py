@@ -19,7 +19,7 @@ from micrograd_plus import Value, no_grad
 from micrograd_plus.datasets import make_blobs, make_moons, make_sine
 from micrograd_plus.engine import OPS, split_op
 from micrograd_plus.losses import binary_cross_entropy, binary_cross_entropy_with_logits
-from micrograd_plus.nn import MLP
+from micrograd_plus.nn import MLP, Perceptron
 from micrograd_plus.tape import TWINS, Tape
 from micrograd_plus.training import loss_function, loss_targets, outputs, train
 
@@ -27,6 +27,7 @@ from micrograd_plus.training import loss_function, loss_targets, outputs, train
 
 SCALAR: dict[str, Callable[[Value, Value], Value]] = {
     **OP_BUILDERS,  # the engine's ops, and the losses' ops the tape replays too
+    "step": lambda a, b: Perceptron.step(a),
     "bce": lambda a, b: binary_cross_entropy(a, b),
     "bce_with_logits": lambda a, b: binary_cross_entropy_with_logits(a, b),
 }

@@ -8,9 +8,16 @@ import numpy as np
 import pytest
 
 from micrograd_plus.datasets import make_moons, make_sine, make_spirals, make_xor
-from micrograd_plus.nn import MLP
+from micrograd_plus.nn import MLP, Module, Neuron, Perceptron
 from micrograd_plus.optim import SGD, Adam
-from micrograd_plus.training import accuracy, predict, train
+from micrograd_plus.training import (
+    accuracy,
+    class_probabilities,
+    outputs,
+    predict,
+    predicted_classes,
+    train,
+)
 
 
 def test_xor_is_solved_by_a_small_mlp() -> None:
@@ -145,3 +152,61 @@ def test_a_model_that_does_not_fit_the_loss_or_the_data_is_refused(
     with pytest.raises(ValueError, match=message):
         train(model, X, np.array(labels), loss=loss, steps=1)
     assert model.state_dict() == before
+
+
+# --- one prediction rule ---------------------------------------------------------------
+
+POINTS = np.array([[-1.0, 0.0], [2.0, 5.0], [0.0, -1.0], [0.3, 0.2]])
+
+
+def _line(model: Module) -> Module:
+    """Weights that put the boundary at x0 = 0.1 (the last output is x0 - 0.1, others
+    its negative)."""
+    neurons = (
+        [model.neuron]
+        if isinstance(model, Perceptron)
+        else [model]
+        if isinstance(model, Neuron)
+        else model.layers[-1].neurons  # type: ignore[attr-defined]
+    )
+    for k, neuron in enumerate(neurons):
+        sign = 1.0 if k == len(neurons) - 1 else -1.0
+        neuron.w[0].data, neuron.w[1].data, neuron.b.data = sign, 0.0, -0.1 * sign
+    return model
+
+
+MODELS = {
+    "sigmoid neuron": lambda: Neuron(2, "sigmoid", seed=0),
+    "linear neuron": lambda: Neuron(2, "linear", seed=0),
+    "perceptron": lambda: Perceptron(2, seed=0),
+    "MLP, logits": lambda: MLP(2, [1], seed=0),
+    "MLP, sigmoid output": lambda: MLP(2, [1], output_activation="sigmoid", seed=0),
+}
+
+
+@pytest.mark.parametrize("kind", MODELS)
+@pytest.mark.parametrize("engine", ["scalar", "tape"])
+def test_one_rule_reads_every_models_outputs(kind: str, engine: str) -> None:
+    model = _line(MODELS[kind]())
+    out = outputs(model, POINTS, engine=engine)
+    z = POINTS[:, 0] - 0.1  # w . x + b
+    expected = {  # P(class 1), computed here from the weights alone
+        "perceptron": (z >= 0).astype(float),
+    }.get(kind, 1 / (1 + np.exp(-z)))
+    assert np.allclose(class_probabilities(model, out, "bce"), expected, rtol=1e-12)
+    assert predicted_classes(model, out, "bce").tolist() == [0, 1, 0, 1]
+    y = np.array([0, 1, 0, 0])
+    assert accuracy(model, POINTS, y, "bce", engine=engine) == 0.75
+    history = train(model, POINTS, y, loss="bce", optimizer=SGD(model.parameters(), lr=0.0),
+                    steps=1, progress=False, engine=engine)  # fmt: skip
+    assert history.accuracy == [0.75]  # training reads the outputs the same way
+
+
+def test_the_rule_for_several_classes_and_for_hinge() -> None:
+    two = _line(MLP(2, [2], seed=0))
+    out = outputs(two, POINTS)
+    probabilities = class_probabilities(two, out, "cross_entropy")
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    assert predicted_classes(two, out, "cross_entropy").tolist() == [0, 1, 0, 1]
+    one = _line(MLP(2, [1], seed=0))
+    assert class_probabilities(one, outputs(one, POINTS), "hinge").tolist() == [0, 1, 0, 1]
