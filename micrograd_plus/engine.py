@@ -254,10 +254,12 @@ def op_result(
 
 def split_op(op: str) -> tuple[str, float | None]:
     """An op's entry in OPS and its number: ``"**2"`` -> ("**n", 2.0), ``"*"`` -> ("*", None)."""
-    if op.startswith("**") and len(op) > 2:
-        return "**n", float(op[2:])
-    if op.startswith("leaky_relu(") and op.endswith(")"):
-        return "leaky_relu", float(op[len("leaky_relu(") : -1])
+    for name, start, end in (("**n", "**", ""), ("leaky_relu", "leaky_relu(", ")")):
+        if op.startswith(start) and op.endswith(end) and len(op) > len(start) + len(end):
+            try:
+                return name, float(op[len(start) : len(op) - len(end)])
+            except ValueError:  # an op of the user's own, such as "**hello"
+                return op, None
     return op, None
 
 

@@ -144,8 +144,7 @@ def decision_boundary(
 ) -> Figure:
     """The plane shaded by the model's predicted probability on a fine grid (at least
     200x200 points, replayed with the tape), the 0.5 line drawn, the data on top."""
-    X = np.asarray(X, dtype=np.float64)
-    labels = np.asarray(y)
+    X, labels = _data("decision_boundary", X, y, features=2)
     labels = (labels > 0).astype(int) if loss == "hinge" else labels.astype(int)
     xs, ys, grid = _grid(X, max(resolution, 200))
     probabilities = class_probabilities(model, outputs(model, grid, engine="tape"), loss)
@@ -179,6 +178,29 @@ def decision_boundary(
     return _finish(fig, path)
 
 
+def _data(who: str, X: Any, y: Any, features: int) -> tuple[np.ndarray, np.ndarray]:
+    """X as (n, features) numbers and y as (n,): a ValueError saying what was expected
+    and what came, before anything is drawn."""
+    try:
+        X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{who}: X and y must be arrays of numbers") from None
+    if X.ndim == 1 and features == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[1] != features:
+        raise ValueError(
+            f"{who} draws points with {features} feature{'s' if features > 1 else ''}: X must "
+            f"have shape (n, {features}), got {X.shape}"
+        )
+    if len(X) == 0:
+        raise ValueError(f"{who}: there are no points to draw (X is empty)")
+    if y.shape != (len(X),):
+        raise ValueError(f"{who}: X has {len(X)} points but y has shape {y.shape}")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError(f"{who}: X and y must be finite numbers; they hold inf or nan")
+    return X, y
+
+
 def _pale(colour: str) -> str:
     """``colour`` mixed with 75% white: a background its points stand out on."""
     r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
@@ -193,9 +215,16 @@ def fitted_curves(
     title: str = "fit",
 ) -> Figure:
     """Data points of a 1-D regression and one fitted curve per name."""
+    X, y = _data("fitted_curves", X, y, features=1)
+    for name, values in curves.items():
+        if np.shape(values) != (len(X),):
+            raise ValueError(
+                f"fitted_curves: curve {name!r} has shape {np.shape(values)}, expected one "
+                f"value per point: ({len(X)},)"
+            )
     fig, axis = figure(size=(7, 4.5))
     with style():
-        x = np.asarray(X).ravel()
+        x = X.ravel()
         order = np.argsort(x)
         axis.scatter(x, y, color="#595959", s=18, label="data")
         for (name, values), colour in zip(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
@@ -74,3 +75,9 @@ OP_BUILDERS: dict[str, Callable[[Value, Value], Value]] = {
     "leaky_relu": lambda a, b: a.leaky_relu(0.2),
     "abs": lambda a, b: a.abs(),
 }
+
+
+def svg_texts(svg: bytes | str) -> list[str]:
+    """The text a person reads in an SVG, one entry per <text> element."""
+    root = ET.fromstring(svg.encode() if isinstance(svg, str) else svg)
+    return ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]

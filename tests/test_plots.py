@@ -112,3 +112,30 @@ def test_plots_leave_the_backend_and_rcparams_as_they_were() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "unchanged" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "message"),
+    [
+        (np.zeros((0, 2)), np.zeros(0), "no points to draw"),
+        (np.zeros((3, 1)), np.zeros(3), r"X must have shape \(n, 2\), got \(3, 1\)"),
+        (np.zeros((3, 3)), np.zeros(3), r"X must have shape \(n, 2\), got \(3, 3\)"),
+        (np.zeros((3, 2)), np.zeros(4), r"X has 3 points but y has shape \(4,\)"),
+        (np.array([[0.0, np.nan]]), np.zeros(1), "they hold inf or nan"),
+        ([["a", "b"]], [0], "arrays of numbers"),
+    ],
+)
+def test_a_boundary_of_data_that_does_not_fit_is_a_clear_error(
+    X: object, y: object, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        decision_boundary(_line_model(), X, y)  # type: ignore[arg-type]
+
+
+def test_fitted_curves_of_data_that_does_not_fit_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="no points to draw"):
+        fitted_curves(np.zeros(0), np.zeros(0), {})
+    with pytest.raises(ValueError, match=r"shape \(n, 1\), got \(3, 2\)"):
+        fitted_curves(np.zeros((3, 2)), np.zeros(3), {})
+    with pytest.raises(ValueError, match=r"curve 'fit' has shape \(2,\), expected .* \(3,\)"):
+        fitted_curves(np.zeros(3), np.zeros(3), {"fit": [1.0, 2.0]})

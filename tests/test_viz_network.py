@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 import re
-import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import svg_texts
 
 from micrograd_plus import Value
 from micrograd_plus.floats import format_number
@@ -119,15 +119,11 @@ def test_a_layer_draws_as_one_column() -> None:
     assert source.count(" -> ") == 3 * 2 and "output: 2 relu" in source
 
 
-def _svg_texts(svg: bytes) -> list[str]:
-    return ["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{SVG}text")]
-
-
 def test_a_perceptron_draws_as_the_course_notes_draw_it() -> None:
     # inputs x weights -> sum + b -> step -> output, with the numbers
     p = Perceptron(2)
     p.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 0, 0, 1])  # AND
-    texts = _svg_texts(render_bytes(draw_network(p, [1.0, 1.0]).source, "svg"))
+    texts = svg_texts(render_bytes(draw_network(p, [1.0, 1.0]).source, "svg"))
     w0, w1, b = (v.data for v in p.parameters())
     assert "x0 = 1.0" in texts and "x1 = 1.0" in texts
     assert f"× w0 = {format_number(w0)}" in texts and f"× w1 = {format_number(w1)}" in texts
@@ -139,7 +135,7 @@ def test_a_perceptron_draws_as_the_course_notes_draw_it() -> None:
 def test_a_neuron_with_gradients() -> None:
     neuron = Neuron(2, "relu", seed=0)
     neuron.w[0].data, neuron.w[1].data, neuron.b.data = 0.5, -0.25, 0.1
-    texts = _svg_texts(render_bytes(draw_network(neuron, [2.0, 1.0], target=0.0).source, "svg"))
+    texts = svg_texts(render_bytes(draw_network(neuron, [2.0, 1.0], target=0.0).source, "svg"))
     z = 2.0 * 0.5 + 1.0 * -0.25 + 0.1  # 0.85; mse: dL/dz = 2 * (0.85 - 0) = 1.7
     assert f"z = {format_number(z)}" in texts and "δ = dL/dz = 1.7" in texts
     assert "dL/dw0 = 3.4" in texts and "dL/dw1 = 1.7" in texts

@@ -8,11 +8,11 @@ import shutil
 import stat
 import sysconfig
 import types
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from conftest import readme_neuron as neuron
+from conftest import svg_texts
 
 import micrograd_plus.viz.rendering as rendering
 from micrograd_plus import Value
@@ -27,12 +27,6 @@ def readme_neuron() -> Value:
     o, _ = neuron()
     o.backward()
     return o
-
-
-def svg_texts(svg: bytes | str) -> list[str]:
-    """The text a person reads in an SVG, one entry per <text> element."""
-    root = ET.fromstring(svg.encode() if isinstance(svg, str) else svg)
-    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
 
 
 @pytest.fixture

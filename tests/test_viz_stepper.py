@@ -84,6 +84,21 @@ def test_labels_and_titles_are_text_in_the_data_block() -> None:
     assert "$title __FRAMES__ &lt;/script&gt;" in page
 
 
+def test_invisible_characters_in_labels_and_titles_are_written_as_escapes(
+    tmp_path: Path,
+) -> None:
+    a = Value(1.0, "a\udcffb\x01")
+    page = write_stepper(a * 2, tmp_path / "p.html", title="t\ud800\ufffe").read_text()
+    assert r"<title>t\ud800\ufffe</title>" in page  # written, and readable
+    assert r"a\\udcffb\\x01" in page  # in the JSON of the data block: a backslash is \\
+
+
+@pytest.mark.parametrize("root", [1.5, [Value(1.0)], "x"])
+def test_a_stepper_of_something_else_than_a_value_says_so(root: object) -> None:
+    with pytest.raises(TypeError, match="a Stepper steps through the graph of a Value"):
+        Stepper(root)  # type: ignore[arg-type]
+
+
 # --- in Chromium ------------------------------------------------------------------------
 
 

@@ -107,3 +107,13 @@ def test_an_op_of_ones_own_is_explained_by_its_numbers() -> None:
     step = backward_steps(out)[1]
     assert f"d(sin(a))/da = {math.cos(0.5):.4g}" in step.lines[0]
     assert step.lines[1].startswith(f"a.grad += {math.cos(0.5):.4g} * v1.grad")
+
+
+def test_an_op_of_ones_own_named_like_a_power_is_explained() -> None:
+    from micrograd_plus import op_result
+
+    a = Value(2.0, "a")
+    out = op_result(a.data * 3, "**hello", (a,), (3.0,))
+    out.backward()
+    text = explain(out)
+    assert "a.grad += 3.0 * v1.grad" in text

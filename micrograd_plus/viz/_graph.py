@@ -10,6 +10,7 @@ from typing import Any
 from micrograd_plus.engine import Value, split_op
 from micrograd_plus.floats import exact_text, format_number
 from micrograd_plus.nn import short_name
+from micrograd_plus.viz.palette import readable
 
 Params = Iterable[Value] | Iterable[tuple[str, Value]] | Any
 
@@ -67,7 +68,7 @@ def op_form(node: Value) -> OpForm:
             formula, rules = formula.replace("{n}", n), tuple(r.replace("{n}", n) for r in rules)
         return OpForm(formula, rules)
     holes = ", ".join(f"{{{_slot(i)}}}" for i in range(k))
-    op = node.op.replace("{", "{{").replace("}", "}}")  # the user's text, kept as text
+    op = readable(node.op).replace("{", "{{").replace("}", "}}")  # the user's text, as text
     return OpForm(f"{op}({holes})", ("{local}",) * k)
 
 
@@ -110,11 +111,12 @@ def describe(root: Value, params: Params = None) -> GraphInfo:
     groups: dict[Value, str] = {}
     for node in order:
         if node in param_names:
-            names[node] = param_names[node]
+            names[node] = readable(param_names[node])
         elif node.label:
             seen_labels[node.label] = seen_labels.get(node.label, 0) + 1
             repeated = label_counts[node.label] > 1
-            names[node] = f"{node.label}#{seen_labels[node.label]}" if repeated else node.label
+            label = readable(node.label)
+            names[node] = f"{label}#{seen_labels[node.label]}" if repeated else label
         elif node.inputs:
             unnamed += 1
             names[node] = f"v{unnamed}"

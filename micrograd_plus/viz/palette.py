@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 
 __all__ = [
     "CURRENT",
@@ -25,6 +26,7 @@ __all__ = [
     "edge_width",
     "label_text",
     "plain_text",
+    "readable",
 ]
 
 FONT = "Helvetica"
@@ -52,23 +54,29 @@ CURRENT = "#e6a000"  # the node of the current step
 THINNEST, WIDEST, DECADES = 0.75, 5.5, 6
 
 
-def _xml_char(ch: str) -> str:
-    """``ch`` if XML 1.0 can hold it, else U+FFFD (control characters, U+FFFE, surrogates)."""
-    code = ord(ch)
-    allowed = (
-        code in (0x9, 0xA, 0xD)
-        or 0x20 <= code <= 0xD7FF
-        or 0xE000 <= code <= 0xFFFD
-        or 0x10000 <= code <= 0x10FFFF
+def readable(text: str) -> str:
+    """``text`` with each character no one can see written as its Python escape: control
+    characters (``a\\x01b``), lone surrogates (``\\udcff``) and non-characters
+    (``\\ufffe``), which a picture or a page would show as nothing, or not at all.
+    Newlines and tabs stay."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if _invisible(ch) else ch for ch in text
     )
-    return ch if allowed else "\ufffd"
+
+
+def _invisible(ch: str) -> bool:
+    code = ord(ch)
+    if ch in "\n\t":
+        return False
+    noncharacter = 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+    return noncharacter or unicodedata.category(ch) in ("Cc", "Cs")
 
 
 def label_text(text: str) -> str:
     """Any text for an HTML-like Graphviz label: it renders as itself, newlines as breaks.
 
     A backslash is doubled, or Graphviz would expand \\N, \\G, \\E, \\l in it."""
-    safe = "".join(_xml_char(ch) for ch in text).replace("\\", "\\\\")
+    safe = readable(text).replace("\\", "\\\\")
     return html.escape(safe, quote=True).replace("\n", "<BR/>")
 
 
@@ -77,7 +85,7 @@ def plain_text(text: str) -> str:
 
     Graphviz reads escapes in such an attribute twice, so one backslash is written as four.
     """
-    return "".join(_xml_char(ch) for ch in text).replace("\\", "\\\\\\\\")
+    return readable(text).replace("\\", "\\\\\\\\")
 
 
 def diverging(value: float, scale: float) -> tuple[str, str]:

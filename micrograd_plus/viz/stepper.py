@@ -46,6 +46,7 @@ from micrograd_plus.viz.palette import (
     NOT_FINITE,
     POSITIVE,
     VANISHED,
+    readable,
 )
 from micrograd_plus.viz.passes import Step, steps
 from micrograd_plus.viz.rendering import render_bytes
@@ -85,7 +86,9 @@ class Stepper:
                 "write_stepper"
             )
         info = describe(root, params)
-        heading = title if title is not None else f"Backpropagation through {info.names[root]}"
+        heading = (
+            readable(title) if title is not None else f"Backpropagation through {info.names[root]}"
+        )
         self.page = _page(info, steps(root, params), heading)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
