@@ -378,3 +378,16 @@ def test_train_never_replaces_a_pipe_with_its_model_file(
     assert code == 2
     assert f"cannot write: {tmp_path / 'model.json'} is a named pipe" in err
     assert stat.S_ISFIFO(os.lstat(tmp_path / "model.json").st_mode)
+
+
+def test_a_model_too_big_to_draw_gets_a_note_not_a_picture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "train", "--data", "xor", "--layers", "50,50", "--steps", "1",
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    assert code == 0
+    assert "(no network picture: MLP(2 -> [50 relu, 50 relu, 1 linear]" in out
+    assert "2,650 weights, more than a picture can show (2,000)" in out
+    assert not (tmp_path / "network.svg").exists() and (tmp_path / "model.json").exists()

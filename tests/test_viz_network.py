@@ -153,3 +153,14 @@ def test_wrong_input_size_and_wrong_model() -> None:
         draw_network(MLP(2, [1]), [1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match="draws an MLP, Layer, Neuron or Perceptron"):
         draw_network(Value(1.0))  # type: ignore[arg-type]
+
+
+def test_a_loss_that_returns_no_value_is_a_clear_error() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    with pytest.raises(TypeError, match=r"the loss must return a Value .* got float: 0\.5"):
+        draw_network(model, [1.0, 2.0], target=1.0, loss=lambda out, y: 0.5)
+
+
+def test_a_model_too_big_to_draw_is_refused_before_any_layout() -> None:
+    with pytest.raises(ValueError, match="2,650 weights, more than a picture can show"):
+        draw_network(MLP(2, [50, 50, 1], seed=0))
