@@ -24,7 +24,7 @@ from micrograd_plus.datasets import make_moons
 from micrograd_plus.losses import binary_cross_entropy_with_logits
 from micrograd_plus.nn import MLP
 from micrograd_plus.optim import SGD
-from micrograd_plus.tape import Tape
+from micrograd_plus.training import ModelTape
 
 
 def best_ms(step: Callable[[], object], repeat: int, inner: int) -> float:
@@ -75,7 +75,7 @@ def scalar_step(X: np.ndarray, y: np.ndarray) -> Callable[[], object]:
 def tape_step(X: np.ndarray, y: np.ndarray) -> Callable[[], object]:
     model = MLP(2, [16, 16, 1], seed=0)
     optimizer = SGD(model.parameters(), lr=0.01)
-    tape = Tape.for_model(model, "bce")
+    tape = ModelTape(model, "bce")
 
     def step() -> None:
         tape.forward(X, y)
@@ -117,7 +117,7 @@ def digits_epoch(repeat: int) -> None:
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
     model = MLP(64, [32, 10], seed=0)
-    tape = Tape.for_model(model, "cross_entropy")
+    tape = ModelTape(model, "cross_entropy")
     optimizer = SGD(model.parameters(), lr=0.1)
 
     def epoch() -> None:

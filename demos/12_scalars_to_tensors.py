@@ -22,11 +22,10 @@ from micrograd_plus.losses import binary_cross_entropy_with_logits
 from micrograd_plus.nn import MLP
 from micrograd_plus.optim import Adam
 from micrograd_plus.plots import figure, loss_curve, style
-from micrograd_plus.tape import Tape
-from micrograd_plus.training import accuracy, outputs, train
+from micrograd_plus.training import ModelTape, accuracy, outputs, train
 
 demo = setup("scalars_to_tensors")
-small = Tape.for_model(MLP(2, [2, 1], seed=demo.seed), "bce")
+small = ModelTape(MLP(2, [2, 1], seed=demo.seed), "bce")
 print(small)
 
 # %% [markdown]
@@ -43,7 +42,7 @@ loss = binary_cross_entropy_with_logits([scalar_model(x) for x in X], y)
 loss.backward()
 scalar_ms = (time.perf_counter() - start) * 1000
 
-tape = Tape.for_model(tape_model, "bce")
+tape = ModelTape(tape_model, "bce")
 tape.forward(X, y)  # the first replay also checks the tape against the scalar engine
 tape_model.zero_grad()
 start = time.perf_counter()

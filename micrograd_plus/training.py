@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from micrograd_plus._checks import whole_number
 from micrograd_plus.engine import Value, no_grad
+from micrograd_plus.functional import log_softmax
 from micrograd_plus.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -27,14 +28,16 @@ from micrograd_plus.losses import (
     mae_loss,
     mse_loss,
 )
-from micrograd_plus.nn import Module
+from micrograd_plus.nn import Module, short_name
 from micrograd_plus.optim import Adam, Optimizer
 from micrograd_plus.tape import Tape
+from micrograd_plus.twins import sigmoid
 
 __all__ = [
     "ENGINES",
     "LOSS_NAMES",
     "History",
+    "ModelTape",
     "accuracy",
     "check_fit",
     "class_probabilities",
@@ -127,6 +130,61 @@ def predict(model: Module, X: np.ndarray) -> list[Any]:
         return [model(x) for x in X]
 
 
+class ModelTape:
+    """``loss(model(x), y)`` for one sample, recorded once as a program (a ``Tape``) and
+    replayed over batches: ``forward(X, y)`` gives each sample's loss, ``backward()`` adds
+    the batch's mean gradient to each parameter's ``.grad``, ``outputs()`` the model's
+    outputs in the last forward. ``y`` as ``train`` takes it: cross-entropy's class
+    indices are replayed as one-hot rows, ``-sum_c y_c log_softmax(z)_c``. ``str()``
+    shows the program, with the parameters' short names (``L1.N2.w0``)."""
+
+    def __init__(self, model: Module, loss: str = "bce") -> None:
+        fn = loss_function(model, loss)
+        if loss == "cross_entropy" and model.nout < 2:
+            raise ValueError(
+                f"cross_entropy needs a model with 2 or more outputs, not {model.nout}"
+            )
+        scores: list[Value | list[Value]] = []  # the model's outputs, as recorded
+        self.classes = model.nout if loss == "cross_entropy" else 0
+
+        def sample_loss(x: list[Value], y: Value | list[Value]) -> Value:
+            scores.append(model(x))
+            if isinstance(y, list):  # one-hot targets
+                logits = scores[-1]
+                rows = logits if isinstance(logits, list) else [logits]
+                return -Value.sum(t * p for t, p in zip(y, log_softmax(rows)))
+            return fn(scores[-1], y)
+
+        target = [float(c == 0) for c in range(self.classes)] if self.classes else 1.0
+        names = {p: short_name(name) for name, p in model.named_parameters()}
+        self.tape = Tape.record(sample_loss, [0.0] * model.nin, target, names=names)
+        first = scores[0]
+        self._scores = first if isinstance(first, list) else [first]
+
+    def forward(self, *arrays: Any, schedule: str = "levels") -> np.ndarray:
+        """Each sample's loss over the batch: ``forward(X, y)`` (``schedule`` as
+        ``Tape.forward`` takes it)."""
+        if self.classes and len(arrays) == 2 and np.ndim(arrays[1]) == 1:
+            y = np.asarray(arrays[1])
+            one_hot = np.zeros((len(y), self.classes))
+            one_hot[np.arange(len(y)), y.astype(int)] = 1.0
+            arrays = (arrays[0], one_hot)
+        return self.tape.forward(*arrays, schedule=schedule)
+
+    def backward(self, reduction: str = "mean") -> None:
+        self.tape.backward(reduction)
+
+    def outputs(self) -> np.ndarray:
+        """The model's outputs in the last forward: (batch,) for one, (batch, k)."""
+        return self.tape.values(self._scores)
+
+    def __str__(self) -> str:
+        return str(self.tape)
+
+    def __repr__(self) -> str:
+        return f"ModelTape({self.tape!r})"
+
+
 ENGINES = ("scalar", "tape")
 # A replay holds a few arrays of (Values x samples) floats: the rows of X are replayed in
 # chunks that keep them near this many bytes, whatever the model's size.
@@ -169,7 +227,7 @@ def class_probabilities(model: Module, out: np.ndarray, loss: str) -> np.ndarray
     if _outputs_probabilities(model):
         return out
     with np.errstate(over="ignore"):
-        return np.asarray(1.0 / (1.0 + np.exp(-out)))  # as floats.sigmoid
+        return sigmoid(out)
 
 
 def predicted_classes(model: Module, out: np.ndarray, loss: str) -> np.ndarray:
@@ -237,7 +295,7 @@ def train(
     history = History()
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(range(steps), disable=not show, desc="training", unit="step")
-    tape = Tape.for_model(model, loss) if engine == "tape" else None
+    tape = ModelTape(model, loss) if engine == "tape" else None
     for _ in bar:
         rows = slice(None) if batch_size is None else rng.choice(len(X), batch_size)
         optimizer.zero_grad()
@@ -249,7 +307,7 @@ def train(
             loss_value = float(np.mean(tape.forward(X[rows], y[rows])))
             tape.backward("mean")
             value = Value(loss_value)
-            got = tape.model_outputs()
+            got = tape.outputs()
         if l2:
             value = value + l2 * Value.sum(p * p for p in model.parameters())
         value.backward()  # the scalar graph; with the tape, only the l2 term's

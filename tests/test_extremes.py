@@ -16,7 +16,7 @@ import pytest
 from micrograd_plus import Value
 from micrograd_plus.engine import split_op
 from micrograd_plus.losses import binary_cross_entropy, binary_cross_entropy_with_logits
-from micrograd_plus.tape import TWINS
+from micrograd_plus.twins import TWINS
 
 inf, nan = math.inf, math.nan
 POINTS = [0.0, -0.0, 1e-320, -1e-320, 710.0, -710.0, 1e308, -1e308, inf, -inf, nan]

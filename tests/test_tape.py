@@ -20,8 +20,9 @@ from micrograd_plus.datasets import make_blobs, make_moons, make_sine
 from micrograd_plus.engine import OPS, split_op
 from micrograd_plus.losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from micrograd_plus.nn import MLP, Perceptron
-from micrograd_plus.tape import TWINS, Tape
-from micrograd_plus.training import loss_function, loss_targets, outputs, train
+from micrograd_plus.tape import Tape
+from micrograd_plus.training import ModelTape, loss_function, loss_targets, outputs, train
+from micrograd_plus.twins import TWINS
 
 # --- the twins ------------------------------------------------------------------------
 
@@ -122,7 +123,7 @@ def test_a_replayed_batch_gives_the_scalar_engines_loss_and_gradients(
 ) -> None:
     model, X, y, name = _case(loss, activation, seed=3)
     expected_loss, expected = _scalar_grads(model, X, y, name)
-    tape = Tape.for_model(model, name)
+    tape = ModelTape(model, name)
     for schedule in ("levels", "nodes"):
         model.zero_grad()
         losses = tape.forward(X, loss_targets(name, y), schedule=schedule)
@@ -133,16 +134,16 @@ def test_a_replayed_batch_gives_the_scalar_engines_loss_and_gradients(
 
 def test_the_level_schedule_equals_the_per_node_reference_on_every_node() -> None:
     model, X, y, _ = _case("cross_entropy", "relu", seed=1)
-    tape = Tape.for_model(model, "cross_entropy")
+    tape = ModelTape(model, "cross_entropy")
     tape.forward(X, y, schedule="nodes")
-    reference = tape._values.copy()  # type: ignore[union-attr]
+    reference = tape.tape._values.copy()  # type: ignore[union-attr]
     tape.forward(X, y, schedule="levels")
-    assert np.allclose(tape._values, reference, rtol=1e-13, atol=0)  # type: ignore[arg-type]
+    assert np.allclose(tape.tape._values, reference, rtol=1e-13, atol=0)  # type: ignore[arg-type]
 
 
 def test_sum_reduction_and_accumulation_like_the_engine() -> None:
     model, X, y, _ = _case("bce", "tanh", seed=0)
-    tape = Tape.for_model(model, "bce")
+    tape = ModelTape(model, "bce")
     model.zero_grad()
     tape.forward(X, y)
     tape.backward("sum")
@@ -155,7 +156,7 @@ def test_sum_reduction_and_accumulation_like_the_engine() -> None:
 
 def test_the_optimizers_updates_are_seen_at_the_next_replay() -> None:
     model, X, y, _ = _case("mse", "tanh", seed=0)
-    tape = Tape.for_model(model, "mse")
+    tape = ModelTape(model, "mse")
     before = tape.forward(X, y)
     for p in model.parameters():
         p.data *= 0.5
@@ -187,12 +188,12 @@ def test_outputs_on_a_grid_equal_the_scalar_models() -> None:
 
 
 def test_the_tape_prints_its_program() -> None:
-    tape = Tape.for_model(MLP(2, [1], seed=0), "mse")
+    tape = ModelTape(MLP(2, [1], seed=0), "mse")
     lines = str(tape).splitlines()
     assert lines[0] == "v1 = L1.N1.w0 * x0"
     assert lines[2] == "v3 = sum(v1, v2, L1.N1.b)"
     assert lines[-1].startswith("v") and " ** 2" in lines[-1]
-    assert repr(tape) == "Tape(5 ops, 3 inputs, 3 parameters)"
+    assert repr(tape) == "ModelTape(Tape(5 ops, 3 inputs, 3 parameters))"
 
 
 def test_an_input_that_does_not_reach_the_output_is_an_error() -> None:
@@ -225,13 +226,13 @@ def test_a_number_read_from_data_is_caught_at_the_first_forward() -> None:
     ],
 )
 def test_wrong_arrays_are_clear_errors(arrays: tuple[Any, ...], message: str) -> None:
-    tape = Tape.for_model(MLP(2, [1], seed=0), "mse")
+    tape = ModelTape(MLP(2, [1], seed=0), "mse")
     with pytest.raises(ValueError, match=message):
         tape.forward(*arrays)
 
 
 def test_backward_needs_a_forward_and_one_output() -> None:
-    tape = Tape.for_model(MLP(2, [1], seed=0), "mse")
+    tape = ModelTape(MLP(2, [1], seed=0), "mse")
     with pytest.raises(RuntimeError, match="forward pass first"):
         tape.backward()
     multi = Tape.record(lambda x: MLP(2, [2], seed=0)(x), [0.0, 0.0])
@@ -264,7 +265,7 @@ def test_a_layer_with_cross_entropy_records_one_hot_targets_of_its_width() -> No
     layer = Layer(2, 3, activation=None, seed=0)
     X, y = make_blobs(12, n_classes=3, seed=0)
     expected_loss, expected = _scalar_grads(layer, X, y, "cross_entropy")  # type: ignore[arg-type]
-    tape = Tape.for_model(layer, "cross_entropy")
+    tape = ModelTape(layer, "cross_entropy")
     layer.zero_grad()
     assert float(np.mean(tape.forward(X, y))) == pytest.approx(expected_loss, rel=1e-10)
     tape.backward()
@@ -275,7 +276,7 @@ def test_a_tape_records_and_replays_inside_no_grad() -> None:
     model = MLP(2, [3, 1], seed=0)
     X, y = make_moons(20, seed=0)
     with no_grad():
-        tape = Tape.for_model(model, "bce")
+        tape = ModelTape(model, "bce")
         losses = tape.forward(X, y)
     expected = [binary_cross_entropy_with_logits(model(x), t).data for x, t in zip(X, y)]
     assert np.allclose(losses, expected, rtol=1e-12)

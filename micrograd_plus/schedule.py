@@ -1,0 +1,120 @@
+"""The level schedule: a recorded program replayed one op kind at one depth at a time.
+
+A network's graph is wide: a layer is many nodes of the same op, none reading another.
+Grouped by depth (1 + the depth of the deepest input) and by op, every group can run as
+one numpy call on gathered rows, so a layer is a handful of calls instead of one per
+node. ``Levels`` gives the same numbers as the tape's reference replay, one node at a
+time (``tape.Nodes``); a test checks that on every node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from micrograd_plus.twins import TWINS
+
+__all__ = ["Instruction", "Levels"]
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One instruction of a recorded program: ``row = op(input rows)``."""
+
+    row: int
+    op: str  # as the engine names it: "*", "**2", "leaky_relu(0.01)"
+    name: str  # its entry in TWINS: "*", "**n", "leaky_relu"
+    number: float | None  # the number an op carries (exponent, slope)
+    inputs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Scatter:
+    """How one input slot of a group adds its contributions to the rows it read. Rows
+    read more than once (an activation feeding every neuron of the next layer) are
+    summed first, in runs of the sorted reads; numpy's ``a[rows] += b`` alone would keep
+    only one contribution per row."""
+
+    rows: Array  # (m,) the row each op of the group read in this slot
+    direct: bool  # every row read once: added directly; else by the sort ...
+    order: Array  # ... the reads sorted by row ...
+    targets: Array  # ... the distinct rows read ...
+    starts: Array  # ... and where each one's run starts in the sorted reads
+
+    def add(self, grads: Array, contributions: Array) -> None:
+        if self.direct:
+            grads[self.rows] += contributions
+        else:
+            grads[self.targets] += np.add.reduceat(contributions[self.order], self.starts, axis=0)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Ops of one kind at one depth of the graph, replayed as one numpy call."""
+
+    name: str
+    number: float | None
+    rows: Array  # (m,) the rows the ops write
+    inputs: Array  # (m, k) the rows they read
+    scatters: tuple[_Scatter, ...]  # per input slot, for the backward
+
+
+class Levels:
+    """A program replayed group by group: ``forward(values)`` fills every computed row of
+    ``values`` (Values x batch) and keeps each group's local derivatives;
+    ``backward(grads)`` then adds each group's contributions to the rows it read."""
+
+    def __init__(self, program: list[Instruction]) -> None:
+        self.groups = _groups(program)
+        self.locals: list[tuple[Any, ...]] = []  # per group, from the last forward
+
+    def forward(self, values: Array) -> None:
+        self.locals = []
+        for group in self.groups:
+            forward, local = TWINS[group.name]
+            gathered = values[group.inputs]  # (m, k, batch)
+            if group.name == "sum":  # k inputs: one reduction, not k - 1 additions
+                out = gathered.sum(axis=1)
+                self.locals.append((1.0,) * gathered.shape[1])
+            else:
+                xs = [gathered[:, j] for j in range(gathered.shape[1])]
+                out = forward(*xs, n=group.number)
+                self.locals.append(local(*xs, out, n=group.number))
+            values[group.rows] = out
+
+    def backward(self, grads: Array) -> None:
+        for group, locals_ in zip(reversed(self.groups), reversed(self.locals)):
+            upstream = grads[group.rows]  # (m, batch)
+            for scatter, local in zip(group.scatters, locals_):
+                ones = isinstance(local, float) and local == 1.0
+                scatter.add(grads, upstream if ones else local * upstream)
+
+
+def _groups(program: list[Instruction]) -> list[_Group]:
+    """Instructions grouped by depth (1 + the deepest input) and kind: each group one
+    numpy call. Inputs of one group are never written by it, so it runs all at once."""
+    depth: dict[int, int] = {}
+    groups: dict[tuple[int, str, str, int], list[Instruction]] = {}
+    for instruction in program:
+        d = 1 + max((depth.get(i, 0) for i in instruction.inputs), default=0)
+        depth[instruction.row] = d
+        number = repr(instruction.number)  # as text, nan equals nan: x ** nan ops group
+        key = (d, instruction.name, number, len(instruction.inputs))
+        groups.setdefault(key, []).append(instruction)
+    out = []
+    for _, members in sorted(groups.items(), key=lambda item: item[0][0]):
+        rows = np.array([m.row for m in members])
+        inputs = np.array([m.inputs for m in members])
+        scatters = tuple(_scatter(inputs[:, j]) for j in range(inputs.shape[1]))
+        out.append(_Group(members[0].name, members[0].number, rows, inputs, scatters))
+    return out
+
+
+def _scatter(reads: Array) -> _Scatter:
+    order = np.argsort(reads, kind="stable")
+    targets, starts = np.unique(reads[order], return_index=True)
+    return _Scatter(reads, len(targets) == len(reads), order, targets, starts)
