@@ -8,6 +8,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+FIGURE_FORMATS = ("png", "svg", "pdf")  # the files a matplotlib figure is saved as (plots.save)
 KINDS = {
     stat.S_IFDIR: "a folder",
     stat.S_IFCHR: "a character device",

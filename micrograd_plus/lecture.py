@@ -1,13 +1,18 @@
-"""What the lecture demos share: where to write, which seed, how big, and showing figures.
+"""The lecture demos: finding them, running them, writing them as notebooks, and what
+they share (where to write, which seed, how big, showing figures).
 
 A demo is a plain script in ``demos/`` with ``# %%`` cells. Run as a script, in VS Code
 or Jupyter, it writes to ``./micrograd-plus-out/NAME/``; run by ``micrograd-plus demo
 NAME --out DIR --seed N``, it takes those from the command, which runs it inside
-``settings(...)``. In a notebook every figure also shows inline.
+``settings(...)``. In a notebook every figure also shows inline. Plots and pictures are
+imported only when a demo shows one, so listing the demos is quick.
 """
 
 from __future__ import annotations
 
+import importlib
+import re
+import runpy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,10 +20,86 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from micrograd_plus.plots import FORMATS, png_bytes, save
-from micrograd_plus.viz import render
+from micrograd_plus._files import FIGURE_FORMATS, write_atomic
 
-__all__ = ["Demo", "settings", "setup"]
+__all__ = [
+    "Demo",
+    "demo_files",
+    "demo_summary",
+    "notebook",
+    "run_demo",
+    "settings",
+    "setup",
+    "write_notebooks",
+]
+
+DEMOS_HOME = Path(__file__).parent / "demos"  # in an installed wheel
+DEMOS_SOURCE = Path(__file__).parent.parent / "demos"  # in a source checkout
+
+
+def demo_files() -> dict[str, Path]:
+    """Each demo's name (``moons``) and script (``demos/06_moons.py``), in lecture order."""
+    folder = DEMOS_HOME if DEMOS_HOME.is_dir() else DEMOS_SOURCE
+    return {path.stem.split("_", 1)[1]: path for path in sorted(folder.glob("[0-9][0-9]_*.py"))}
+
+
+def demo_summary(path: Path) -> str:
+    """The demo's title: the first markdown heading of its script."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"#\s*#+\s*(.+)", line)
+        if match:
+            return match.group(1).strip()
+    return ""
+
+
+def run_demo(name: str, **given: Any) -> None:
+    """Run demo ``name`` as a script, inside ``settings(**given)``."""
+    with settings(**given):
+        runpy.run_path(str(demo_files()[name]), run_name="__main__")
+
+
+def notebook(script: str) -> Any:
+    """A demo script as a Jupyter notebook (an ``nbformat`` v4 node, validated): a cell per
+    ``# %%`` marker, markdown for ``# %% [markdown]`` (its ``# `` prefixes taken off), no
+    outputs."""
+    from nbformat import v4, validate
+
+    cells: list[Any] = []
+    kind, lines = "", list[str]()
+
+    def close() -> None:
+        text = "\n".join(lines).strip("\n")
+        if kind and text:
+            make = v4.new_markdown_cell if kind == "markdown" else v4.new_code_cell
+            cells.append(make(text, id=f"cell-{len(cells) + 1}"))
+
+    for line in script.splitlines():
+        if line.startswith("# %%"):
+            close()
+            kind, lines = ("markdown" if "[markdown]" in line else "code"), []
+        elif kind == "markdown":
+            lines.append(line[2:] if line.startswith("# ") else line.lstrip("#"))
+        else:
+            lines.append(line)
+    close()
+    kernel = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    document = v4.new_notebook(cells=cells, metadata={"kernelspec": kernel})
+    document.metadata["language_info"] = {"name": "python"}
+    validate(document)
+    return document
+
+
+def write_notebooks(folder: Path) -> list[tuple[str, Path]]:
+    """Every demo as a notebook in ``folder`` (made if missing): (name, path) each."""
+    import nbformat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, path in demo_files().items():
+        target = folder / f"{path.stem}.ipynb"
+        write_atomic(target, nbformat.writes(notebook(path.read_text(encoding="utf-8"))) + "\n")
+        written.append((name, target))
+    return written
 
 
 @dataclass
@@ -47,8 +128,12 @@ class Demo:
         A matplotlib Figure is saved in the demo's format; a graph picture (``to_dot``,
         ``draw_network``) as SVG, which every renderer here writes."""
         if hasattr(figure, "source"):  # a Graphviz picture
+            from micrograd_plus.viz import render
+
             path = self.wrote(render(figure, self.path(f"{name}.svg")))
         else:
+            from micrograd_plus.plots import save
+
             path = self.wrote(save(figure, self.path(f"{name}.{self.format}")))
         _display(figure)
         return path
@@ -59,18 +144,20 @@ def _display(figure: Any) -> None:
 
     A graph picture shows itself (SVG); a matplotlib Figure made without pyplot has no
     inline display of its own, so it is shown as a PNG."""
-    try:
-        from IPython.core.getipython import get_ipython
-        from IPython.display import Image, display  # type: ignore[attr-defined]
+    try:  # looked up by name: IPython is there only in a notebook's kernel
+        ipython = importlib.import_module("IPython")
+        shown = importlib.import_module("IPython.display")
     except ImportError:
         return
-    shell = get_ipython()  # type: ignore[no-untyped-call]
+    shell = ipython.get_ipython()
     if shell is None or getattr(shell, "kernel", None) is None:
         return
     if hasattr(figure, "source"):
-        display(figure)  # type: ignore[no-untyped-call]
+        shown.display(figure)
     else:
-        display(Image(data=png_bytes(figure, dpi=100)))  # type: ignore[no-untyped-call]
+        from micrograd_plus.plots import png_bytes
+
+        shown.display(shown.Image(data=png_bytes(figure, dpi=100)))
 
 
 @dataclass(frozen=True)
@@ -96,8 +183,8 @@ def settings(
     """Demos set up inside this block write to ``out``, use ``seed``, the small
     (``quick``) or large (``full``) sizes, and save figures as ``format``; after it, the
     defaults again."""
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    if format not in FIGURE_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FIGURE_FORMATS)}, got {format!r}")
     token = _given.set(_Settings(out, seed, quick, full, format))
     try:
         yield

@@ -22,7 +22,7 @@ from cycler import cycler
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.figure import Figure
 
-from micrograd_plus._files import write_atomic
+from micrograd_plus._files import FIGURE_FORMATS, write_atomic
 from micrograd_plus.nn import Module
 from micrograd_plus.training import History, class_probabilities, outputs
 
@@ -40,7 +40,6 @@ __all__ = [
 # Okabe-Ito: orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple, black
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 CLASS_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
-FORMATS = ("png", "svg", "pdf")
 STYLE: dict[str, Any] = {
     "font.size": 13,
     "axes.titlesize": 15,
@@ -74,7 +73,7 @@ def save(fig: Figure, path: str | os.PathLike[str]) -> Path:
     """Write ``fig`` whole or not at all: .png (200 dpi), .svg or .pdf, by the suffix."""
     target = Path(path)
     fmt = target.suffix.lstrip(".").lower()
-    if fmt not in FORMATS:
+    if fmt not in FIGURE_FORMATS:
         raise ValueError(f"a figure is saved as .png, .svg or .pdf, got {str(target)!r}")
     buffer = io.BytesIO()
     with style():

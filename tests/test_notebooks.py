@@ -3,12 +3,11 @@ no error, and at least one figure shown inline."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from micrograd_plus.cli import demo_files, notebook
+from micrograd_plus.lecture import demo_files, notebook
 
 nbclient = pytest.importorskip("nbclient")
 nbformat = pytest.importorskip("nbformat")
@@ -25,12 +24,8 @@ def test_each_demo_notebook_runs_and_shows_a_figure(name: str, tmp_path: Path) -
         f"lecture.settings(out=__import__('pathlib').Path({str(tmp_path)!r}), quick=True)"
         ".__enter__()"
     )
-    document["cells"].insert(
-        0,
-        {"cell_type": "code", "id": "settings", "metadata": {}, "source": setting,
-         "execution_count": None, "outputs": []},
-    )  # fmt: skip
-    nb = nbformat.reads(json.dumps(document), as_version=4)
+    document.cells.insert(0, nbformat.v4.new_code_cell(setting, id="settings"))
+    nb = nbformat.reads(nbformat.writes(document), as_version=4)
     client = nbclient.NotebookClient(
         nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     )
