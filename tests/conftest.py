@@ -81,3 +81,9 @@ def svg_texts(svg: bytes | str) -> list[str]:
     """The text a person reads in an SVG, one entry per <text> element."""
     root = ET.fromstring(svg.encode() if isinstance(svg, str) else svg)
     return ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def one(output: Value | list[Value]) -> Value:
+    """A model's output for one sample where it has one output: the Value itself."""
+    assert isinstance(output, Value), f"expected one output, got {output!r}"
+    return output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
@@ -174,7 +175,8 @@ def test_help_shows_every_default(command: str, capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit):
         main([command, "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    options = [a for a in parser()._subparsers._group_actions[0].choices[command]._actions]  # type: ignore[union-attr]
+    commands = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    options = commands.choices[command]._actions
     for action in options:
         if action.option_strings and action.dest != "help" and action.default is not None:
             if isinstance(action.default, bool | list):

@@ -118,9 +118,9 @@ def test_bad_arguments(call: Callable[[], object], message: str) -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: make_blobs(2.5), "n_samples must be a whole number, got float"),
+        (lambda: make_blobs(2.5), "n_samples must be a whole number, got float"),  # type: ignore[arg-type]
         (lambda: make_sine(True), "n_samples must be a whole number, got bool"),
-        (lambda: make_moons(10, noise="lots"), "noise must be a number, got str"),
+        (lambda: make_moons(10, noise="lots"), "noise must be a number, got str"),  # type: ignore[arg-type]
     ],
 )
 def test_wrong_types(call: Callable[[], object], message: str) -> None:

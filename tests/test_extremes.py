@@ -6,7 +6,7 @@ the scalar ops bit for bit there."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal, localcontext
 from typing import Any
 
@@ -49,7 +49,7 @@ def pytorch(fn: Callable[..., Any], *xs: float) -> tuple[float, ...]:
 
 
 def differences(
-    ours: Callable[..., Value], theirs: Callable[..., Any], cases: list[tuple[float, ...]]
+    ours: Callable[..., Value], theirs: Callable[..., Any], cases: Sequence[tuple[float, ...]]
 ) -> list[tuple[Any, ...]]:
     """The cases where the engine and PyTorch give different bits, with both results."""
     out = []

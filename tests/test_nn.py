@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import one
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,11 +59,12 @@ def test_a_width_one_hidden_layer_works() -> None:
 
 def test_inputs_may_be_numbers_numpy_rows_or_values() -> None:
     model = MLP(2, [3, 1], seed=1)
-    expected = model([0.5, -1.0]).data
-    assert model(np.array([0.5, -1.0])).data == expected
-    assert model(np.array([[0.5, -1.0]])[0]).data == expected
-    assert model([Value(0.5), Value(-1.0)]).data == expected
-    assert MLP(1, [2, 1], seed=0)(0.5).data == MLP(1, [2, 1], seed=0)([0.5]).data
+    expected = one(model([0.5, -1.0])).data
+    assert one(model(np.array([0.5, -1.0]))).data == expected
+    assert one(model(np.array([[0.5, -1.0]])[0])).data == expected
+    assert one(model([Value(0.5), Value(-1.0)])).data == expected
+    single = one(MLP(1, [2, 1], seed=0)(0.5))  # type: ignore[arg-type]
+    assert single.data == one(MLP(1, [2, 1], seed=0)([0.5])).data
 
 
 @pytest.mark.parametrize(
@@ -97,10 +99,10 @@ def test_bad_shapes_are_value_errors(make: object, message: str) -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: Neuron(2.5), "nin must be a whole number, got float: 2.5"),
+        (lambda: Neuron(2.5), "nin must be a whole number, got float: 2.5"),  # type: ignore[arg-type]
         (lambda: MLP(True, [1]), "nin must be a whole number, got bool"),
-        (lambda: MLP(2, "4,4"), "nouts must be a list of layer sizes, got str"),
-        (lambda: MLP(2, [4.0]), "nouts must be a whole number, got float"),
+        (lambda: MLP(2, "4,4"), "nouts must be a list of layer sizes, got str"),  # type: ignore[arg-type]
+        (lambda: MLP(2, [4.0]), "nouts must be a whole number, got float"),  # type: ignore[list-item]
     ],
 )
 def test_wrong_types_are_type_errors(make: object, message: str) -> None:

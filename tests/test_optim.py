@@ -81,7 +81,7 @@ def test_defaults_are_torchs() -> None:
             if key in theirs and hasattr(optimizer, key):
                 assert getattr(optimizer, key) == theirs[key], (name, key)
         if "betas" in theirs:
-            assert (optimizer.beta1, optimizer.beta2) == theirs["betas"]  # type: ignore[attr-defined]
+            assert (optimizer.beta1, optimizer.beta2) == theirs["betas"]
 
 
 def test_adam_first_step_by_hand() -> None:
@@ -139,7 +139,7 @@ def test_zero_grad_clears_gradients() -> None:
         ),
         (lambda p: Adam(p, betas=(1.0, 0.999)), r"beta1 must be in \[0.0, 1.0\), got 1.0"),
         (lambda p: Adam(p, betas=(0.9, -0.1)), r"beta2 must be in \[0.0, 1.0\)"),
-        (lambda p: Adam(p, betas=(0.9,)), "betas must be a pair"),
+        (lambda p: Adam(p, betas=(0.9,)), "betas must be a pair"),  # type: ignore[arg-type]
         (lambda p: Adam(p, eps=-1e-8), "eps must be >= 0.0"),
         (lambda p: AdamW(p, weight_decay=-0.01), "weight_decay must be >= 0.0"),
         (lambda p: RMSprop(p, alpha=-0.5), "alpha must be >= 0.0"),

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -37,7 +38,7 @@ def _line_model(output_activation: str | None = None, outputs: int = 1) -> MLP:
 def test_the_boundary_shades_the_probability_the_model_gives(tmp_path: Path) -> None:
     X = np.array([[-1.0, 0.0], [1.0, 0.5], [0.5, -1.0], [-0.5, 1.0]])
     fig = decision_boundary(_line_model("sigmoid"), X, np.array([0, 1, 1, 0]))
-    shaded = fig.axes[0].collections[0]  # the contourf of P(class 1)
+    shaded: Any = fig.axes[0].collections[0]  # the contourf of P(class 1)
     levels = np.asarray(shaded.levels)
     assert levels.min() == 0.0 and levels.max() == 1.0
 
@@ -63,7 +64,7 @@ def test_the_boundary_grid_is_fine_and_drawn_at_one_half() -> None:
     filled, line = axis.collections[0], axis.collections[1]
     assert filled.get_array() is not None
     assert len(line.get_paths()) >= 1  # the 0.5 contour is there
-    xs = [p.vertices[:, 0] for p in line.get_paths()]
+    xs = [np.asarray(p.vertices)[:, 0] for p in line.get_paths()]
     assert np.allclose(np.concatenate(xs), 0.0, atol=0.05)  # where x0 = 0, P(class 1) = 0.5
 
 

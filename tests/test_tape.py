@@ -103,7 +103,7 @@ def _scalar_grads(model: MLP, X: np.ndarray, y: np.ndarray, loss: str) -> tuple[
     model = copy.deepcopy(model)
     model.zero_grad()
     targets = loss_targets(loss, y)
-    value = loss_function(model, loss)([model(x) for x in X], targets)  # type: ignore[operator]
+    value = loss_function(model, loss)([model(x) for x in X], targets)
     value.backward()
     return value.data, [p.grad for p in model.parameters()]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -175,7 +176,7 @@ def _line(model: Module) -> Module:
     return model
 
 
-MODELS = {
+MODELS: dict[str, Callable[[], Module]] = {
     "sigmoid neuron": lambda: Neuron(2, "sigmoid", seed=0),
     "linear neuron": lambda: Neuron(2, "linear", seed=0),
     "perceptron": lambda: Perceptron(2, seed=0),

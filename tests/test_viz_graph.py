@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from micrograd_plus import Value
 from micrograd_plus.engine import OPS, split_op
-from micrograd_plus.nn import MLP
-from micrograd_plus.viz._graph import FORMS, describe, op_form, short_name
+from micrograd_plus.nn import MLP, short_name
+from micrograd_plus.viz._graph import FORMS, describe, op_form
 
 BUILDERS = OP_BUILDERS
 

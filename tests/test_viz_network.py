@@ -158,7 +158,7 @@ def test_wrong_input_size_and_wrong_model() -> None:
 def test_a_loss_that_returns_no_value_is_a_clear_error() -> None:
     model = MLP(2, [2, 1], seed=0)
     with pytest.raises(TypeError, match=r"the loss must return a Value .* got float: 0\.5"):
-        draw_network(model, [1.0, 2.0], target=1.0, loss=lambda out, y: 0.5)
+        draw_network(model, [1.0, 2.0], target=1.0, loss=lambda out, y: 0.5)  # type: ignore[arg-type]
 
 
 def test_a_model_too_big_to_draw_is_refused_before_any_layout() -> None:
