@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import shutil
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
@@ -87,3 +89,18 @@ def one(output: Value | list[Value]) -> Value:
     """A model's output for one sample where it has one output: the Value itself."""
     assert isinstance(output, Value), f"expected one output, got {output!r}"
     return output
+
+
+def reads(texts: Iterable[str], prefix: str) -> list[float]:
+    """The numbers a person reads after ``prefix`` in a picture's texts ("z = 0.85" after
+    "z =" is 0.85): checked against the value, never against the package's formatter."""
+    pattern = re.escape(prefix) + r"\s*(-?(?:[0-9.]+(?:e[-+]?[0-9]+)?|inf)|nan)"
+    return [float(m.group(1)) for text in texts for m in re.finditer(pattern, text)]
+
+
+def shows(texts: Iterable[str], prefix: str, value: float) -> bool:
+    """Whether ``prefix`` is followed somewhere by ``value`` to the 4 digits shown."""
+    return any(
+        math.isclose(x, value, rel_tol=5e-4, abs_tol=1e-12) or x == value == 0
+        for x in reads(texts, prefix)
+    )

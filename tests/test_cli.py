@@ -11,7 +11,6 @@ import shlex
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -45,19 +44,6 @@ def test_demo_lists_the_demos(capsys: pytest.CaptureFixture[str]) -> None:
     for name in DEMOS:
         assert f"  {name} " in out
     assert "Two moons" in out
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", DEMOS)
-def test_every_demo_runs_and_names_the_files_it_wrote(
-    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    code, out, _ = run(capsys, "demo", name, "--out", str(tmp_path), "--seed", "0", "--quick")
-    assert code == 0
-    written = sorted(p.name for p in tmp_path.iterdir())
-    assert written, "a demo writes its pictures"
-    for filename in written:
-        assert f"wrote {tmp_path / filename}" in out
 
 
 def test_demo_figures_in_another_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -101,11 +87,14 @@ def test_graph_prints_gradients_and_draws(
     assert "<svg" in svg.read_text()
     html = tmp_path / "neuron.html"
     assert run(capsys, "graph", "x * w", "--set", "x=2", "--set", "w=3", "--out", str(html))[0] == 0
-    assert "const FRAMES" in html.read_text()
+    page = html.read_text()
+    block = page.split('<script type="application/json" id="data">')[1].split("</script>")[0]
+    # the start; forward: x * w; backward: out.grad = 1, then the product's two inputs
+    assert len(json.loads(block)["frames"]) == 4
 
 
-# Every refusal of the command line: status 2, one line on stderr, no traceback, in well
-# under a second. A new command or option adds its rows here.
+# Every refusal of the command line: status 2, one line on stderr, no traceback, before
+# any work. A new command or option adds its rows here.
 REFUSALS: list[tuple[list[str], str]] = [
     (["graph", "__import__('os')"], "'__import__' at column 1"),
     (["graph", "x.real", "--set", "x=1"], "'x.real' at column 1"),
@@ -159,9 +148,7 @@ def test_bad_arguments_exit_2_with_one_line(
 ) -> None:
     (tmp_path / "afile").write_text("the user's own file")
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
-    start = time.perf_counter()
     code, out, err = run(capsys, *argv)
-    assert time.perf_counter() - start < 1.0
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("micrograd-plus: error: "), err
     assert message.replace("{tmp}", str(tmp_path)) in err

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -372,32 +371,32 @@ def test_a_number_too_large_for_a_float_changes_nothing(tmp_path: Path) -> None:
         assert model.state_dict() == before
 
 
-def _refused_quickly(path: object, message: str, load_message: str | None = None) -> None:
+def _refused(path: object, message: str, load_message: str | None = None) -> None:
+    """Refused by what the file is, before a byte is read (a pipe would hang, /dev/zero
+    would never end): the message says why, and the model is as it was."""
     model = MLP(2, [2, 1], seed=0)
     before = model.state_dict()
-    start = time.perf_counter()
     with pytest.raises(ValueError, match=load_message or message):
         model.load(path)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=message):
         MLP.from_file(path)  # type: ignore[arg-type]
-    assert time.perf_counter() - start < 1.0
     assert model.state_dict() == before
 
 
 def test_a_folder_a_pipe_and_a_device_are_refused(tmp_path: Path) -> None:
-    _refused_quickly(tmp_path, "not a regular file")
+    _refused(tmp_path, "not a regular file")
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    _refused_quickly(fifo, "not a regular file")  # would hang if opened
+    _refused(fifo, "not a regular file")  # would hang if opened
     if Path("/dev/zero").exists():
-        _refused_quickly("/dev/zero", "not a regular file")  # would eat all memory
-    _refused_quickly(tmp_path / "missing.json", "cannot read")
+        _refused("/dev/zero", "not a regular file")  # would eat all memory
+    _refused(tmp_path / "missing.json", "cannot read")
 
 
 def test_json_nested_too_deep_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "deep.json"
     path.write_text("[" * 100_000 + "]" * 100_000)
-    _refused_quickly(path, "nested too deep")
+    _refused(path, "nested too deep")
 
 
 def test_a_tiny_file_declaring_a_huge_model_is_refused_before_building(tmp_path: Path) -> None:
@@ -415,7 +414,7 @@ def test_a_tiny_file_declaring_a_huge_model_is_refused_before_building(tmp_path:
         },
     )
     assert path.stat().st_size < 200
-    _refused_quickly(path, "more than the 1,000,000 a scalar engine can train", "does not fit")
+    _refused(path, "more than the 1,000,000 a scalar engine can train", "does not fit")
 
 
 def test_a_file_over_the_size_cap_is_refused(
@@ -426,7 +425,7 @@ def test_a_file_over_the_size_cap_is_refused(
     monkeypatch.setattr(nn, "MAX_FILE_BYTES", 100)
     path = tmp_path / "big.json"
     path.write_text(" " * 200)
-    _refused_quickly(path, "more than a model file may be")
+    _refused(path, "more than a model file may be")
 
 
 JSON = st.recursive(

@@ -14,6 +14,7 @@ import pytest
 from conftest import OP_BUILDERS
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import HARD
 
 from micrograd_plus import Value, no_grad
 from micrograd_plus.datasets import make_blobs, make_moons, make_sine
@@ -48,10 +49,6 @@ def _same(ours: np.ndarray, theirs: list[float], atol: float = 1e-300) -> bool:
 # 1 - tanh(x)**2 and s * (1 - s) then differ by that much of 1 (about 2e-16), however
 # small the derivative: local derivatives are compared to that absolute tolerance too.
 ULPS_OF_ONE = 4 * np.finfo(np.float64).eps
-
-
-EXTREMES = [-1000.0, -40.0, -1.0, -1e-300, 0.0, 1e-300, 0.5, 1.0, 40.0, 710.0, 1000.0]
-HARD = st.sampled_from([*EXTREMES, math.inf, -math.inf, math.nan]) | st.floats(-50, 50)
 
 
 @given(

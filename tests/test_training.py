@@ -29,19 +29,22 @@ def test_xor_is_solved_by_a_small_mlp() -> None:
     assert history.loss[-1] < history.loss[0] / 10
 
 
-@pytest.mark.slow
+# The larger runs train on the tape: test_tape.py shows it takes the scalar engine's steps.
+
+
 def test_two_moons_reach_full_train_accuracy_with_adam() -> None:
     X, y = make_moons(100, noise=0.1, seed=0)
     model = MLP(2, [8, 8, 1], seed=0)
-    train(model, X, y, loss="bce", optimizer=Adam(model.parameters(), lr=0.05), steps=60)
+    optimizer = Adam(model.parameters(), lr=0.05)
+    train(model, X, y, loss="bce", optimizer=optimizer, steps=60, engine="tape")
     assert accuracy(model, X, y, "bce") == 1.0
 
 
-@pytest.mark.slow
 def test_three_spirals_reach_95_percent_with_softmax_cross_entropy() -> None:
     X, y = make_spirals(150, n_classes=3, seed=0)
     model = MLP(2, [16, 16, 3], seed=0)
-    train(model, X, y, loss="cross_entropy", optimizer=Adam(model.parameters(), lr=0.1), steps=50)
+    optimizer = Adam(model.parameters(), lr=0.1)
+    train(model, X, y, loss="cross_entropy", optimizer=optimizer, steps=50, engine="tape")
     assert accuracy(model, X, y, "cross_entropy") >= 0.95
 
 
@@ -126,11 +129,11 @@ def test_accuracy_needs_a_classification_loss() -> None:
         accuracy(MLP(1, [1]), X, y, "mse")
 
 
-@pytest.mark.slow
 def test_a_diverging_run_finishes_with_inf_or_nan_as_pytorch_would() -> None:
     X, y = make_sine(100, seed=0)
     model = MLP(1, [16, 16, 1], seed=0)
-    history = train(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=2.0), steps=30)
+    optimizer = SGD(model.parameters(), lr=2.0)
+    history = train(model, X, y, loss="mse", optimizer=optimizer, steps=30, engine="tape")
     assert len(history.loss) == 30
     assert not all(math.isfinite(v) for v in history.loss)  # it diverged, and carried on
 

@@ -6,16 +6,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import readme_neuron
+from conftest import readme_neuron, shows
 
 from micrograd_plus import Value
-from micrograd_plus.floats import format_number
 from micrograd_plus.losses import mse_loss
 from micrograd_plus.nn import MLP
 from micrograd_plus.viz import Stepper, steps, write_stepper
@@ -49,11 +47,10 @@ def test_the_page_is_one_self_contained_file(tmp_path: Path) -> None:
     assert data["frames"][0]["nodes"] and not data["frames"][1]["edges"]  # then only changes
 
 
-def test_the_mlp_page_is_small_and_quick(tmp_path: Path) -> None:
+def test_the_mlp_page_is_small(tmp_path: Path) -> None:
+    # how quickly it is written, benchmarks/stepper.py measures
     loss, model = mlp_loss()
-    start = time.perf_counter()
     path = write_stepper(loss, tmp_path / "mlp.html", params=model)
-    assert time.perf_counter() - start < 10.0  # budget 3 s: benchmarks/stepper.py measures it
     assert path.stat().st_size < 1_500_000
 
 
@@ -268,8 +265,8 @@ def test_keys_step_and_the_last_frame_shows_the_engines_gradients(
     assert page.inner_text("#counter") == f"step {total} / {total}"
     graph_text = page.inner_text("#graph")
     for leaf in leaves:  # w2's is exactly 0, and the picture says why
-        shown = f"grad {format_number(leaf.grad)}" if leaf.grad else "grad 0 (x2 = 0)"
-        assert shown in graph_text, leaf
+        assert shows([graph_text], "grad", leaf.grad), leaf
+    assert "grad 0 (x2 = 0)" in graph_text
     page.keyboard.press("Home")
     assert page.inner_text("#counter") == f"step 0 / {total}"
     assert "data ?" in page.inner_text("#graph")  # nothing computed yet

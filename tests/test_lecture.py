@@ -1,5 +1,6 @@
-"""Every demo as a notebook, executed top to bottom in a real Jupyter kernel (nbclient):
-no error, and at least one figure shown inline."""
+"""The lecture demos: every demo as a notebook, executed top to bottom in a real Jupyter
+kernel (nbclient): no error, at least one figure shown inline, every file it wrote named.
+(Each demo runs once in the suite, here; `micrograd-plus demo` runs them as scripts.)"""
 
 from __future__ import annotations
 
@@ -37,3 +38,8 @@ def test_each_demo_notebook_runs_and_shows_a_figure(name: str, tmp_path: Path) -
         if o.output_type == "display_data" and {"image/png", "image/svg+xml"} & set(o.data)
     ]  # fmt: skip
     assert images, f"{name} shows no figure inline"
+    said = "".join(o.text for o in outputs if o.output_type == "stream")
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written, "a demo writes its pictures"
+    for filename in written:  # and names each file it wrote
+        assert f"wrote {tmp_path / filename}" in said
