@@ -19,13 +19,17 @@ pytest.importorskip("ipykernel")
 @pytest.mark.parametrize("name", list(demo_files()))
 def test_each_demo_notebook_runs_and_shows_a_figure(name: str, tmp_path: Path) -> None:
     document = notebook(demo_files()[name].read_text(encoding="utf-8"))
-    # quick sizes and a folder of the test's own, as `micrograd-plus demo --quick` runs it
+    # quick sizes and a folder of the test's own, as `micrograd-plus demo --quick` runs it:
+    # entered in the cell that calls setup(), since a kernel runs each cell in a context of
+    # its own (a context variable set in one cell is gone in the next)
+    # (and kept in a name: a context manager dropped at once is closed, settings undone)
     setting = (
         "from micrograd_plus import lecture\n"
-        f"lecture.settings(out=__import__('pathlib').Path({str(tmp_path)!r}), quick=True)"
-        ".__enter__()"
+        f"_kept = lecture.settings(out=__import__('pathlib').Path({str(tmp_path)!r}), quick=True)\n"
+        "_kept.__enter__()\n"
     )
-    document.cells.insert(0, nbformat.v4.new_code_cell(setting, id="settings"))
+    first = next(cell for cell in document.cells if "setup(" in cell.source)
+    first.source = setting + first.source
     nb = nbformat.reads(nbformat.writes(document), as_version=4)
     client = nbclient.NotebookClient(
         nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
