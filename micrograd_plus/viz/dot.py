@@ -32,16 +32,22 @@ from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo, Params, describe
 from micrograd_plus.viz.jupyter import Picture
 from micrograd_plus.viz.palette import (
+    BLANK,
     CURRENT,
     DEAD,
     DIVERGING,
+    FLAGS,
     FONT,
+    FRAME,
     KIND_COLOURS,
     NEGATIVE,
     NOT_FINITE,
+    OP_FILL,
     POSITIVE,
     VANISHED,
     ZERO,
+    ZERO_FILL,
+    ZERO_INK,
     diverging,
     edge_width,
     label_text,
@@ -52,7 +58,6 @@ from micrograd_plus.viz.passes import Step, steps
 __all__ = ["VANISH_BELOW", "to_dot"]
 
 VANISH_BELOW = 1e-6
-ZERO_FILL = "#eeeeee"
 
 
 @dataclass
@@ -208,7 +213,7 @@ def _node_look(
 ) -> NodeLook:
     data = f"data {format_number(node.data) if node in state.computed else '?'}"
     if quiz or node not in state.grads:
-        return NodeLook(data, "grad ?" if quiz else "grad", "#ffffff", "black", False)
+        return NodeLook(data, "grad ?" if quiz else "grad", BLANK, "black", False)
     g = state.grads[node]
     drawn.grads = True
     fill, ink = diverging(g, grad_scale)
@@ -220,7 +225,7 @@ def _node_look(
             drawn.flags.add("not finite")
         elif g == 0:
             reason = reasons.get(node, "")
-            fill, ink, text = ZERO_FILL, "#616161", "grad 0" + (f" ({reason})" if reason else "")
+            fill, ink, text = ZERO_FILL, ZERO_INK, "grad 0" + (f" ({reason})" if reason else "")
             drawn.flags.add("zero")
         elif abs(g) < vanished_below:
             fill, ink, text = VANISHED, "white", f"{text} (vanished)"
@@ -309,9 +314,7 @@ def emit(
             _add_node(dot, info, node, shown, element_ids)
     for i, (group, nodes) in enumerate(clusters.items()):
         with dot.subgraph(name=f"cluster_{i}") as box:
-            box.attr(
-                label=label_text(group), style="rounded,dashed", color="#757575", fontname=FONT
-            )
+            box.attr(label=label_text(group), style="rounded,dashed", color=FRAME, fontname=FONT)
             for node in nodes:
                 _add_node(box, info, node, shown, element_ids)
     for node in info.order:
@@ -329,7 +332,7 @@ def _add_node(dot: Picture, info: GraphInfo, node: Value, shown: Looks, element_
     tooltip = plain_text(f"{name} ({kind})")
     ids = {"id": f"node-{node_id}"} if element_ids else {}
     if kind == "constant":  # just its number: a constant's gradient is of no use
-        attrs = {"color": CURRENT, "penwidth": "3"} if current else {"color": "#9e9e9e"}
+        attrs = {"color": CURRENT, "penwidth": "3"} if current else {"color": ZERO}
         dot.node(
             node_id,
             f"<{label_text(name)}>",
@@ -359,7 +362,7 @@ def _add_node(dot: Picture, info: GraphInfo, node: Value, shown: Looks, element_
         )
         dot.node(node_id, label, shape="plain", tooltip=tooltip, **ids)
     if node.inputs:
-        attrs = {"shape": "circle", "style": "filled", "fillcolor": "#f0f0f0", "width": "0.5"}
+        attrs = {"shape": "circle", "style": "filled", "fillcolor": OP_FILL, "width": "0.5"}
         text = node.op
         if node in shown.dead:
             attrs.update(fillcolor=DEAD, fontcolor="white")
@@ -391,7 +394,7 @@ def _add_edges(dot: Picture, info: GraphInfo, node: Value, shown: Looks, element
         if element_ids:
             attrs["id"] = f"edge-{node_id}-{i}"
         dot.edge(info.ids[inp], f"{node_id}op", **attrs)
-    out_attrs = {"color": CURRENT, "penwidth": "3"} if current else {"color": "#616161"}
+    out_attrs = {"color": CURRENT, "penwidth": "3"} if current else {"color": ZERO_INK}
     dot.edge(f"{node_id}op", node_id, **out_attrs)
 
 
@@ -423,13 +426,8 @@ def _legend(drawn: _Drawn) -> str:
             for i, c in enumerate(DIVERGING)
         ]
         rows.append(row("grad", scale))
-    flags = {
-        "zero": chip(ZERO_FILL, "grad exactly 0", "#616161"),
-        "vanished": chip(VANISHED, "vanished grad", "white"),
-        "not finite": chip(NOT_FINITE, "inf or nan"),
-        "dead": chip(DEAD, "dead ReLU (input &lt;= 0)", "white"),
-        "current": f'<TD BORDER="2" COLOR="{CURRENT}">current step</TD>',
-    }
+    flags = {flag: chip(fill, label_text(text), ink) for flag, (fill, text, ink) in FLAGS.items()}
+    flags["current"] = f'<TD BORDER="2" COLOR="{CURRENT}">current step</TD>'
     shown = [cell for flag, cell in flags.items() if flag in drawn.flags]
     if shown:
         rows.append(row("flags", shown))
@@ -444,6 +442,6 @@ def _legend(drawn: _Drawn) -> str:
     if edges:
         rows.append(row("edges", edges))
     return (
-        '<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" COLOR="#9e9e9e">'
+        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" COLOR="{ZERO}">'
         f"{''.join(rows)}</TABLE>>"
     )

@@ -31,13 +31,17 @@ from micrograd_plus.training import loss_function, loss_targets
 from micrograd_plus.viz.dot import VANISH_BELOW
 from micrograd_plus.viz.jupyter import Picture
 from micrograd_plus.viz.palette import (
+    BLANK,
     DEAD,
     FONT,
     KIND_COLOURS,
     NEGATIVE,
+    OP_FILL,
     POSITIVE,
     VANISHED,
     ZERO,
+    ZERO_FILL,
+    ZERO_INK,
     diverging,
     edge_width,
     label_text,
@@ -153,7 +157,7 @@ def draw_network(
 def _delta_look(d: float, scale: float) -> tuple[str, str, str]:
     """(text, fill, ink) for a neuron's delta."""
     if d == 0:
-        return "δ 0", "#eeeeee", "#616161"
+        return "δ 0", ZERO_FILL, ZERO_INK
     if math.isfinite(d) and abs(d) < VANISH_BELOW:
         return f"δ {format_number(d)} (vanished)", VANISHED, "white"
     fill, ink = diverging(d, scale)
@@ -194,7 +198,7 @@ def _draw_layers(layers: list[Layer], nin: int, sample: _Pass | None, rankdir: s
             column.attr(label=f"{title}: {layer.nout} {layer.activation}", color="white")
             for k in range(layer.nout):
                 lines = [f"L{li + 1}.N{k + 1}"]
-                fill, ink = "#ffffff", "black"
+                fill, ink = BLANK, "black"
                 if sample is not None:
                     lines.append(f"a {format_number(sample.out[li][k])}")
                 if grads and sample is not None:
@@ -279,7 +283,7 @@ def _draw_neuron(model: Neuron | Perceptron, sample: _Pass | None, rankdir: str)
         f"<{label_text(act_text)}>",
         shape="box",
         style="rounded,filled",
-        fillcolor=DEAD if dead else "#f0f0f0",
+        fillcolor=DEAD if dead else OP_FILL,
         fontcolor="white" if dead else "black",
     )
     dot.edge("sum", "activation", label="z" if sample is None else "")

@@ -12,16 +12,22 @@ import math
 import unicodedata
 
 __all__ = [
+    "BLANK",
     "CURRENT",
     "DEAD",
     "DIVERGING",
+    "FLAGS",
     "FONT",
+    "FRAME",
     "KIND_COLOURS",
     "NEGATIVE",
     "NOT_FINITE",
+    "OP_FILL",
     "POSITIVE",
     "VANISHED",
     "ZERO",
+    "ZERO_FILL",
+    "ZERO_INK",
     "diverging",
     "edge_width",
     "label_text",
@@ -48,6 +54,18 @@ VANISHED = "#7b3294"  # a non-zero gradient too small to matter
 DEAD = "#212121"  # a ReLU whose input is <= 0
 NOT_FINITE = "#f0e442"  # inf or nan
 CURRENT = "#e6a000"  # the node of the current step
+ZERO_FILL, ZERO_INK = "#eeeeee", "#616161"  # a gradient that is exactly 0
+BLANK = "#ffffff"  # a cell with nothing known yet
+OP_FILL = "#f0f0f0"  # an op's circle
+FRAME = "#757575"  # a neuron's box of parameters
+
+# Each flag as the legends show it: (fill, text, ink).
+FLAGS = {
+    "zero": (ZERO_FILL, "grad exactly 0", ZERO_INK),
+    "vanished": (VANISHED, "vanished grad", "white"),
+    "not finite": (NOT_FINITE, "inf or nan", "black"),
+    "dead": (DEAD, "dead ReLU (input <= 0)", "white"),
+}
 
 # Edge widths: one fixed log scale of |flow| / |output grad|, so the same flow has the
 # same width in every picture: 1e-6 and below is the thinnest, 1 and above the widest.

@@ -38,14 +38,16 @@ from micrograd_plus.viz.dot import (
     state_after,
 )
 from micrograd_plus.viz.palette import (
+    BLANK,
     CURRENT,
     DEAD,
     DIVERGING,
+    FLAGS,
     KIND_COLOURS,
     NEGATIVE,
-    NOT_FINITE,
+    OP_FILL,
     POSITIVE,
-    VANISHED,
+    ZERO,
     readable,
 )
 from micrograd_plus.viz.passes import Step, steps
@@ -292,13 +294,7 @@ def _legend(drawn_flags: set[str], kinds: set[str]) -> list[list[str]]:
         [DIVERGING[1], "negative grad", "white"],
         [DIVERGING[7], "positive grad", "white"],
     ]
-    flags = {
-        "zero": ["#eeeeee", "grad exactly 0", "#616161"],
-        "vanished": [VANISHED, "vanished grad", "white"],
-        "not finite": [NOT_FINITE, "inf or nan", "black"],
-        "dead": [DEAD, "dead ReLU (input <= 0)", "white"],
-    }
-    rows += [row for flag, row in flags.items() if flag in drawn_flags]
+    rows += [list(look) for flag, look in FLAGS.items() if flag in drawn_flags]
     rows += [
         [CURRENT, "current step", "black"],
         [POSITIVE, "edge: what flowed back, positive (wider is larger)", "white"],
@@ -332,6 +328,7 @@ def _page(info: GraphInfo, all_steps: list[Step], heading: str) -> str:
         "boxes": extents,
         "legend": _legend(layout.drawn.flags, layout.drawn.kinds),
         "gradCell": GRAD_CELL,
+        "colours": {"dead": DEAD, "op": OP_FILL, "blank": BLANK, "edge": ZERO, "current": CURRENT},
     }
     folder = resources.files("micrograd_plus.viz") / "page"
     template = Template((folder / "stepper.html").read_text(encoding="utf-8"))

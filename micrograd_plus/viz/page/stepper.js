@@ -4,6 +4,8 @@
 // with textContent: labels and titles stay text.
 const DATA = JSON.parse(document.getElementById("data").textContent);
 const FRAMES = DATA.frames;
+// the colours of the current step and the flags come from the package's palette
+document.documentElement.style.setProperty("--current", DATA.colours.current);
 const $ = (id) => document.getElementById(id);
 const graph = $("graph");
 const svg = document.getElementById("picture");
@@ -85,7 +87,7 @@ function showDead(id, isDead) {
   if (!op) return;
   op.classList.toggle("dead", !!isDead);
   const ellipse = op.querySelector("ellipse");
-  if (ellipse) ellipse.setAttribute("fill", isDead ? "#212121" : "#f0f0f0");
+  if (ellipse) ellipse.setAttribute("fill", isDead ? DATA.colours.dead : DATA.colours.op);
   for (const text of op.querySelectorAll("text")) text.setAttribute("fill", isDead ? "white" : "black");
 }
 
@@ -111,7 +113,7 @@ function draw() {
       if (!box || !box.cell) continue;
       if (item.kind === "grad") {
         box.grad.textContent = "grad ?";
-        box.cell.setAttribute("fill", "#ffffff");
+        box.cell.setAttribute("fill", DATA.colours.blank);
         box.grad.setAttribute("fill", "black");
       } else {
         box.data.textContent = "data ?";
@@ -120,7 +122,7 @@ function draw() {
     if (frame.phase === "backward" && frame.current) {  // nor what flows: no width, no dashes
       for (const [key, edge] of Object.entries(edges)) {
         if (!key.startsWith(frame.current + "-")) continue;
-        showEdge(key, ["#9e9e9e", 2, edge.label ? "?" : "", 0]);
+        showEdge(key, [DATA.colours.edge, 2, edge.label ? "?" : "", 0]);
       }
     }
   }
