@@ -25,7 +25,16 @@ from micrograd_plus import floats
 from micrograd_plus.floats import exact_text, format_number
 from micrograd_plus.grad_mode import enable_grad, is_grad_enabled, no_grad
 
-__all__ = ["OPS", "Value", "enable_grad", "is_grad_enabled", "no_grad", "op_result", "split_op"]
+__all__ = [
+    "OPS",
+    "Value",
+    "as_value",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "op_result",
+    "split_op",
+]
 
 # Every op a Value can record. Two carry a number in their name: a constant exponent
 # (``**2``: a ** 2) and leaky_relu's slope (``leaky_relu(0.01)``); ``**`` alone is a
@@ -36,6 +45,26 @@ OPS = (
 )
 
 
+def op_result(
+    data: float, op: str, inputs: tuple[Value, ...], local_derivatives: tuple[float, ...]
+) -> Value:
+    """The Value an op returns: its data and, for backward, its inputs and the local
+    derivative of its data with respect to each input.
+
+    Every op below ends with it; a new op needs nothing else. For example sin, with
+    d/da = cos(a):  ``op_result(math.sin(a.data), "sin", (a,), (math.cos(a.data),))``.
+    """
+    if len(inputs) != len(local_derivatives):
+        raise ValueError(
+            f"an op needs one local derivative per input: got {len(inputs)} inputs "
+            f"and {len(local_derivatives)} local derivatives"
+        )
+    out = Value(data)
+    if is_grad_enabled():  # under no_grad() the result stays a leaf: nothing to go back through
+        out.op, out.inputs, out.local_derivatives = op, inputs, local_derivatives
+    return out
+
+
 class Value:
     """A scalar in a computation graph: its ``data``, and the ``grad`` of the output wrt it."""
 
@@ -43,7 +72,8 @@ class Value:
     __array_ufunc__ = None  # numpy scalars defer to us: np.float64(2) * Value(3) is a Value
 
     def __init__(self, data: float, label: str = "") -> None:
-        """A leaf: a number given by the user (an input, a weight), not computed by an op."""
+        """A leaf: a number given by the user (an input, a weight); op_result records how
+        an op computed the Values it makes."""
         if type(label) is not str:
             raise TypeError(f"a label is text, got {type(label).__name__}: {label!r}")
         self.data = data if type(data) is float else _as_float(data)
@@ -62,17 +92,15 @@ class Value:
         return f"Value({', '.join(parts)})"
 
     # --- primitive operations: forward value and local derivatives ---------------
-    # op_result(data, op, inputs, local_derivatives): the new node and, for backward,
-    # the partial derivative of its data with respect to each input.
 
     def __add__(self, other: Value | float) -> Value:
         """a + b;  d/da = 1,  d/db = 1."""
-        other = _as_value(other)
+        other = as_value(other)
         return op_result(self.data + other.data, "+", (self, other), (1.0, 1.0))
 
     def __sub__(self, other: Value | float) -> Value:
         """a - b;  d/da = 1,  d/db = -1."""
-        other = _as_value(other)
+        other = as_value(other)
         return op_result(self.data - other.data, "-", (self, other), (1.0, -1.0))
 
     def __neg__(self) -> Value:
@@ -81,12 +109,12 @@ class Value:
 
     def __mul__(self, other: Value | float) -> Value:
         """a * b;  d/da = b,  d/db = a."""
-        other = _as_value(other)
+        other = as_value(other)
         return op_result(self.data * other.data, "*", (self, other), (other.data, self.data))
 
     def __truediv__(self, other: Value | float) -> Value:
         """a / b;  d/da = 1 / b,  d/db = -a / b**2 = -(a / b) / b."""
-        other = _as_value(other)
+        other = as_value(other)
         b = other.data
         out = floats.divide(self.data, b)
         return op_result(out, "/", (self, other), (floats.divide(1.0, b), -floats.divide(out, b)))
@@ -146,7 +174,7 @@ class Value:
     @staticmethod
     def sum(values: Iterable[Value | float]) -> Value:
         """a_1 + a_2 + ... + a_n as one node;  d/da_i = 1."""
-        inputs = tuple([_as_value(v) for v in values])
+        inputs = tuple([as_value(v) for v in values])
         total = floats.total([v.data for v in inputs])
         return op_result(total, "sum", inputs, (1.0,) * len(inputs))
 
@@ -159,13 +187,13 @@ class Value:
         return self * other
 
     def __rsub__(self, other: float) -> Value:  # number - a
-        return _as_value(other) - self
+        return as_value(other) - self
 
     def __rtruediv__(self, other: float) -> Value:  # number / a
-        return _as_value(other) / self
+        return as_value(other) / self
 
     def __rpow__(self, base: float) -> Value:  # number ** a
-        return _as_value(base) ** self
+        return as_value(base) ** self
 
     # --- backpropagation -----------------------------------------------------------
 
@@ -215,43 +243,6 @@ class Value:
 # --- helpers -----------------------------------------------------------------------
 
 
-def _as_float(x: object) -> float:
-    """x as a Python float, if it is a real number (int, float, numpy scalar)."""
-    if isinstance(x, numbers.Real):
-        return float(x)
-    raise TypeError(
-        f"expected a real number (int, float or numpy scalar), got {type(x).__name__}: {x!r}"
-    )
-
-
-def op_result(
-    data: float, op: str, inputs: tuple[Value, ...], local_derivatives: tuple[float, ...]
-) -> Value:
-    """The Value an op returns: its data and, for backward, its inputs and local derivatives.
-
-    Every op above ends with it; a new op needs nothing else. For example sin, with
-    d/da = cos(a):  ``op_result(math.sin(a.data), "sin", (a,), (math.cos(a.data),))``.
-    """
-    if len(inputs) != len(local_derivatives):
-        raise ValueError(
-            f"an op needs one local derivative per input: got {len(inputs)} inputs "
-            f"and {len(local_derivatives)} local derivatives"
-        )
-    out = Value.__new__(Value)  # skips __init__, which is for leaves
-    out.data = float(data)
-    out.grad = 0.0
-    out.label = ""
-    if is_grad_enabled():
-        out.op = op
-        out.inputs = inputs
-        out.local_derivatives = local_derivatives
-    else:  # under no_grad() the result is a leaf: nothing to backpropagate through
-        out.op = ""
-        out.inputs = ()
-        out.local_derivatives = ()
-    return out
-
-
 def split_op(op: str) -> tuple[str, float | None]:
     """An op's entry in OPS and its number: ``"**2"`` -> ("**n", 2.0), ``"*"`` -> ("*", None)."""
     for name, start, end in (("**n", "**", ""), ("leaky_relu", "leaky_relu(", ")")):
@@ -263,5 +254,15 @@ def split_op(op: str) -> tuple[str, float | None]:
     return op, None
 
 
-def _as_value(x: Value | float) -> Value:
-    return x if isinstance(x, Value) else Value(x)
+def _as_float(x: object) -> float:
+    """x as a Python float, if it is a real number (int, float, numpy scalar)."""
+    if isinstance(x, numbers.Real):
+        return float(x)
+    raise TypeError(
+        f"expected a real number (int, float or numpy scalar), got {type(x).__name__}: {x!r}"
+    )
+
+
+def as_value(x: Value | float, label: str = "") -> Value:
+    """``x`` itself if it is a Value, else a new leaf ``Value(x, label)``."""
+    return x if isinstance(x, Value) else Value(x, label)

@@ -17,6 +17,7 @@ __all__ = [
     "format_number",
     "log",
     "log1p",
+    "operand_text",
     "power",
     "power_by_number",
     "sigmoid",
@@ -120,6 +121,13 @@ def exact_text(x: float) -> str:
     if x.is_integer() and abs(x) < 1e16:
         return str(int(x))
     return repr(x)
+
+
+def operand_text(x: float) -> str:
+    """A number as it stands in a formula: 4 digits, a negative one in brackets, so that
+    ``(-3.0) ** 2`` and ``2.0 - (-0.5)`` read right; a whole count (an int) as itself."""
+    text = str(x) if isinstance(x, int) else format_number(x)
+    return f"({text})" if text.startswith("-") else text
 
 
 def format_number(x: float) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from micrograd_plus import floats
-from micrograd_plus.engine import Value, op_result
+from micrograd_plus.engine import Value, as_value, op_result
 from micrograd_plus.functional import log_softmax
 
 __all__ = [
@@ -50,15 +50,7 @@ def _pairs(name: str, predictions: Any, targets: Any) -> list[tuple[Value, Value
         raise ValueError(f"{name}: got {len(predictions)} predictions but {len(targets)} targets")
     if not predictions:
         raise ValueError(f"{name}: got an empty batch")
-    return [(_value(name, p), _target(name, t)) for p, t in zip(predictions, targets)]
-
-
-def _target(name: str, t: Any) -> Value:
-    if isinstance(t, Value):
-        return t
-    if isinstance(t, bool) or not _is_scalar(t):
-        raise TypeError(f"{name}: targets must be numbers or Values, got {type(t).__name__}")
-    return Value(float(t))
+    return [(_value(name, p), _value(name, t, "target")) for p, t in zip(predictions, targets)]
 
 
 def _rows(name: str, predictions: Any, targets: Any) -> list[tuple[list[Value], Any]]:
@@ -74,12 +66,11 @@ def _rows(name: str, predictions: Any, targets: Any) -> list[tuple[list[Value], 
     return [([_value(name, s) for s in row], t) for row, t in zip(predictions, targets)]
 
 
-def _value(name: str, x: Any) -> Value:
-    if isinstance(x, Value):
-        return x
-    if _is_scalar(x):
-        return Value(float(x))
-    raise TypeError(f"{name}: expected a Value or a number, got {type(x).__name__}")
+def _value(name: str, x: Any, role: str = "prediction") -> Value:
+    """A prediction or a target as a Value: itself, or a number as a constant leaf."""
+    if isinstance(x, bool) or not (isinstance(x, Value) or _is_scalar(x)):
+        raise TypeError(f"{name}: a {role} must be a number or a Value, got {type(x).__name__}")
+    return as_value(x if isinstance(x, Value) else float(x))
 
 
 def _numbers(name: str, targets: Any) -> list[float]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from micrograd_plus._checks import whole_number
 from micrograd_plus._files import write_atomic
-from micrograd_plus.engine import Value, op_result
+from micrograd_plus.engine import Value, as_value, op_result
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Perceptron", "short_name"]
 
@@ -60,7 +60,7 @@ def input_values(x: Inputs | Value | float, nin: int, who: str) -> list[Value]:
         raise TypeError(f"{who} expects a sequence of {nin} numbers, got {type(x).__name__}")
     if len(x) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
-    return [v if isinstance(v, Value) else Value(v, f"x{i}") for i, v in enumerate(x)]
+    return [as_value(v, f"x{i}") for i, v in enumerate(x)]
 
 
 class Module:

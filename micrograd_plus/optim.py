@@ -19,6 +19,7 @@ from micrograd_plus import floats
 from micrograd_plus._checks import real_number
 from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number as _n
+from micrograd_plus.floats import operand_text
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop"]
 
@@ -31,16 +32,10 @@ def say(notes: list[str], name: str, formula: str, value: float, **numbers: floa
     parentheses when negative, so the line still reads as arithmetic), the value."""
     arithmetic = re.sub(
         r"[A-Za-z_]\w*",
-        lambda word: _operand(numbers[word[0]]) if word[0] in numbers else word[0],
+        lambda word: operand_text(numbers[word[0]]) if word[0] in numbers else word[0],
         formula,
     )
     notes.append(f"{name} = {formula} = {arithmetic} = {_n(value)}")
-
-
-def _operand(x: float) -> str:
-    """A number inside arithmetic: 3 for the step count, (-0.5) for a negative number."""
-    text = str(x) if isinstance(x, int) else _n(x)
-    return f"({text})" if text.startswith("-") else text
 
 
 class Optimizer:
@@ -101,7 +96,7 @@ class Optimizer:
         finally:
             for buffer, value in now.items():
                 getattr(self, buffer)[i] = value
-        arithmetic = f"{_operand(before)} - {_operand(step)}"
+        arithmetic = f"{operand_text(before)} - {operand_text(step)}"
         notes.append(f"{name} = {name} - step = {arithmetic} = {_n(before - step)}")
         if before - step != after and not (math.isnan(after) and math.isnan(before - step)):
             raise RuntimeError(f"explain replayed another update than step() made to {name}")

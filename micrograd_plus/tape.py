@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_plus.engine import Value, enable_grad, op_result, split_op
+from micrograd_plus.engine import Value, as_value, enable_grad, op_result, split_op
 from micrograd_plus.floats import format_number
 from micrograd_plus.schedule import Instruction, Levels
 from micrograd_plus.twins import TWINS
@@ -129,12 +129,12 @@ class Tape:
         shapes: list[int | None] = []
         for example in example_inputs:
             if isinstance(example, Sequence | np.ndarray) and not isinstance(example, str):
-                values = [_leaf(x, f"x{len(inputs) + j}") for j, x in enumerate(example)]
+                values = [as_value(float(x), f"x{len(inputs) + j}") for j, x in enumerate(example)]
                 arguments.append(values)
                 inputs += values
                 shapes.append(len(values))
             else:
-                value = _leaf(example, f"x{len(inputs)}")
+                value = as_value(example, f"x{len(inputs)}")
                 arguments.append(value)
                 inputs.append(value)
                 shapes.append(None)
@@ -272,10 +272,6 @@ class Tape:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _leaf(x: Any, label: str) -> Value:
-    return x if isinstance(x, Value) else Value(float(x), label)
 
 
 def _order(outputs: list[Value]) -> list[Value]:

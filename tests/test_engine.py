@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import assert_inputs_first
+from conftest import assert_inputs_first, readme_neuron
 from hypothesis import assume, given
 from parity import RTOL_OP, assert_matches_torch, same
 from strategies import VALUE_OPS, Program, programs, run_program
@@ -22,10 +22,7 @@ from micrograd_plus.engine import split_op
 
 def test_textbook_neuron_matches_hand_computed_gradients() -> None:
     # o = tanh(x1*w1 + x2*w2 + b) with b chosen so that n = 0.8813..., tanh(n) = 1/sqrt(2)
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o, (x1, x2, w1, w2, b) = readme_neuron()
     o.backward()
     assert o.data == pytest.approx(1 / math.sqrt(2), rel=1e-12)
     # do/dn = 1 - tanh(n)**2 = 0.5, then each product passes on the other factor

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import svg_texts
+from conftest import readme_neuron, svg_texts
 
 from micrograd_plus import Value
 from micrograd_plus.nn import MLP
@@ -121,9 +121,7 @@ def _node_line(source: str, name: str) -> str:
 
 def test_an_exact_zero_is_never_vanished() -> None:
     # The README neuron: w2's gradient is exactly 0 because x2 = 0.
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    o = (x1 * w1 + x2 * w2 + Value(6.8813735870195432, "b")).tanh()
+    o, _ = readme_neuron()
     o.backward()
     source = to_dot(o).source
     assert "vanished" not in source

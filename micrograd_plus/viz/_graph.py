@@ -72,13 +72,6 @@ def op_form(node: Value) -> OpForm:
     return OpForm(f"{op}({holes})", ("{local}",) * k)
 
 
-def number_text(x: float) -> str:
-    """A number as it stands in a formula: 4 digits, negatives in brackets (-3.0) so that
-    ``(-3.0) ** 2`` reads right."""
-    text = format_number(x)
-    return f"({text})" if text.startswith("-") else text
-
-
 @dataclass
 class GraphInfo:
     """The graph of ``root`` as the pictures see it."""

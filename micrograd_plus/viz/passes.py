@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from micrograd_plus.engine import Value
-from micrograd_plus.floats import format_number
-from micrograd_plus.viz._graph import GraphInfo, Params, describe, number_text, op_form
+from micrograd_plus.floats import format_number, operand_text
+from micrograd_plus.viz._graph import GraphInfo, Params, describe, op_form
 
 __all__ = [
     "Contribution",
@@ -59,7 +59,7 @@ def _forward(info: GraphInfo, node: Value) -> Step:
     form = op_form(node)
     name = info.names[node]
     symbolic = form.fill(form.formula, [info.names[inp] for inp in node.inputs], name)
-    numeric = form.fill(form.formula, [number_text(inp.data) for inp in node.inputs], name)
+    numeric = form.fill(form.formula, [operand_text(inp.data) for inp in node.inputs], name)
     title = f"forward: {name} = {symbolic}"
     return Step("forward", node, title, (f"{name} = {numeric} = {format_number(node.data)}",))
 
@@ -116,7 +116,7 @@ def _backward(info: GraphInfo, node: Value, grads: dict[Value, float]) -> Step:
         amount = local * g
         grads[inp] = grads.get(inp, 0.0) + amount
         text = (
-            f"{inp_name}.grad += {rule} * {name}.grad = {number_text(local)} * {number_text(g)}"
+            f"{inp_name}.grad += {rule} * {name}.grad = {operand_text(local)} * {operand_text(g)}"
             f" = {format_number(amount)}  ->  {inp_name}.grad = {format_number(grads[inp])}"
         )
         contributions.append(Contribution(inp, local, amount, grads[inp], text))
