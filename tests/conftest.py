@@ -59,6 +59,15 @@ def readme_neuron() -> tuple[Value, list[Value]]:
     return o, [x1, x2, w1, w2, b]
 
 
+# The binary operators, written once for Values, floats and tensors alike.
+BINARY_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+}
+
 # One node of each engine op (the OPS of engine.py), made from two Values a and b.
 OP_BUILDERS: dict[str, Callable[[Value, Value], Value]] = {
     "+": lambda a, b: a + b,

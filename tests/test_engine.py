@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Generator
-from typing import Any
 
 import numpy as np
 import pytest
-from conftest import assert_inputs_first, readme_neuron
+from conftest import BINARY_OPS, assert_inputs_first, readme_neuron
 from hypothesis import assume, given
 from parity import RTOL_OP, assert_matches_torch, same
 from strategies import VALUE_OPS, Program, programs, run_program
@@ -552,13 +551,7 @@ def test_unary_ops_match_pytorch(method: str, torch_fn: str) -> None:
 @pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
 def test_binary_ops_match_pytorch(op: str) -> None:
     grid = [-3.0, -1.5, -1.0, 0.0, 0.5, 1.0, 2.0, 1e3]
-    apply: dict[str, Callable[[Any, Any], Any]] = {
-        "+": lambda a, b: a + b,
-        "-": lambda a, b: a - b,
-        "*": lambda a, b: a * b,
-        "/": lambda a, b: a / b,
-        "**": lambda a, b: a**b,
-    }
+    apply = BINARY_OPS
     for x in grid:
         for y in grid:
             assert_matches_torch(apply[op], apply[op], x, y, rtol=RTOL_OP)

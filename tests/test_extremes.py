@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import BINARY_OPS
 
 from micrograd_plus import Value
 from micrograd_plus.engine import split_op
@@ -89,13 +90,7 @@ def test_unary_ops_are_pytorchs_bit_for_bit(name: str) -> None:
     assert differences(ours, _torch_unary(theirs), [(x,) for x in POINTS]) == []
 
 
-BINARY: dict[str, Callable[[Any, Any], Any]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
-}
+BINARY = BINARY_OPS
 
 
 @pytest.mark.parametrize("op", BINARY)
