@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import argparse
 import io
-import math
 import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from micrograd_plus._checks import positive_number_text, whole_number_text
 from micrograd_plus._files import FIGURE_FORMATS, NotARegularFile
 
 __all__ = ["main"]
@@ -50,33 +50,6 @@ class UsageError(Exception):
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
-
-
-def _whole(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: a whole number written in ASCII digits, from low to high."""
-
-    def whole(text: str) -> int:
-        if not re.fullmatch(r"-?[0-9]{1,30}", text.strip()):
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
-        number = int(text)
-        if not low <= number <= high:
-            raise argparse.ArgumentTypeError(
-                f"expected a whole number from {low:,} to {high:,}, got {text}"
-            )
-        return number
-
-    return whole
-
-
-def _positive_number(text: str) -> float:
-    """An argparse type: a finite number > 0."""
-    try:
-        number = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (number > 0 and math.isfinite(number)):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
-    return number
 
 
 def _folder(option: str, text: str) -> Path:
@@ -237,7 +210,7 @@ def parser() -> Parser:
     top = Parser(prog="micrograd-plus", description="micrograd_plus: see autograd at work.")
     commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)
     formats = {"choices": FIGURE_FORMATS, "default": "png", "help": "how figures are saved"}
-    seed = {"type": _whole(0, MAX_SEED), "default": 0, "help": "random seed"}
+    seed = {"type": whole_number_text(0, MAX_SEED), "default": 0, "help": "random seed"}
 
     demo = command("demo", "list the lecture demos, or run one")
     demo.add_argument("name", nargs="?", help="the demo to run; none: list them")
@@ -274,15 +247,19 @@ def parser() -> Parser:
         "or nan, so model.json was not written (an existing one is kept); 2 bad arguments"
     )
     fit.add_argument("--data", choices=DATA_NAMES, default="moons", help="the data set")
-    fit.add_argument("--samples", type=_whole(1, MAX_SAMPLES), default=100, help="points")
+    fit.add_argument(
+        "--samples", type=whole_number_text(1, MAX_SAMPLES), default=100, help="points"
+    )
     fit.add_argument("--layers", default="16,16", help="hidden layer sizes, e.g. 16,16")
     fit.add_argument(
         "--activation", choices=ACTIVATION_NAMES, default="relu", help="of the hidden layers"
     )
     fit.add_argument("--loss", choices=LOSS_NAMES, default="bce", help="the loss")
     fit.add_argument("--optim", choices=OPTIMIZER_NAMES, default="adam", help="the optimizer")
-    fit.add_argument("--lr", type=_positive_number, default=0.05, help="learning rate")
-    fit.add_argument("--steps", type=_whole(1, MAX_STEPS), default=100, help="optimizer steps")
+    fit.add_argument("--lr", type=positive_number_text, default=0.05, help="learning rate")
+    fit.add_argument(
+        "--steps", type=whole_number_text(1, MAX_STEPS), default=100, help="optimizer steps"
+    )
     fit.add_argument("--seed", **seed)  # type: ignore[arg-type]
     fit.add_argument(
         "--out",
