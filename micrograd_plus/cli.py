@@ -209,18 +209,23 @@ def parser() -> Parser:
 
     top = Parser(prog="micrograd-plus", description="micrograd_plus: see autograd at work.")
     commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)
-    formats = {"choices": FIGURE_FORMATS, "default": "png", "help": "how figures are saved"}
-    seed = {"type": whole_number_text(0, MAX_SEED), "default": 0, "help": "random seed"}
+
+    def seed_and_format(command: Parser) -> None:
+        command.add_argument(
+            "--seed", type=whole_number_text(0, MAX_SEED), default=0, help="random seed"
+        )
+        command.add_argument(
+            "--format", choices=FIGURE_FORMATS, default="png", help="how figures are saved"
+        )
 
     demo = command("demo", "list the lecture demos, or run one")
     demo.add_argument("name", nargs="?", help="the demo to run; none: list them")
     demo.add_argument(
         "--out", help="folder for its pictures, made if missing (none: micrograd-plus-out/NAME)"
     )
-    demo.add_argument("--seed", **seed)  # type: ignore[arg-type]
     demo.add_argument("--quick", action="store_true", help="small sizes, for a quick check")
     demo.add_argument("--full", action="store_true", help="the full sizes (takes longer)")
-    demo.add_argument("--format", **formats)  # type: ignore[arg-type]
+    seed_and_format(demo)
     demo.set_defaults(run=run_demo)
 
     notebooks = command("notebooks", "write every demo as a Jupyter notebook")
@@ -260,7 +265,6 @@ def parser() -> Parser:
     fit.add_argument(
         "--steps", type=whole_number_text(1, MAX_STEPS), default=100, help="optimizer steps"
     )
-    fit.add_argument("--seed", **seed)  # type: ignore[arg-type]
     fit.add_argument(
         "--out",
         default="micrograd-plus-out/train",
@@ -274,7 +278,7 @@ def parser() -> Parser:
         help="tape: one sample's graph replayed over the batch with numpy; scalar: one "
         "graph per sample, as micrograd",
     )
-    fit.add_argument("--format", **formats)  # type: ignore[arg-type]
+    seed_and_format(fit)
     fit.set_defaults(run=run_train)
     return top
 
