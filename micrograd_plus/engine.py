@@ -2,7 +2,8 @@
 
 Every operation on Values returns a new Value that records three things:
 
-- ``op``: the name of the operation, e.g. ``"*"`` or ``"tanh"``;
+- ``op``: the name of the operation, e.g. ``"*"`` or ``"tanh"`` (and ``op_number``, the
+  number an op carries: the exponent of ``a ** 2``, leaky_relu's slope; else None);
 - ``inputs``: the Values it was computed from, as a tuple (``a*a`` keeps both edges);
 - ``local_derivatives``: for each input, the partial derivative of this node's
   value with respect to that input, evaluated at the forward pass.
@@ -33,12 +34,11 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "op_result",
-    "split_op",
 ]
 
-# Every op a Value can record. Two carry a number in their name: a constant exponent
-# (``**2``: a ** 2) and leaky_relu's slope (``leaky_relu(0.01)``); ``**`` alone is a
-# Value raised to a Value.
+# Every op a Value can record. Two carry a number, as their op_number: ``**n``, a Value
+# to a constant power (a ** 2), and leaky_relu, its slope; ``**`` is a Value raised to a
+# Value.
 OPS = (
     *("+", "-", "neg", "*", "/", "**", "**n", "sum"),
     *("exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "abs"),
@@ -46,10 +46,14 @@ OPS = (
 
 
 def op_result(
-    data: float, op: str, inputs: tuple[Value, ...], local_derivatives: tuple[float, ...]
+    data: float,
+    op: str,
+    inputs: tuple[Value, ...],
+    local_derivatives: tuple[float, ...],
+    number: float | None = None,
 ) -> Value:
     """The Value an op returns: its data and, for backward, its inputs and the local
-    derivative of its data with respect to each input.
+    derivative of its data with respect to each input (and the number the op carries).
 
     Every op below ends with it; a new op needs nothing else. For example sin, with
     d/da = cos(a):  ``op_result(math.sin(a.data), "sin", (a,), (math.cos(a.data),))``.
@@ -61,14 +65,15 @@ def op_result(
         )
     out = Value(data)
     if is_grad_enabled():  # under no_grad() the result stays a leaf: nothing to go back through
-        out.op, out.inputs, out.local_derivatives = op, inputs, local_derivatives
+        out.op, out.op_number = op, number
+        out.inputs, out.local_derivatives = inputs, local_derivatives
     return out
 
 
 class Value:
     """A scalar in a computation graph: its ``data``, and the ``grad`` of the output wrt it."""
 
-    __slots__ = ("data", "grad", "label", "op", "inputs", "local_derivatives")
+    __slots__ = ("data", "grad", "label", "op", "op_number", "inputs", "local_derivatives")
     __array_ufunc__ = None  # numpy scalars defer to us: np.float64(2) * Value(3) is a Value
 
     def __init__(self, data: float, label: str = "") -> None:
@@ -80,6 +85,7 @@ class Value:
         self.grad = 0.0
         self.label = label
         self.op = ""
+        self.op_number: float | None = None
         self.inputs: tuple[Value, ...] = ()
         self.local_derivatives: tuple[float, ...] = ()
 
@@ -87,6 +93,8 @@ class Value:
         parts = [f"data={format_number(self.data)}", f"grad={format_number(self.grad)}"]
         if self.op:
             parts.append(f"op={self.op!r}")
+        if self.op_number is not None:
+            parts.append(f"op_number={exact_text(self.op_number)}")
         if self.label:
             parts.append(f"label={self.label!r}")
         return f"Value({', '.join(parts)})"
@@ -125,7 +133,7 @@ class Value:
             n = _as_float(exponent)
             out = floats.power_by_number(self.data, n)
             d_da = 0.0 if n == 0 else n * floats.power_by_number(self.data, n - 1.0)
-            return op_result(out, f"**{exact_text(n)}", (self,), (d_da,))
+            return op_result(out, "**n", (self,), (d_da,), number=n)
         a, n = self.data, exponent.data
         out = floats.power(a, n)
         d_da = 0.0 if n == 0 else n * floats.power(a, n - 1.0)
@@ -161,10 +169,9 @@ class Value:
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """leaky_relu(a) = a if a > 0 else slope * a;  d/da = 1 if a > 0 else slope."""
         slope = _as_float(negative_slope)
-        op = f"leaky_relu({exact_text(slope)})"  # the slope is part of the op
         if self.data > 0:
-            return op_result(self.data, op, (self,), (1.0,))
-        return op_result(slope * self.data, op, (self,), (slope,))
+            return op_result(self.data, "leaky_relu", (self,), (1.0,), number=slope)
+        return op_result(slope * self.data, "leaky_relu", (self,), (slope,), number=slope)
 
     def abs(self) -> Value:
         """|a|;  d/da = sign(a), which is 0 at a = 0."""
@@ -241,17 +248,6 @@ class Value:
 
 
 # --- helpers -----------------------------------------------------------------------
-
-
-def split_op(op: str) -> tuple[str, float | None]:
-    """An op's entry in OPS and its number: ``"**2"`` -> ("**n", 2.0), ``"*"`` -> ("*", None)."""
-    for name, start, end in (("**n", "**", ""), ("leaky_relu", "leaky_relu(", ")")):
-        if op.startswith(start) and op.endswith(end) and len(op) > len(start) + len(end):
-            try:
-                return name, float(op[len(start) : len(op) - len(end)])
-            except ValueError:  # an op of the user's own, such as "**hello"
-                return op, None
-    return op, None
 
 
 def _as_float(x: object) -> float:

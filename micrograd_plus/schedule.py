@@ -26,9 +26,8 @@ class Instruction:
     """One instruction of a recorded program: ``row = op(input rows)``."""
 
     row: int
-    op: str  # as the engine names it: "*", "**2", "leaky_relu(0.01)"
-    name: str  # its entry in TWINS: "*", "**n", "leaky_relu"
-    number: float | None  # the number an op carries (exponent, slope)
+    op: str  # as the engine names it, its entry in TWINS: "*", "**n", "leaky_relu"
+    number: float | None  # the number an op carries (exponent, slope), else None
     inputs: tuple[int, ...]
 
 
@@ -56,7 +55,7 @@ class _Scatter:
 class _Group:
     """Ops of one kind at one depth of the graph, replayed as one numpy call."""
 
-    name: str
+    op: str
     number: float | None
     rows: Array  # (m,) the rows the ops write
     inputs: Array  # (m, k) the rows they read
@@ -75,9 +74,9 @@ class Levels:
     def forward(self, values: Array) -> None:
         self.locals = []
         for group in self.groups:
-            forward, local = TWINS[group.name]
+            forward, local = TWINS[group.op]
             gathered = values[group.inputs]  # (m, k, batch)
-            if group.name == "sum":  # k inputs: one reduction, not k - 1 additions
+            if group.op == "sum":  # k inputs: one reduction, not k - 1 additions
                 out = gathered.sum(axis=1)
                 self.locals.append((1.0,) * gathered.shape[1])
             else:
@@ -103,14 +102,14 @@ def _groups(program: list[Instruction]) -> list[_Group]:
         d = 1 + max((depth.get(i, 0) for i in instruction.inputs), default=0)
         depth[instruction.row] = d
         number = repr(instruction.number)  # as text, nan equals nan: x ** nan ops group
-        key = (d, instruction.name, number, len(instruction.inputs))
+        key = (d, instruction.op, number, len(instruction.inputs))
         groups.setdefault(key, []).append(instruction)
     out = []
     for _, members in sorted(groups.items(), key=lambda item: item[0][0]):
         rows = np.array([m.row for m in members])
         inputs = np.array([m.inputs for m in members])
         scatters = tuple(_scatter(inputs[:, j]) for j in range(inputs.shape[1]))
-        out.append(_Group(members[0].name, members[0].number, rows, inputs, scatters))
+        out.append(_Group(members[0].op, members[0].number, rows, inputs, scatters))
     return out
 
 

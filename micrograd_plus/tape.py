@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_plus.engine import Value, as_value, enable_grad, op_result, split_op
-from micrograd_plus.floats import format_number
+from micrograd_plus.engine import Value, as_value, enable_grad, op_result
+from micrograd_plus.floats import exact_text, format_number
 from micrograd_plus.schedule import Instruction, Levels
 from micrograd_plus.twins import TWINS
 
@@ -54,7 +54,7 @@ class Nodes:
     def forward(self, values: Array) -> None:
         self.locals = []
         for instruction in self.program:
-            forward, local = TWINS[instruction.name]
+            forward, local = TWINS[instruction.op]
             xs = [values[i] for i in instruction.inputs]
             values[instruction.row] = out = forward(*xs, n=instruction.number)
             self.locals.append(local(*xs, out, n=instruction.number))
@@ -90,14 +90,14 @@ class Tape:
         self.program: list[Instruction] = []
         for node in order:
             if node.inputs:
-                name, number = split_op(node.op)
-                if name not in TWINS:
+                if node.op not in TWINS:
                     raise ValueError(
                         f"the op {node.op!r} has no numpy twin in micrograd_plus.twins.TWINS: "
                         "the tape can replay only the engine's ops and the losses'"
                     )
                 reads = tuple(row[inp] for inp in node.inputs)
-                self.program.append(Instruction(row[node], node.op, name, number, reads))
+                instruction = Instruction(row[node], node.op, node.op_number, reads)
+                self.program.append(instruction)
         self._replays: dict[str, Nodes | Levels] = {
             "nodes": Nodes(self.program),
             "levels": Levels(self.program),
@@ -236,7 +236,7 @@ class Tape:
         the same output, or a clear error."""
         batch = len(result)
         picks = sorted({round(i) for i in np.linspace(0, batch - 1, min(8, batch))})
-        ops = [instruction.op for instruction in self.program]
+        ops = [(i.op, repr(i.number)) for i in self.program]  # as text: nan equals nan
         for s in picks:
             sample = [np.asarray(a, dtype=np.float64)[s] for a in arrays]
             arguments = [
@@ -246,7 +246,7 @@ class Tape:
             with enable_grad():
                 out = self._fn(*arguments)
             outs = list(out) if isinstance(out, list | tuple) else [out]
-            if [n.op for n in _order(outs) if n.inputs] != ops:
+            if [(n.op, repr(n.op_number)) for n in _order(outs) if n.inputs] != ops:
                 raise ValueError(
                     f"sample {s} takes another path through the function than the recorded "
                     "one (a Python `if` on a Value's .data?): the tape cannot replay it"
@@ -303,10 +303,13 @@ def _names(order: list[Value], given: Mapping[Value, str]) -> dict[Value, str]:
 
 def _formula(instruction: Instruction, args: list[str]) -> str:
     infix = {"+": "+", "-": "-", "*": "*", "/": "/", "**": "**"}
-    if instruction.name in infix:
-        return f"{args[0]} {infix[instruction.name]} {args[1]}"
-    if instruction.name == "**n":
-        return f"{args[0]} ** {instruction.op[2:]}"
-    if instruction.name == "neg":
+    if instruction.op in infix:
+        return f"{args[0]} {infix[instruction.op]} {args[1]}"
+    if instruction.op == "neg":
         return f"-{args[0]}"
+    if instruction.number is not None:  # a ** 2, leaky_relu(a, 0.01)
+        n = exact_text(instruction.number)
+        return (
+            f"{args[0]} ** {n}" if instruction.op == "**n" else f"{instruction.op}({args[0]}, {n})"
+        )
     return f"{instruction.op}({', '.join(args)})"

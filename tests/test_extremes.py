@@ -15,7 +15,6 @@ import pytest
 from conftest import BINARY_OPS
 
 from micrograd_plus import Value
-from micrograd_plus.engine import split_op
 from micrograd_plus.losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from micrograd_plus.twins import TWINS
 
@@ -172,7 +171,7 @@ TWIN_CASES: dict[str, tuple[Callable[..., Value], list[tuple[float, ...]]]] = {
 def test_each_twin_equals_the_scalar_op_bit_for_bit(case: str) -> None:
     fn, inputs = TWIN_CASES[case]
     nodes = [fn(*(Value(x) for x in xs)) for xs in inputs]
-    name, number = split_op(nodes[0].op)
+    name, number = nodes[0].op, nodes[0].op_number
     forward, local = TWINS[name]
     columns = [np.array([node.inputs[j].data for node in nodes]) for j in range(len(inputs[0]))]
     with np.errstate(all="ignore"):

@@ -18,7 +18,7 @@ from strategies import HARD
 
 from micrograd_plus import Value, no_grad
 from micrograd_plus.datasets import make_blobs, make_moons, make_sine
-from micrograd_plus.engine import OPS, split_op
+from micrograd_plus.engine import OPS
 from micrograd_plus.losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from micrograd_plus.nn import MLP, Perceptron
 from micrograd_plus.tape import Tape
@@ -63,7 +63,7 @@ def test_each_twin_equals_the_scalar_op_element_wise(
         if op == "bce":
             pairs = [((math.tanh(a) + 1) / 2 if not math.isnan(a) else 0.5, b) for a, b in pairs]
     nodes = [SCALAR[op](Value(a), Value(b)) for a, b in pairs]
-    name, number = split_op(nodes[0].op)
+    name, number = nodes[0].op, nodes[0].op_number
     assert name == op
     forward, local = TWINS[op]
     k = len(nodes[0].inputs)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from micrograd_plus.engine import Value, split_op
+from micrograd_plus.engine import Value
 from micrograd_plus.floats import exact_text, format_number
 from micrograd_plus.nn import short_name
 from micrograd_plus.viz.palette import readable
@@ -58,7 +58,7 @@ def _slot(i: int) -> str:
 def op_form(node: Value) -> OpForm:
     """``node``'s op as a formula and local-derivative rules (see FORMS)."""
     k = len(node.inputs)
-    name, number = split_op(node.op)
+    name, number = node.op, node.op_number
     if name == "sum":
         return OpForm(" + ".join(f"{{{_slot(i)}}}" for i in range(k)), ("1",) * k)
     if name in FORMS and len(FORMS[name][1]) == k:
@@ -70,6 +70,16 @@ def op_form(node: Value) -> OpForm:
     holes = ", ".join(f"{{{_slot(i)}}}" for i in range(k))
     op = readable(node.op).replace("{", "{{").replace("}", "}}")  # the user's text, as text
     return OpForm(f"{op}({holes})", ("{local}",) * k)
+
+
+def op_label(node: Value) -> str:
+    """The op as its circle names it, with the number it carries: ``**2``,
+    ``leaky_relu(0.01)``, ``tanh``."""
+    op = readable(node.op)
+    if node.op_number is None:
+        return op
+    n = exact_text(node.op_number)
+    return f"**{n}" if node.op == "**n" else f"{op}({n})"
 
 
 @dataclass

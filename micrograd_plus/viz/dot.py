@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number
-from micrograd_plus.viz._graph import GraphInfo, Params, describe
+from micrograd_plus.viz._graph import GraphInfo, Params, describe, op_label
 from micrograd_plus.viz.jupyter import Picture
 from micrograd_plus.viz.palette import (
     BLANK,
@@ -363,15 +363,15 @@ def _add_node(dot: Picture, info: GraphInfo, node: Value, shown: Looks, element_
         dot.node(node_id, label, shape="plain", tooltip=tooltip, **ids)
     if node.inputs:
         attrs = {"shape": "circle", "style": "filled", "fillcolor": OP_FILL, "width": "0.5"}
-        text = node.op
+        text = op_label(node)
         if node in shown.dead:
             attrs.update(fillcolor=DEAD, fontcolor="white")
-            text = f"{node.op}\ndead"
+            text += "\ndead"
         if current:
             attrs.update(color=CURRENT, penwidth="3")
         if element_ids:
             attrs["id"] = f"op-{node_id}"
-        tooltip = plain_text(f"{node.op}: computes {name}")
+        tooltip = plain_text(f"{op_label(node)}: computes {name}")
         dot.node(f"{node_id}op", f"<{label_text(text)}>", tooltip=tooltip, **attrs)
 
 
