@@ -117,12 +117,11 @@ class Module:
         for name, p in params.items():  # every value checked: now nothing can fail
             p.data = numbers_by_name[name]
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the parameters as JSON: the whole file, or nothing (temp file + rename).
+    def to_json(self) -> str:
+        """The model file's text: its parameters (and shape) as JSON.
 
         A parameter that is inf or nan (what a diverged run leaves) is a ``ValueError``
-        naming it, and nothing is written: JSON has no such numbers, and ``load`` would
-        refuse the file."""
+        naming it: JSON has no such numbers, and ``load`` would refuse the file."""
         for name, p in self.named_parameters():
             if not math.isfinite(p.data):
                 raise ValueError(
@@ -136,7 +135,12 @@ class Module:
             "config": self.config(),
             "parameters": self.state_dict(),
         }
-        write_atomic(path, json.dumps(document, indent=1, allow_nan=False))
+        return json.dumps(document, indent=1, allow_nan=False)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write ``to_json()`` to ``path``: the whole file, or nothing (and nothing at all
+        for a model with an inf or nan parameter)."""
+        write_atomic(path, self.to_json())
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read parameters saved by ``save``; a file that does not fit changes nothing."""

@@ -71,7 +71,7 @@ class _State:
     current: Value | None = None
 
 
-def _full_state(info: GraphInfo) -> _State:
+def full_state(info: GraphInfo) -> _State:
     flowing = info.root.grad != 0
     state = _State(set(info.order), {node: node.grad for node in info.order} if flowing else {})
     if flowing:
@@ -276,7 +276,7 @@ def to_dot(
         )
     info = describe(root, params)
     if step is None:
-        state = reference = _full_state(info)
+        state = reference = full_state(info)
     else:
         all_steps = steps(root, params)
         if not 0 <= step <= len(all_steps):

@@ -18,8 +18,6 @@ import html
 import json
 import math
 import os
-import re
-import xml.etree.ElementTree as ET
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -30,13 +28,11 @@ from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo, Params, describe
 from micrograd_plus.viz.dot import (
     VANISH_BELOW,
-    EdgeLook,
     Looks,
-    NodeLook,
-    emit,
     looks,
     state_after,
 )
+from micrograd_plus.viz.live import GRAD_CELL, layout_svg, rows, widest
 from micrograd_plus.viz.palette import (
     BLANK,
     CURRENT,
@@ -51,12 +47,8 @@ from micrograd_plus.viz.palette import (
     readable,
 )
 from micrograd_plus.viz.passes import Step, steps
-from micrograd_plus.viz.rendering import render_bytes
 
 __all__ = ["Stepper", "write_stepper"]
-
-GRAD_CELL = "#fdfdfd"  # the grad cell's fill in the layout, by which the page finds it
-SVG = "{http://www.w3.org/2000/svg}"
 
 
 class Stepper:
@@ -121,23 +113,6 @@ def write_stepper(
 # --- the frames: what changes at each step ------------------------------------------------
 
 
-def _node_row(look: NodeLook) -> list[object]:
-    return [look.data, look.grad, look.fill, look.ink, int(look.italic)]
-
-
-def _edge_row(look: EdgeLook) -> list[object]:
-    return [look.colour, look.width, look.label, int(look.dashed)]
-
-
-def _rows(info: GraphInfo, shown: Looks) -> tuple[dict[str, list[object]], ...]:
-    nodes = {info.ids[n]: _node_row(look) for n, look in shown.nodes.items()}
-    edges = {f"{info.ids[n]}-{i}": _edge_row(look) for (n, i), look in shown.edges.items()}
-    dead: dict[str, list[object]] = {
-        info.ids[n]: [int(n in shown.dead)] for n in info.order if n.op == "relu"
-    }
-    return nodes, edges, dead
-
-
 def _changed(
     before: dict[str, list[object]], after: dict[str, list[object]]
 ) -> dict[str, list[object]]:
@@ -177,22 +152,6 @@ def _focus(info: GraphInfo, node: Value | None) -> list[str]:
     return ids
 
 
-def _layout_looks(all_looks: list[Looks]) -> Looks:
-    """The looks the single layout is made with: each text the longest any step shows,
-    so that every step's text fits in the same box; the grad cell marked by its fill."""
-    last = all_looks[-1]
-    nodes = {}
-    for node in last.nodes:
-        data = max((lk.nodes[node].data for lk in all_looks), key=len)
-        grad = max([*(lk.nodes[node].grad for lk in all_looks), "grad ?"], key=len)
-        nodes[node] = NodeLook(data, grad, GRAD_CELL, "black", False)
-    edges = {}
-    for key, look in last.edges.items():
-        label = max((lk.edges[key].label for lk in all_looks), key=len)
-        edges[key] = EdgeLook(look.colour, look.width, label, look.dashed)
-    return Looks(nodes, edges, set(last.dead), None, last.drawn)
-
-
 def _frames(info: GraphInfo, all_steps: list[Step]) -> tuple[list[dict[str, object]], Looks]:
     reference = state_after(info, all_steps, len(all_steps))
     all_looks = [
@@ -204,7 +163,7 @@ def _frames(info: GraphInfo, all_steps: list[Step]) -> tuple[list[dict[str, obje
     frames: list[dict[str, object]] = []
     before: tuple[dict[str, list[object]], ...] = ({}, {}, {})
     for k, shown in enumerate(all_looks):
-        rows = _rows(info, shown)
+        now = rows(info, shown)
         if k == 0:
             phase, title = "start", "start: the inputs and parameters"
             lines = [
@@ -226,65 +185,16 @@ def _frames(info: GraphInfo, all_steps: list[Step]) -> tuple[list[dict[str, obje
                 "current": None if current is None else info.ids[current],
                 "focus": _focus(info, current),
                 "quiz": quiz,
-                "nodes": _changed(before[0], rows[0]),
-                "edges": _changed(before[1], rows[1]),
-                "dead": _changed(before[2], rows[2]),
+                "nodes": _changed(before[0], now[0]),
+                "edges": _changed(before[1], now[1]),
+                "dead": _changed(before[2], now[2]),
             }
         )
-        before = rows
-    return frames, _layout_looks(all_looks)
+        before = now
+    return frames, widest(all_looks)
 
 
 # --- the page -------------------------------------------------------------------------------
-
-
-def _numbers(text: str) -> list[float]:
-    return [float(x) for x in re.findall(r"-?[\d.]+(?:e-?\d+)?", text)]
-
-
-def _extent(group: ET.Element) -> list[float] | None:
-    """[x, y, width, height] of an SVG group's shapes, in the SVG's own coordinates."""
-    xs: list[float] = []
-    ys: list[float] = []
-    for element in group.iter():
-        if element.tag == f"{SVG}ellipse":
-            cx, cy = float(element.get("cx", 0)), float(element.get("cy", 0))
-            rx, ry = float(element.get("rx", 0)), float(element.get("ry", 0))
-            xs += [cx - rx, cx + rx]
-            ys += [cy - ry, cy + ry]
-        for attribute in ("points", "d"):
-            coordinates = _numbers(element.get(attribute, ""))
-            xs += coordinates[0::2]
-            ys += coordinates[1::2]
-    if not xs:
-        return None
-    return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
-
-
-def _svg_and_boxes(info: GraphInfo, layout: Looks) -> tuple[str, dict[str, list[float]]]:
-    """The one layout as inline SVG, and where each box and op sits in it."""
-    picture = emit(info, layout, boxes=info.from_model, legend=False, element_ids=True)
-    svg = render_bytes(picture.source, "svg").decode("utf-8")
-    root = ET.fromstring(svg)
-    graph = root.find(f"{SVG}g")
-    shift = _numbers(graph.get("transform", "").split("translate")[-1]) if graph is not None else []
-    dx, dy = [*shift, 0.0, 0.0][:2]
-    extents: dict[str, list[float]] = {}
-    for group in root.iter(f"{SVG}g"):
-        element_id = group.get("id", "")
-        if element_id.startswith(("node-", "op-")):
-            extent = _extent(group)
-            if extent:
-                extents[element_id] = [
-                    round(extent[0] + dx, 1),
-                    round(extent[1] + dy, 1),
-                    round(extent[2], 1),
-                    round(extent[3], 1),
-                ]
-    text = svg[svg.index("<svg") :]
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
-    text = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg id="picture"', text, count=1)
-    return text, extents
 
 
 def _legend(drawn_flags: set[str], kinds: set[str]) -> list[list[str]]:
@@ -322,7 +232,7 @@ def _page(info: GraphInfo, all_steps: list[Step], heading: str) -> str:
     for frame in frames:  # edge widths are always finite; a quiz answer may not be
         for item in frame["quiz"]:  # type: ignore[attr-defined]
             item["value"] = _finite(item["value"])
-    svg, extents = _svg_and_boxes(info, layout)
+    svg, extents = layout_svg(info, layout)
     data = {
         "frames": frames,
         "boxes": extents,
@@ -335,6 +245,7 @@ def _page(info: GraphInfo, all_steps: list[Step], heading: str) -> str:
     return template.substitute(
         title=html.escape(heading),
         style=(folder / "stepper.css").read_text(encoding="utf-8"),
+        shared=(folder / "graph_update.js").read_text(encoding="utf-8"),
         script=(folder / "stepper.js").read_text(encoding="utf-8"),
         svg=svg,
         data=_script_json(data),

@@ -1,4 +1,3 @@
-"use strict";
 // The stepper: one SVG laid out once; each step changes texts, colours and widths in
 // place, and the camera (the SVG's viewBox) moves to the current node. All text is set
 // with textContent: labels and titles stay text.
@@ -13,29 +12,9 @@ const SVGNS = "http://www.w3.org/2000/svg";
 const MIN_SCALE = 1.2;   // screen pixels per SVG unit when following a step: 14 pt text >= 16 px
 const MAX_SCALE = 2.0;
 
-// --- the SVG's parts, found once --------------------------------------------------------
-const boxes = {};  // node id -> {group, data, grad, cell}
-const ops = {};    // node id -> op group
-const edges = {};  // "n3-0" -> {group, path, arrow, label}
-for (const g of svg.querySelectorAll("g.node")) {
-  if (g.id.startsWith("node-")) {
-    const texts = g.querySelectorAll("text");
-    const cell = g.querySelector(`polygon[fill="${DATA.gradCell}"]`);
-    boxes[g.id.slice(5)] = cell
-      ? {group: g, data: texts[texts.length - 2], grad: texts[texts.length - 1], cell: cell}
-      : {group: g};
-  } else if (g.id.startsWith("op-")) {
-    g.classList.add("op");
-    ops[g.id.slice(3)] = g;
-  }
-}
-for (const g of svg.querySelectorAll("g.edge")) {
-  if (!g.id.startsWith("edge-")) continue;
-  edges[g.id.slice(5)] = {
-    group: g, path: g.querySelector("path"), arrow: g.querySelector("polygon"),
-    label: g.querySelector("text"),
-  };
-}
+// --- the SVG's parts, found once (graph_update.js) ---------------------------------------
+const parts = findParts(svg, DATA.gradCell);
+const boxes = parts.boxes, ops = parts.ops, edges = parts.edges;
 
 // --- the state at each step: the first frame in full, then what changed ------------------
 const STATES = [];
@@ -53,51 +32,13 @@ let current = 0, quiz = false, revealed = false, timer = null, overview = false;
 let score = 0;
 const answered = {};  // "frame:item" -> true once answered right
 
-function showNode(id, row) {
-  const box = boxes[id];
-  if (!box || !box.cell) return;
-  box.data.textContent = row[0];
-  box.grad.textContent = row[1];
-  box.cell.setAttribute("fill", row[2]);
-  box.grad.setAttribute("fill", row[3]);
-  box.grad.setAttribute("font-style", row[4] ? "italic" : "normal");
-}
-
-function showEdge(key, row) {
-  const edge = edges[key];
-  if (!edge) return;
-  const [colour, width, label, dashed] = row;
-  const stroke = label ? width : 1;
-  edge.path.setAttribute("stroke", colour);
-  edge.path.setAttribute("stroke-width", stroke);
-  edge.path.setAttribute("stroke-dasharray", dashed ? "5,2" : "none");
-  if (edge.arrow) {
-    edge.arrow.setAttribute("stroke", colour);
-    edge.arrow.setAttribute("stroke-width", stroke);
-    edge.arrow.setAttribute("fill", colour);
-  }
-  if (edge.label) {
-    edge.label.textContent = label;
-    edge.label.setAttribute("fill", colour);
-  }
-}
-
-function showDead(id, isDead) {
-  const op = ops[id];
-  if (!op) return;
-  op.classList.toggle("dead", !!isDead);
-  const ellipse = op.querySelector("ellipse");
-  if (ellipse) ellipse.setAttribute("fill", isDead ? DATA.colours.dead : DATA.colours.op);
-  for (const text of op.querySelectorAll("text")) text.setAttribute("fill", isDead ? "white" : "black");
-}
-
 function asking() { return quiz && !revealed && FRAMES[current].quiz.length > 0; }
 
 function draw() {
   const frame = FRAMES[current], state = STATES[current];
-  for (const [id, row] of Object.entries(state.nodes)) showNode(id, row);
-  for (const [key, row] of Object.entries(state.edges)) showEdge(key, row);
-  for (const [id, row] of Object.entries(state.dead)) showDead(id, row[0]);
+  for (const [id, row] of Object.entries(state.nodes)) showNode(parts, id, row);
+  for (const [key, row] of Object.entries(state.edges)) showEdge(parts, key, row);
+  for (const [id, row] of Object.entries(state.dead)) showDead(parts, id, row[0], DATA.colours);
   for (const el of svg.querySelectorAll(".current")) el.classList.remove("current");
   if (frame.current) {
     const id = frame.current;
@@ -122,7 +63,7 @@ function draw() {
     if (frame.phase === "backward" && frame.current) {  // nor what flows: no width, no dashes
       for (const [key, edge] of Object.entries(edges)) {
         if (!key.startsWith(frame.current + "-")) continue;
-        showEdge(key, [DATA.colours.edge, 2, edge.label ? "?" : "", 0]);
+        showEdge(parts, key, [DATA.colours.edge, 2, edge.label ? "?" : "", 0]);
       }
     }
   }

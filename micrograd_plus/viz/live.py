@@ -1,0 +1,154 @@
+"""A graph laid out once and then updated in place: the stepper's frames and the
+playground's live sample graph.
+
+Graphviz lays a graph out in a second or so, far too slow for every frame. So the graph
+is laid out once, with each box as wide as the longest text it will show, and each
+later look at it (a later step, or the same sample at other weights) is sent as rows of
+texts, colours and widths that a page writes into the same SVG
+(``page/graph_update.js``).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from micrograd_plus.engine import Value
+from micrograd_plus.viz._graph import GraphInfo, Params, describe
+from micrograd_plus.viz.dot import (
+    VANISH_BELOW,
+    EdgeLook,
+    Looks,
+    NodeLook,
+    emit,
+    full_state,
+    looks,
+)
+from micrograd_plus.viz.rendering import render_bytes
+
+__all__ = ["GRAD_CELL", "LiveGraph", "layout_svg", "rows", "widest"]
+
+GRAD_CELL = "#fdfdfd"  # the grad cell's fill in the layout, by which a page finds it
+SVG = "{http://www.w3.org/2000/svg}"
+# The longest texts a box of the live graph may show: its layout leaves room for them.
+WIDEST_DATA = "data -8.888e-88"
+WIDEST_GRAD = "grad -8.888e-88 (vanished)"
+
+
+def node_row(look: NodeLook) -> list[object]:
+    return [look.data, look.grad, look.fill, look.ink, int(look.italic)]
+
+
+def edge_row(look: EdgeLook) -> list[object]:
+    return [look.colour, look.width, look.label, int(look.dashed)]
+
+
+def rows(info: GraphInfo, shown: Looks) -> tuple[dict[str, list[object]], ...]:
+    nodes = {info.ids[n]: node_row(look) for n, look in shown.nodes.items()}
+    edges = {f"{info.ids[n]}-{i}": edge_row(look) for (n, i), look in shown.edges.items()}
+    dead: dict[str, list[object]] = {
+        info.ids[n]: [int(n in shown.dead)] for n in info.order if n.op == "relu"
+    }
+    return nodes, edges, dead
+
+
+def widest(all_looks: list[Looks]) -> Looks:
+    """The looks the single layout is made with: each text the longest any step shows,
+    so that every step's text fits in the same box; the grad cell marked by its fill."""
+    last = all_looks[-1]
+    nodes = {}
+    for node in last.nodes:
+        data = max((lk.nodes[node].data for lk in all_looks), key=len)
+        grad = max([*(lk.nodes[node].grad for lk in all_looks), "grad ?"], key=len)
+        nodes[node] = NodeLook(data, grad, GRAD_CELL, "black", False)
+    edges = {}
+    for key, look in last.edges.items():
+        label = max((lk.edges[key].label for lk in all_looks), key=len)
+        edges[key] = EdgeLook(look.colour, look.width, label, look.dashed)
+    return Looks(nodes, edges, set(last.dead), None, last.drawn)
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"-?[\d.]+(?:e-?\d+)?", text)]
+
+
+def _extent(group: ET.Element) -> list[float] | None:
+    """[x, y, width, height] of an SVG group's shapes, in the SVG's own coordinates."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for element in group.iter():
+        if element.tag == f"{SVG}ellipse":
+            cx, cy = float(element.get("cx", 0)), float(element.get("cy", 0))
+            rx, ry = float(element.get("rx", 0)), float(element.get("ry", 0))
+            xs += [cx - rx, cx + rx]
+            ys += [cy - ry, cy + ry]
+        for attribute in ("points", "d"):
+            coordinates = _numbers(element.get(attribute, ""))
+            xs += coordinates[0::2]
+            ys += coordinates[1::2]
+    if not xs:
+        return None
+    return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+
+
+def layout_svg(info: GraphInfo, layout: Looks) -> tuple[str, dict[str, list[float]]]:
+    """The one layout as inline SVG, and where each box and op sits in it."""
+    picture = emit(info, layout, boxes=info.from_model, legend=False, element_ids=True)
+    svg = render_bytes(picture.source, "svg").decode("utf-8")
+    root = ET.fromstring(svg)
+    graph = root.find(f"{SVG}g")
+    shift = _numbers(graph.get("transform", "").split("translate")[-1]) if graph is not None else []
+    dx, dy = [*shift, 0.0, 0.0][:2]
+    extents: dict[str, list[float]] = {}
+    for group in root.iter(f"{SVG}g"):
+        element_id = group.get("id", "")
+        if element_id.startswith(("node-", "op-")):
+            extent = _extent(group)
+            if extent:
+                extents[element_id] = [
+                    round(extent[0] + dx, 1),
+                    round(extent[1] + dy, 1),
+                    round(extent[2], 1),
+                    round(extent[3], 1),
+                ]
+    text = svg[svg.index("<svg") :]
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg id="picture"', text, count=1)
+    return text, extents
+
+
+class LiveGraph:
+    """The graph of one sample's loss, laid out once; ``frame(root)`` of a graph of the
+    same shape (the same sample at other weights) gives what to change in the layout."""
+
+    def __init__(self, root: Value, params: Params = None) -> None:
+        info = describe(root, params)
+        shown = looks(info, full_state(info), full_state(info), False, VANISH_BELOW)
+        nodes = {
+            node: NodeLook(
+                max(look.data, WIDEST_DATA, key=len), WIDEST_GRAD, GRAD_CELL, "black", False
+            )
+            for node, look in shown.nodes.items()
+        }
+        edges = {
+            key: EdgeLook(look.colour, look.width, "-8.888e-88", look.dashed)
+            for key, look in shown.edges.items()
+        }
+        layout = Looks(nodes, edges, set(shown.dead), None, shown.drawn)
+        self.svg, _ = layout_svg(info, layout)
+        self.size = len(info.order)
+
+    def frame(
+        self, root: Value, params: Params = None, with_layout: bool = False
+    ) -> dict[str, Any]:
+        """The rows for ``root``'s graph now (and the layout's SVG if asked)."""
+        info = describe(root, params)
+        if len(info.order) != self.size:
+            raise ValueError("this graph has another shape than the one laid out")
+        shown = looks(info, full_state(info), full_state(info), False, VANISH_BELOW)
+        nodes, edges, dead = rows(info, shown)
+        out: dict[str, Any] = {"nodes": nodes, "edges": edges, "dead": dead}
+        if with_layout:
+            out["svg"] = self.svg
+        return out
