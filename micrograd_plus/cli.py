@@ -7,6 +7,7 @@ module that does the work (``lecture`` for demos and notebooks, ``expression`` a
     micrograd-plus notebooks DIR             every demo as a Jupyter notebook
     micrograd-plus graph "tanh(x*w + b)" --set x=2 --set w=-3 --set b=6.88 --out n.svg
     micrograd-plus train --data moons --layers 16,16 --loss bce --steps 100 --out DIR
+    micrograd-plus playground [--port N] [--no-browser]   watch a network learn, live
 
 Bad arguments end with status 2 and one line saying what is wrong, never a traceback.
 Heavy modules (matplotlib, the pictures, training) are imported by the command that
@@ -198,6 +199,27 @@ def run_train(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
 
+def run_playground(args: argparse.Namespace) -> int:
+    import webbrowser
+
+    from micrograd_plus.playground.server import PlaygroundServer
+
+    try:
+        server = PlaygroundServer(args.port)
+    except OSError as error:
+        raise UsageError(f"--port {args.port}: {error.strerror or error}") from None
+    print(f"playground at {server.url}  (Ctrl-C stops it)", flush=True)
+    if not args.no_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("playground stopped")
+    finally:
+        server.shutdown()
+    return 0
+
+
 # --- the parser ----------------------------------------------------------------------------
 
 
@@ -280,6 +302,16 @@ def parser() -> Parser:
     )
     seed_and_format(fit)
     fit.set_defaults(run=run_train)
+
+    live = command("playground", "watch a network learn, live, in the browser")
+    live.add_argument(
+        "--port",
+        type=whole_number_text(0, 65535),
+        default=0,
+        help="port on 127.0.0.1 (0: any free one)",
+    )
+    live.add_argument("--no-browser", action="store_true", help="print the address only")
+    live.set_defaults(run=run_playground)
     return top
 
 

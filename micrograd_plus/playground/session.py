@@ -33,7 +33,7 @@ from micrograd_plus.playground.settings import (
 from micrograd_plus.tape import Tape
 from micrograd_plus.training import ModelTape, class_probabilities
 
-__all__ = ["GRID", "Session"]
+__all__ = ["GRID", "Session", "handle"]
 
 GRID = 40  # the plane is drawn from GRID x GRID points
 HISTORY = 300  # loss points sent to the page at most (the whole run, thinned)
@@ -341,21 +341,38 @@ class Session:
         name = short_name(f"layers.{layer}.neurons.{neuron}.w.{input}")
         return self.optimizer.explain(index, name)
 
+    def _sample_loss(self) -> tuple[Value, MLP]:
+        """The selected training point's loss, on a copy of the model (pictures never
+        touch the model's own grads), after its backward pass."""
+        twin = copy.deepcopy(self.model)
+        i = self.selected
+        x = feature_columns(self.train_X[i : i + 1], self.settings.features)[0]
+        loss = _one_loss(self.settings.loss, twin, x, int(self.train_y[i]))
+        loss.backward()
+        return loss, twin
+
     def _graph_frame(self) -> dict[str, Any]:
         """The selected sample's loss graph at the current weights: the layout when the
         graph's shape is new, then the numbers, colours and widths to show in it."""
-        from micrograd_plus.viz.live import LiveGraph
+        from micrograd_plus.viz.live import GRAD_CELL, LiveGraph
+        from micrograd_plus.viz.palette import DEAD, OP_FILL
 
-        twin = copy.deepcopy(self.model)  # pictures never touch the model's own grads
-        x = feature_columns(self.train_X[self.selected : self.selected + 1], self.settings.features)
-        loss = _one_loss(self.settings.loss, twin, x[0], int(self.train_y[self.selected]))
-        loss.backward()
+        loss, twin = self._sample_loss()
         shape = (self.settings.networkShape, self.settings.features, self.settings.loss)
         fresh = self._live is None or self._live[0] != shape
         if fresh:
             self._live = (shape, LiveGraph(loss, twin))
         rows: dict[str, Any] = self._live[1].frame(loss, twin, with_layout=fresh)
+        rows.update(gradCell=GRAD_CELL, colours={"dead": DEAD, "op": OP_FILL})
         return rows
+
+    def stepper_page(self) -> str:
+        """The stepper page for the selected sample at the current weights."""
+        from micrograd_plus.viz import Stepper
+
+        loss, twin = self._sample_loss()
+        title = f"training point {self.selected} at iteration {self.iteration}"
+        return Stepper(loss, params=twin, title=title, max_nodes=2_000).page
 
     def export(self) -> dict[str, str]:
         """The trained model as JSON, and a script that repeats this run."""
@@ -401,4 +418,78 @@ def _finite(value: Any) -> Any:
         return {k: _finite(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_finite(v) for v in value]
+    return value
+
+
+def handle(session: Session, message: Any) -> dict[str, Any]:
+    """What a page asked for, done: the reply is the new frame, an export, or an error
+    that says what was wrong (and leaves the session as it was before the message)."""
+    try:
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise ValueError("a message is an object with a 'type'")
+        kind = message["type"]
+        if kind in ("tick", "step"):
+            session.step(1)
+        elif kind == "init":
+            session.settings = from_hash(_text(message, "hash"), session.settings)
+            session.added = []
+            session._regenerate()
+        elif kind == "set":
+            session.set(_text(message, "key"), _text(message, "value"))
+        elif kind == "reset":
+            session.reset()
+        elif kind == "regenerate":
+            session.settings = replace(session.settings, seed=(session.settings.seed + 1) % 2**31)
+            session._regenerate()
+        elif kind == "point":
+            label = message.get("label")
+            if not isinstance(label, int) or isinstance(label, bool):
+                raise ValueError(f"a point's label is a class number, got {label!r}"[:200])
+            session.add_point(_number(message, "x"), _number(message, "y"), label)
+        elif kind == "remove":
+            session.remove_point(_number(message, "x"), _number(message, "y"))
+        elif kind == "select":
+            session.select(_whole(message, "sample"))
+        elif kind == "weight":
+            where = (_whole(message, "layer"), _whole(message, "neuron"), _whole(message, "input"))
+            if "value" in message:
+                session.set_weight(*where, _number(message, "value"))
+            else:
+                session.choose_weight(*where)
+        elif kind == "export":
+            what = message.get("what", "model")
+            return {
+                "type": "export",
+                "what": what if what == "script" else "model",
+                **session.export(),
+            }
+        elif kind == "stepper":
+            return {"type": "stepper", "page": session.stepper_page()}
+        elif kind != "frame":
+            raise ValueError(f"unknown message type {kind!r}"[:200])
+        return session.frame()
+    except (ValueError, KeyError, TypeError) as error:
+        return {"type": "error", "message": str(error)[:300]}
+
+
+def _text(message: dict[str, Any], key: str) -> str:
+    value = message.get(key)
+    if not isinstance(value, str) or len(value) > 4000:
+        raise ValueError(
+            f"{key} must be text (at most 4,000 characters), got {type(value).__name__}"
+        )
+    return value
+
+
+def _number(message: dict[str, Any], key: str) -> float:
+    value = message.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{key} must be a finite number, got {value!r}"[:200])
+    return float(value)
+
+
+def _whole(message: dict[str, Any], key: str) -> int:
+    value = message.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key} must be a whole number, got {value!r}"[:200])
     return value
