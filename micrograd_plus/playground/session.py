@@ -191,16 +191,12 @@ class Session:
     def set(self, key: str, text: str) -> None:
         """One setting from its text (TF Playground's key): data settings make new data,
         model settings a new model; the learning rate and regularization apply at once."""
-        new = self.settings.with_value(key, text)
-        old, self.settings = self.settings, new
-        if key in ("learningRate",):
+        new = self.settings = self.settings.with_value(key, text)
+        if key == "learningRate":
             self.optimizer.lr = new.learningRate
         elif key in ("regularization", "regularizationRate", "showTestData", "discretize"):
             pass
         elif key in ("dataset", "noise", "percTrainData", "numSamples", "seed"):
-            if key == "dataset" and (new.dataset == "three") != (old.dataset == "three"):
-                loss = "cross_entropy" if new.dataset == "three" else "bce"
-                self.settings = replace(new, loss=loss)
             self.added = [] if key == "dataset" else self.added
             self._regenerate()
         else:

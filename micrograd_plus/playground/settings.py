@@ -114,6 +114,11 @@ class Settings:
             feature, on = parsed["_feature"]
             chosen = set(self.features) - {feature} | ({feature} if on else set())
             return replace(self, features=tuple(f for f in FEATURES if f in chosen))
+        if key == "dataset":  # three classes want cross-entropy, two do not
+            if parsed["dataset"] == "three":
+                parsed["loss"] = "cross_entropy"
+            elif self.loss == "cross_entropy":
+                parsed["loss"] = "bce"
         return replace(self, **parsed)
 
 

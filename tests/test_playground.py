@@ -1,0 +1,203 @@
+"""The playground with no front end: it learns, reads TF Playground's links, keeps its
+numbers bounded, and answers every message (hostile ones with an error)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from micrograd_plus.nn import MLP
+from micrograd_plus.playground import Playground, settings_from
+from micrograd_plus.playground.session import Session, feature_columns, handle
+from micrograd_plus.playground.settings import Settings, from_hash, to_hash
+
+TF_LINK = (
+    "https://playground.tensorflow.org/#activation=relu&batchSize=10&dataset=spiral"
+    "&regDataset=reg-plane&learningRate=0.01&regularizationRate=0.003&noise=5"
+    "&networkShape=6,5&seed=0.48784&showTestData=false&discretize=true&percTrainData=70"
+    "&x=true&y=true&xTimesY=true&xSquared=false&ySquared=false&cosX=false&sinX=true"
+    "&cosY=false&sinY=false&collectStats=false&problem=classification&initZero=false"
+    "&hideText=false&regularization=L2"
+)
+
+
+def test_it_learns_the_circle_as_tf_playground_does() -> None:
+    pg = Playground(dataset="circle", network_shape=[4, 2], activation="tanh",
+                    learning_rate=0.03, seed=1)  # fmt: skip
+    start = pg.train_loss
+    pg.step(300)
+    assert pg.iteration == 300
+    assert pg.train_loss < start / 5 and pg.test_loss < start / 3
+    assert isinstance(pg.model, MLP) and pg.model.nin == 2 and pg.model.nouts == [4, 2, 1]
+
+
+def test_a_tf_playground_link_gives_its_settings() -> None:
+    pg = Playground.from_url(TF_LINK)
+    s = pg.settings
+    assert s.networkShape == (6, 5) and s.activation == "relu" and s.learningRate == 0.01
+    assert s.features == ("x", "y", "xTimesY", "sinX")
+    assert (s.dataset, s.noise, s.percTrainData, s.batchSize) == ("spiral", 5.0, 70.0, 10)
+    assert (s.regularization, s.regularizationRate, s.discretize) == ("L2", 0.003, True)
+    assert pg.model.nin == 4 and pg.model.nouts == [6, 5, 1]
+    assert s.extra["regDataset"] == "reg-plane"  # what has no meaning here is kept aside
+
+
+def test_the_hash_round_trips() -> None:
+    pg = Playground.from_url(TF_LINK)
+    again = Playground.from_url(pg.url_hash())
+    assert again.settings == pg.settings
+    assert from_hash(to_hash(Settings())) == Settings()
+
+
+def test_settings_take_python_or_tf_names_and_refuse_others() -> None:
+    assert settings_from(network_shape=[3], learningRate=0.1).networkShape == (3,)
+    with pytest.raises(TypeError, match="no setting 'speed'"):
+        settings_from(speed=2)
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "message"),
+    [
+        ("learningRate", "100", "learningRate must be from 1e-06 to 10"),
+        ("learningRate", "fast", "learningRate must be a number"),
+        ("networkShape", "4,x", "networkShape takes sizes like 4,2"),
+        ("networkShape", "4,99", "a hidden layer's size must be a whole number from 1 to 16"),
+        ("networkShape", "1,1,1,1,1,1,1,1,1", "at most 8 hidden layers"),
+        ("batchSize", "0", "batchSize must be a whole number from 1 to 1000"),
+        ("noise", "80", "noise must be from 0 to 50"),
+        ("activation", "swish", "activation must be one of"),
+        ("x", "maybe", "x must be true or false"),
+        ("dataset", "mnist", "dataset must be one of"),
+        ("speed", "2", "there is no setting 'speed'"),
+    ],
+)
+def test_every_setting_is_bounded(key: str, text: str, message: str) -> None:
+    session = Session()
+    before = session.settings
+    with pytest.raises(ValueError, match=message):
+        session.set(key, text)
+    assert session.settings == before
+
+
+def test_a_setting_applies_where_it_should() -> None:
+    session = Session(Settings(seed=3))
+    session.step(2)
+    session.set("learningRate", "0.3")
+    assert session.optimizer.lr == 0.3 and session.iteration == 2  # applied at once
+    session.set("networkShape", "3")
+    assert session.model.nouts == [3, 1] and session.iteration == 0  # a new network
+    session.set("dataset", "three")
+    assert session.settings.loss == "cross_entropy" and session.model.nouts == [3, 3]
+    assert set(np.unique(session.train_y)) == {0, 1, 2}
+
+
+def test_points_by_hand_and_their_limits() -> None:
+    session = Session(Settings(numSamples=10, percTrainData=50))
+    count = len(session.train_X)
+    session.add_point(1.0, 2.0, 1)
+    assert len(session.train_X) == count + 1 and session.train_y[-1] == 1
+    session.remove_point(1.1, 2.1)
+    assert len(session.train_X) == count
+    with pytest.raises(ValueError, match=r"in the plane \[-6, 6\]"):
+        session.add_point(7.0, 0.0, 1)
+    with pytest.raises(ValueError, match=r"class is 0\.\.1"):
+        session.add_point(0.0, 0.0, 2)
+
+
+def test_the_tape_and_the_scalar_engine_train_alike() -> None:
+    runs = []
+    for engine in ("tape", "scalar"):
+        session = Session(Settings(networkShape=(3,), seed=2, optimizer="adam"), engine=engine)
+        session.step(3)
+        runs.append((session.train_losses, session.model.state_dict()))
+    (tape_losses, tape_state), (scalar_losses, scalar_state) = runs
+    assert tape_losses == pytest.approx(scalar_losses, rel=1e-9)
+    assert list(tape_state.values()) == pytest.approx(list(scalar_state.values()), rel=1e-9)
+
+
+def test_regularization_adds_its_gradient_to_the_weights() -> None:
+    plain = Session(Settings(networkShape=(2,), seed=4, batchSize=1000))
+    l2 = Session(Settings(networkShape=(2,), seed=4, batchSize=1000, regularization="L2",
+                          regularizationRate=0.5))  # fmt: skip
+    plain.step(1)
+    l2.step(1)
+    for a, b in zip(plain.model.layers[0].neurons[0].w, l2.model.layers[0].neurons[0].w):
+        # one full batch: the same data gradient, then 0.5 * w more for the L2 run
+        assert b.grad == pytest.approx(a.grad + 0.5 * (a.data + 0.03 * a.grad), rel=1e-6)
+
+
+def test_a_frame_holds_what_the_page_draws() -> None:
+    session = Session(Settings(networkShape=(3, 2), features=("x", "y", "sinX")))
+    session.step(1)
+    frame = session.frame()
+    json.dumps(frame, allow_nan=False)  # all of it travels as JSON
+    assert frame["iteration"] == 1 and len(frame["layers"]) == 3
+    assert len(frame["neurons"]) == 5  # the hidden neurons' maps
+    assert frame["features"] == ["x1", "x2", "sin x1"]
+    graph = frame["graph"]
+    assert graph["svg"].startswith("<svg") and graph["nodes"]
+    again = session.frame()["graph"]
+    assert "svg" not in again  # laid out once: later frames carry numbers only
+    i = session.selected  # the graph is the selected point's, at the current weights
+    x = feature_columns(session.train_X[i : i + 1], session.settings.features)[0]
+    out = session.model(x)
+    assert not isinstance(out, list)
+    loss = float(np.logaddexp(0.0, out.data) - session.train_y[i] * out.data)
+    shown = [row[0] for row in graph["nodes"].values()]
+    assert f"data {loss:.4g}" in shown
+
+
+def test_explain_names_the_chosen_weight_and_states_its_update() -> None:
+    session = Session(Settings(networkShape=(2,), optimizer="adam"))
+    session.choose_weight(1, 0, 1)
+    session.step(1)
+    text = session.frame()["explain"]
+    assert text.splitlines()[0].startswith("step ") and "for L2.N1.w1" in text
+    assert text.splitlines()[-1].startswith("L2.N1.w1 = L2.N1.w1 - step")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        None, 42, "tick", [], {"type": 3}, {"type": "fly"},
+        {"type": "set", "key": "learningRate", "value": 1e9},
+        {"type": "set", "key": "noise", "value": "x" * 5000},
+        {"type": "point", "x": "1", "y": 0, "label": 1},
+        {"type": "point", "x": math.inf, "y": 0, "label": 1},
+        {"type": "point", "x": 0, "y": 0, "label": True},
+        {"type": "select", "sample": 10**9},
+        {"type": "weight", "layer": 9, "neuron": 0, "input": 0},
+        {"type": "weight", "layer": 0, "neuron": 0, "input": 0, "value": 1e300},
+        {"type": "init", "hash": "networkShape=99"},
+    ],
+)  # fmt: skip
+def test_a_hostile_message_gets_an_error_and_the_session_goes_on(message: Any) -> None:
+    session = Session()
+    before = (session.settings, session.iteration, len(session.train_X))
+    reply = handle(session, message)
+    assert reply["type"] == "error" and reply["message"]
+    assert (session.settings, session.iteration, len(session.train_X)) == before
+    assert handle(session, {"type": "tick"})["iteration"] == 1  # and it still trains
+
+
+def test_export_gives_a_model_file_and_a_script_that_repeats_the_run(tmp_path: Path) -> None:
+    pg = Playground(network_shape=[3], seed=5)
+    pg.step(4)
+    exported = pg.export()
+    model = tmp_path / "model.json"
+    model.write_text(exported["model"])
+    loaded = MLP.from_file(model)
+    assert loaded.state_dict() == pg.model.state_dict()
+    script = tmp_path / "run.py"
+    script.write_text(exported["script"])
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    assert f"train loss {pg.train_loss:.4f}" in done.stdout
+    assert MLP.from_file(tmp_path / "playground_model.json").state_dict() == pg.model.state_dict()
