@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import io
 import json
 import os
+import re
 import shlex
+import signal
 import stat
 import subprocess
 import sys
@@ -409,3 +412,25 @@ def test_listing_the_demos_imports_nothing_heavy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_playground_prints_its_address_and_stops_on_ctrl_c() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "micrograd_plus", "playground", "--no-browser"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        address = r"http://127\.0\.0\.1:(\d+)/\?token=(\S+)"
+        match = re.fullmatch(rf"playground at {address}  \(Ctrl-C stops it\)\n", line)
+        assert match, line
+        connection = http.client.HTTPConnection("127.0.0.1", int(match.group(1)), timeout=10)
+        connection.request("GET", f"/?token={match.group(2)}")
+        assert connection.getresponse().status == 200
+        connection.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "playground stopped" in out and "Traceback" not in err
