@@ -1,0 +1,87 @@
+"""The Playground widget in a real JupyterLab, started by the test on loopback and driven
+in headless Chromium: the notebook shows the same page, and it trains."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+pytest.importorskip("jupyterlab")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    folder = tmp_path_factory.mktemp("lab")
+    port, token = _free_port(), secrets.token_hex(16)
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+        "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={folder}", "--allow-root",  # CI runs as root
+    ]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):  # up to a minute to start
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not start")
+        yield f"{base}/lab/tree/playground.ipynb?token={token}", folder
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_the_widget_shows_the_page_in_jupyterlab_and_trains(lab: tuple[str, Path]) -> None:
+    executable = shutil.which("chromium")
+    if not executable:
+        pytest.skip("Chromium is not installed (Debian package chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    url, folder = lab
+    code = "from micrograd_plus.playground import Playground\npg = Playground(seed=1)\npg"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}  # fmt: skip
+    nbformat.write(notebook, folder / "playground.ipynb")
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=args)
+        page: Any = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url)
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                               timeout=60_000)  # fmt: skip
+        page.click(".jp-Cell .jp-InputArea-editor")
+        page.keyboard.press("Shift+Enter")
+        page.wait_for_selector("#play-pause-button", timeout=60_000)
+        page.wait_for_function("document.querySelector('#loss-train').textContent !== ''",
+                               timeout=30_000)  # fmt: skip
+        assert page.inner_text("#iter-number") == "000,000"
+        page.click("#next-step-button")
+        page.wait_for_function("document.querySelector('#iter-number').textContent === '000,001'",
+                               timeout=30_000)  # fmt: skip
+        read = "els => els.map(e => e.textContent)"
+        texts = page.eval_on_selector_all("#sample-graph text", read)
+        assert any(str(t).startswith("grad ") for t in texts)
+        browser.close()
