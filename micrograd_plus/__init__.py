@@ -1,5 +1,6 @@
 """micrograd_plus: a scalar autograd engine for teaching deep learning."""
 
+from micrograd_plus.autograd import grad
 from micrograd_plus.engine import Value, enable_grad, is_grad_enabled, no_grad, op_result
 from micrograd_plus.gradcheck import GradcheckError, gradcheck
 
@@ -7,6 +8,7 @@ __all__ = [
     "GradcheckError",
     "Value",
     "enable_grad",
+    "grad",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
