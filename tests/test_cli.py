@@ -28,6 +28,7 @@ from micrograd_plus.nn import MLP
 DEMOS = [
     "perceptron", "neuron", "activations", "losses", "xor", "moons", "spirals",
     "regression", "optimizers", "vanishing", "learning_rate", "scalars_to_tensors",
+    "higher_order",
 ]  # fmt: skip
 
 

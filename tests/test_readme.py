@@ -32,3 +32,28 @@ def test_the_neuron_prints_what_its_comments_say_and_draws_the_front_picture(
     assert printed == promised
     drawn = (tmp_path / "neuron.svg").read_bytes()
     assert drawn == (ROOT / "docs" / "neuron.svg").read_bytes()  # regenerate docs/ if not
+
+
+def test_the_gradients_of_gradients_are_the_numbers_the_comments_say() -> None:
+    code = python_block("## Gradients of gradients")
+    found: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), found)
+    promised = {}
+    for line in code.splitlines():
+        match = re.match(r"\((\w+),\) = grad\(.*# (?:.* = )?(-?[\d.]+)", line)
+        if match:
+            promised[match.group(1)] = float(match.group(2))
+    assert promised == {"dydx": 24.0, "d2": 44.0, "d3": 48.0}
+    for name, value in promised.items():
+        assert found[name].data == value  # type: ignore[attr-defined]
+    assert found["dydx"].label == "dy/dx"  # type: ignore[attr-defined]
+
+
+def test_the_playground_prints_what_its_comment_says(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = python_block("## Watch it learn: the playground")
+    code = code.replace('pg.model.save("circle.json")\n', "")  # writes nowhere
+    exec(compile(code, "README.md", "exec"), {})
+    line = next(line for line in code.splitlines() if line.startswith("print("))
+    assert capsys.readouterr().out.strip() == line.split("# ")[1]
