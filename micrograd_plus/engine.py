@@ -241,10 +241,53 @@ class Value:
             node.grad = -0.0  # -0.0 + x is exactly x: the first contribution, sign and all
         self.grad = 1.0  # d(self)/d(self)
         for node in reversed(order):
-            for inp, local_derivative in zip(node.inputs, node.local_derivatives):
-                inp.grad += local_derivative * node.grad
+            node.backward_step()
         for leaf, grad in earlier.items():
             leaf.grad += grad
+
+    def backward_step(self) -> None:
+        """One node's step of the chain rule: for each input,
+        ``input.grad += local_derivative * self.grad``. (micrograd calls it ``_backward``.)"""
+        for inp, local_derivative in zip(self.inputs, self.local_derivatives):
+            inp.grad += local_derivative * self.grad
+
+    # --- what a student types, answered as PyTorch would --------------------------------
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __bool__(self) -> bool:  # bool(Value(0.0)) is False, as bool(torch.tensor(0.))
+        return bool(self.data)
+
+    def __lt__(self, other: Value | float) -> bool:  # compares data; == stays identity,
+        return self.data < _data(other)  # so that Values hash as nodes of a graph
+
+    def __le__(self, other: Value | float) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Value | float) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Value | float) -> bool:
+        return self.data >= _data(other)
+
+    # --- micrograd's names, so that its lecture runs on this Value ------------------------
+
+    @property
+    def _prev(self) -> set[Value]:
+        """The inputs as a set (micrograd's name; ``inputs`` keeps order and repeats)."""
+        return set(self.inputs)
+
+    @property
+    def _op(self) -> str:
+        """The op as micrograd writes it: ``*``, ``**2``, ``tanh``."""
+        if self.op_number is None:
+            return self.op
+        return f"**{exact_text(self.op_number)}" if self.op == "**n" else self.op
+
+    def _backward(self) -> None:
+        """micrograd's name for ``backward_step``."""
+        self.backward_step()
 
 
 # --- helpers -----------------------------------------------------------------------
@@ -257,6 +300,10 @@ def _as_float(x: object) -> float:
     raise TypeError(
         f"expected a real number (int, float or numpy scalar), got {type(x).__name__}: {x!r}"
     )
+
+
+def _data(x: Value | float) -> float:
+    return x.data if isinstance(x, Value) else _as_float(x)
 
 
 def as_value(x: Value | float, label: str = "") -> Value:

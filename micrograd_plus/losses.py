@@ -55,6 +55,11 @@ def _pairs(name: str, predictions: Any, targets: Any) -> list[tuple[Value, Value
 
 def _rows(name: str, predictions: Any, targets: Any) -> list[tuple[list[Value], Any]]:
     """(class scores, target) per sample, for the multi-class losses."""
+    if _is_scalar(predictions):
+        raise TypeError(
+            f"{name}: expected the class scores of a sample (a list of Values, one per "
+            f"class), or a list of such lists; got one {type(predictions).__name__}"
+        )
     predictions = list(predictions)
     if predictions and _is_scalar(predictions[0]):  # one sample: a list of class scores
         predictions, targets = [predictions], [targets]

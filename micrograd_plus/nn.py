@@ -55,7 +55,13 @@ def input_values(x: Inputs | Value | float, nin: int, who: str) -> list[Value]:
     if isinstance(x, Value | numbers.Real):
         x = [x]
     elif isinstance(x, np.ndarray):
-        x = x.ravel().tolist() if x.ndim <= 1 else x.tolist()
+        if x.ndim > 1:
+            raise ValueError(
+                f"{who} takes one sample, {nin} numbers; got an array of shape {x.shape}: "
+                "loop over its rows ([model(row) for row in X]), or use "
+                "training.outputs(model, X, engine='tape') for a whole batch"
+            )
+        x = x.ravel().tolist()
     if not isinstance(x, Sequence) or isinstance(x, str):
         raise TypeError(f"{who} expects a sequence of {nin} numbers, got {type(x).__name__}")
     if len(x) != nin:

@@ -45,6 +45,11 @@ class Optimizer:
     buffers: tuple[str, ...] = ()  # the names of the per-parameter state lists
 
     def __init__(self, params: Iterable[Value], lr: float, maximize: bool = False) -> None:
+        if hasattr(params, "parameters"):
+            raise TypeError(
+                f"an optimizer takes the parameters, not the {type(params).__name__}: "
+                "pass model.parameters()"
+            )
         self.params = list(params)
         if not self.params:
             raise ValueError("the optimizer got an empty list of parameters")

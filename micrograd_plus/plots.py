@@ -96,10 +96,15 @@ def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Figure:
 
 
 def loss_curve(
-    history: History, path: str | os.PathLike[str] | None = None, title: str = "training"
+    history: History | Sequence[float],
+    path: str | os.PathLike[str] | None = None,
+    title: str = "training",
 ) -> Figure:
     """The loss per step (log scale) and, where there is one, the accuracy per step, each
-    on its own axis; the legend sits below the plot, clear of both curves."""
+    on its own axis; the legend sits below the plot, clear of both curves. ``history``
+    is what ``train`` returns, or a plain list of losses."""
+    if not isinstance(history, History):
+        history = History(loss=[float(v) for v in history])
     fig, axis = figure(size=(7, 4.2))
     with style():
         losses = np.asarray(history.loss, dtype=np.float64)

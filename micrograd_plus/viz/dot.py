@@ -55,7 +55,7 @@ from micrograd_plus.viz.palette import (
 )
 from micrograd_plus.viz.passes import Step, steps
 
-__all__ = ["VANISH_BELOW", "to_dot"]
+__all__ = ["VANISH_BELOW", "draw_dot", "to_dot"]
 
 VANISH_BELOW = 1e-6
 
@@ -286,6 +286,16 @@ def to_dot(
     boxes = info.from_model if cluster is None else cluster
     shown = looks(info, state, reference, quiz, vanish_below)
     return emit(info, shown, rankdir=rankdir, boxes=boxes, legend=legend)
+
+
+def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> Picture:
+    """micrograd's ``draw_dot(root)``, for its lecture: this package's picture of the
+    graph of ``root`` (``to_dot``), shown inline in Jupyter as ``format`` (svg or png)."""
+    if format not in ("svg", "png"):
+        raise ValueError(f"format must be 'svg' or 'png', got {format!r}")
+    picture = to_dot(root, rankdir=rankdir)
+    picture.format = format
+    return picture
 
 
 def emit(
