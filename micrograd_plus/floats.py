@@ -7,6 +7,7 @@ and nan. The engine uses these so that its values at the extremes are PyTorch's.
 
 from __future__ import annotations
 
+import functools
 import math
 
 __all__ = [
@@ -130,7 +131,8 @@ def operand_text(x: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+@functools.lru_cache(maxsize=65536)  # pictures write the same numbers again and again
 def format_number(x: float) -> str:
     """4 significant digits, still looking like a float: 2.0, 0.7616, 1e-08."""
     text = f"{x + 0.0:.4g}"  # + 0.0: -0.0 reads 0.0; the sign of a zero teaches nothing
-    return text if any(c in text for c in ".ein") else text + ".0"
+    return text if "." in text or "e" in text or "n" in text else text + ".0"

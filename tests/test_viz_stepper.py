@@ -293,3 +293,27 @@ def test_a_hostile_label_stays_text_and_runs_nothing(browser: Any, tmp_path: Pat
     assert page.inner_text("#heading") == "<script>window.pwned=2</script>"
     assert page.errors == []
     page.close()
+
+
+def test_frames_built_step_by_step_equal_the_picture_drawn_anew_at_every_step() -> None:
+    # looks_along updates only what each step changes; drawn anew, every step must agree
+    from micrograd_plus.viz._graph import describe
+    from micrograd_plus.viz.dot import VANISH_BELOW, looks, state_after
+    from micrograd_plus.viz.live import rows
+    from micrograd_plus.viz.stepper import _frames
+
+    model = MLP(2, [3, 2, 1], activation="relu", seed=4)
+    x = Value(0.0, "zero")
+    cases = [mlp_loss()[0], mse_loss(model([0.3, -2.0]), 1.0), neuron()[0], (x * 3).relu() * x]
+    for root in cases:
+        info = describe(root, None)
+        all_steps = steps(root)
+        frames, _ = _frames(info, all_steps)
+        reference = state_after(info, all_steps, len(all_steps))
+        state: dict[str, dict[str, list[object]]] = {"nodes": {}, "edges": {}, "dead": {}}
+        for k, frame in enumerate(frames):
+            for part in state:
+                state[part].update(frame[part])  # type: ignore[call-overload]
+            drawn = rows(info, looks(info, state_after(info, all_steps, k), reference, False,
+                                     VANISH_BELOW))  # fmt: skip
+            assert (state["nodes"], state["edges"], state["dead"]) == drawn, (k, root)

@@ -25,6 +25,7 @@ Building the picture renders nothing and changes nothing in the graph.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from micrograd_plus.engine import Value
@@ -108,29 +109,47 @@ def is_dead_relu(node: Value) -> bool:
     return node.op == "relu" and node.inputs[0].data <= 0
 
 
-def zero_reasons(info: GraphInfo, state: _State) -> dict[Value, str]:
-    """Why a gradient is exactly 0, where one op downstream says it: a factor of 0
-    ("x2 = 0": the other input of a product), or a dead ReLU; a node whose every flow
-    comes from a zero gradient takes the reason of that gradient."""
+def _uses(info: GraphInfo) -> dict[Value, list[tuple[Value, int]]]:
+    """Each node's users: (user, which input of it the node is)."""
     uses: dict[Value, list[tuple[Value, int]]] = {}
     for user in info.order:
         for i, inp in enumerate(user.inputs):
             uses.setdefault(inp, []).append((user, i))
+    return uses
+
+
+def _zero_reason(
+    info: GraphInfo,
+    node: Value,
+    state: _State,
+    uses: dict[Value, list[tuple[Value, int]]],
+    reasons: dict[Value, str],
+) -> str:
+    """Why ``node``'s gradient is exactly 0, if one op downstream says it (its users'
+    reasons already known): a factor of 0, a dead ReLU, or a user's own reason."""
+    for user, i in uses.get(node, []):
+        if state.flowed.get((user, i)) != 0:
+            continue
+        if is_dead_relu(user):
+            return "dead ReLU"
+        if user.op == "*" and user.local_derivatives[i] == 0:
+            return f"{info.names[user.inputs[1 - i]]} = 0"
+        if user in reasons:
+            return reasons[user]
+    return ""
+
+
+def zero_reasons(info: GraphInfo, state: _State) -> dict[Value, str]:
+    """Why a gradient is exactly 0, where one op downstream says it (``_zero_reason``);
+    a node whose every flow comes from a zero gradient takes the reason of that one."""
+    uses = _uses(info)
     reasons: dict[Value, str] = {}
     for node in reversed(info.order):  # every user of a node comes before it here
         if state.grads.get(node) != 0 or node in state.pending:
             continue
-        for user, i in uses.get(node, []):
-            if state.flowed.get((user, i)) != 0:
-                continue
-            if is_dead_relu(user):
-                reasons[node] = "dead ReLU"
-            elif user.op == "*" and user.local_derivatives[i] == 0:
-                reasons[node] = f"{info.names[user.inputs[1 - i]]} = 0"
-            elif user in reasons:
-                reasons[node] = reasons[user]
-            if node in reasons:
-                break
+        reason = _zero_reason(info, node, state, uses, reasons)
+        if reason:
+            reasons[node] = reason
     return reasons
 
 
@@ -200,6 +219,60 @@ def looks(
     if state.current is not None:
         drawn.flags.add("current")
     return Looks(nodes, edges, dead, state.current, drawn)
+
+
+def looks_along(
+    info: GraphInfo, all_steps: list[Step], vanish_below: float = VANISH_BELOW
+) -> Iterator[tuple[Looks, set[Value], set[tuple[Value, int]]]]:
+    """The looks at each moment of the step-through, 0 (before the first step) to the
+    last, with what changed since the moment before. Each is built from the one before:
+    a step looks again only at the nodes and edges it changes, so a graph of n steps
+    costs n small updates, not n whole pictures. The same Looks object is yielded each
+    time, changed in place: read it before taking the next."""
+    reference = state_after(info, all_steps, len(all_steps))
+    grad_scale = max((abs(g) for g in reference.grads.values() if math.isfinite(g)), default=0.0)
+    vanished = reference.grads.get(info.root, 0.0) * vanish_below
+    root_grad = reference.grads.get(info.root, 0.0)
+    state = state_after(info, all_steps, 0)
+    shown = looks(info, state, reference, False, vanish_below)
+    yield shown, set(shown.nodes), set(shown.edges)
+    uses = _uses(info)
+    users = {node: len(found) for node, found in uses.items()}
+    reasons: dict[Value, str] = {}
+    for step in all_steps:
+        nodes: set[Value] = {step.node}
+        edges: set[tuple[Value, int]] = set()
+        if step.phase == "forward":
+            state.computed.add(step.node)
+            if is_dead_relu(step.node):
+                shown.dead.add(step.node)
+                shown.drawn.flags.add("dead")
+        elif not step.contributions:  # the seed
+            state.grads[step.node] = 1.0
+        else:
+            for i, c in enumerate(step.contributions):
+                state.grads[c.input] = c.grad_after
+                state.flowed[(step.node, i)] = c.amount
+                users[c.input] -= 1
+                if users[c.input]:
+                    state.pending.add(c.input)
+                else:
+                    state.pending.discard(c.input)
+                nodes.add(c.input)
+                edges.add((step.node, i))
+        for node in nodes:
+            if state.grads.get(node) == 0 and node not in state.pending:
+                reason = _zero_reason(info, node, state, uses, reasons)
+                if reason:
+                    reasons[node] = reason
+            shown.nodes[node] = _node_look(
+                node, state, False, grad_scale, vanished, reasons, shown.drawn
+            )
+        for key in edges:
+            shown.edges[key] = _edge_look(state.flowed[key], False, root_grad, shown.drawn)
+        shown.current = step.node
+        shown.drawn.flags.add("current")
+        yield shown, nodes, edges
 
 
 def _node_look(

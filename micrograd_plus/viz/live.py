@@ -27,7 +27,7 @@ from micrograd_plus.viz.dot import (
 )
 from micrograd_plus.viz.rendering import render_bytes
 
-__all__ = ["GRAD_CELL", "LiveGraph", "layout_svg", "rows", "widest"]
+__all__ = ["GRAD_CELL", "LiveGraph", "edge_row", "layout_svg", "node_row", "rows"]
 
 GRAD_CELL = "#fdfdfd"  # the grad cell's fill in the layout, by which a page finds it
 SVG = "{http://www.w3.org/2000/svg}"
@@ -51,22 +51,6 @@ def rows(info: GraphInfo, shown: Looks) -> tuple[dict[str, list[object]], ...]:
         info.ids[n]: [int(n in shown.dead)] for n in info.order if n.op == "relu"
     }
     return nodes, edges, dead
-
-
-def widest(all_looks: list[Looks]) -> Looks:
-    """The looks the single layout is made with: each text the longest any step shows,
-    so that every step's text fits in the same box; the grad cell marked by its fill."""
-    last = all_looks[-1]
-    nodes = {}
-    for node in last.nodes:
-        data = max((lk.nodes[node].data for lk in all_looks), key=len)
-        grad = max([*(lk.nodes[node].grad for lk in all_looks), "grad ?"], key=len)
-        nodes[node] = NodeLook(data, grad, GRAD_CELL, "black", False)
-    edges = {}
-    for key, look in last.edges.items():
-        label = max((lk.edges[key].label for lk in all_looks), key=len)
-        edges[key] = EdgeLook(look.colour, look.width, label, look.dashed)
-    return Looks(nodes, edges, set(last.dead), None, last.drawn)
 
 
 def _numbers(text: str) -> list[float]:

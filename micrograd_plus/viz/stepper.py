@@ -26,13 +26,8 @@ from micrograd_plus._files import write_atomic
 from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo, Params, describe
-from micrograd_plus.viz.dot import (
-    VANISH_BELOW,
-    Looks,
-    looks,
-    state_after,
-)
-from micrograd_plus.viz.live import GRAD_CELL, layout_svg, rows, widest
+from micrograd_plus.viz.dot import VANISH_BELOW, EdgeLook, Looks, NodeLook, looks_along
+from micrograd_plus.viz.live import GRAD_CELL, edge_row, layout_svg, node_row
 from micrograd_plus.viz.palette import (
     BLANK,
     CURRENT,
@@ -153,17 +148,23 @@ def _focus(info: GraphInfo, node: Value | None) -> list[str]:
 
 
 def _frames(info: GraphInfo, all_steps: list[Step]) -> tuple[list[dict[str, object]], Looks]:
-    reference = state_after(info, all_steps, len(all_steps))
-    all_looks = [
-        looks(info, state_after(info, all_steps, k), reference, False, VANISH_BELOW)
-        for k in range(len(all_steps) + 1)
-    ]
+    """The first frame in full, then each step's changes; and the looks the one layout
+    is made with (each text as long as the longest it will show)."""
     forward = sum(1 for s in all_steps if s.phase == "forward")
     name = info.names[info.root]
     frames: list[dict[str, object]] = []
-    before: tuple[dict[str, list[object]], ...] = ({}, {}, {})
-    for k, shown in enumerate(all_looks):
-        now = rows(info, shown)
+    longest: dict[object, str] = {}  # per box (data, grad) and edge: the longest text
+
+    def keep_longest(key: object, text: str) -> None:
+        if len(text) > len(longest.get(key, "")):
+            longest[key] = text
+
+    for k, (shown, nodes, edges) in enumerate(looks_along(info, all_steps, VANISH_BELOW)):
+        for node in nodes:
+            keep_longest((node, "data"), shown.nodes[node].data)
+            keep_longest((node, "grad"), shown.nodes[node].grad)
+        for key in edges:
+            keep_longest(key, shown.edges[key].label)
         if k == 0:
             phase, title = "start", "start: the inputs and parameters"
             lines = [
@@ -171,11 +172,13 @@ def _frames(info: GraphInfo, all_steps: list[Step]) -> tuple[list[dict[str, obje
                 f"then {len(all_steps) - forward} backward steps send the gradient back.",
             ]
             quiz: list[dict[str, object]] = []
+            dead = [n for n in info.order if n.op == "relu"]
         else:
             step = all_steps[k - 1]
             phase, title = step.phase, step.title
             lines = [line.replace(" -> ", " \u2192 ") for line in step.lines]
             quiz = _quiz(info, step)
+            dead = [step.node] if step.node.op == "relu" and step.phase == "forward" else []
         current = shown.current
         frames.append(
             {
@@ -185,13 +188,21 @@ def _frames(info: GraphInfo, all_steps: list[Step]) -> tuple[list[dict[str, obje
                 "current": None if current is None else info.ids[current],
                 "focus": _focus(info, current),
                 "quiz": quiz,
-                "nodes": _changed(before[0], now[0]),
-                "edges": _changed(before[1], now[1]),
-                "dead": _changed(before[2], now[2]),
+                "nodes": {info.ids[n]: node_row(shown.nodes[n]) for n in nodes},
+                "edges": {f"{info.ids[n]}-{i}": edge_row(shown.edges[(n, i)]) for n, i in edges},
+                "dead": {info.ids[n]: [int(n in shown.dead)] for n in dead},
             }
         )
-        before = now
-    return frames, widest(all_looks)
+    layout_nodes = {
+        node: NodeLook(longest[(node, "data")], max(longest[(node, "grad")], "grad ?", key=len),
+                       GRAD_CELL, "black", False)
+        for node in shown.nodes
+    }  # fmt: skip
+    layout_edges = {
+        key: EdgeLook(look.colour, look.width, longest.get(key, ""), look.dashed)
+        for key, look in shown.edges.items()
+    }
+    return frames, Looks(layout_nodes, layout_edges, set(shown.dead), None, shown.drawn)
 
 
 # --- the page -------------------------------------------------------------------------------
