@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 from conftest import OP_BUILDERS
@@ -11,39 +12,58 @@ from hypothesis import strategies as st
 
 from micrograd_plus import Value
 from micrograd_plus.engine import OPS
-from micrograd_plus.nn import MLP, short_name
+from micrograd_plus.losses import binary_cross_entropy, binary_cross_entropy_with_logits
+from micrograd_plus.nn import MLP, Perceptron, short_name
 from micrograd_plus.viz._graph import FORMS, describe, op_form
 
-BUILDERS = OP_BUILDERS
+BUILDERS: dict[str, Callable[[Value, Value], Value]] = {
+    **OP_BUILDERS,  # the engine's ops, and the ops the perceptron and the losses make
+    "step": lambda a, b: Perceptron.step(a),
+    "bce": lambda a, b: binary_cross_entropy((a.tanh() + 1) / 2 * 0.98 + 0.01, b.sigmoid()),
+    "bce_with_logits": lambda a, b: binary_cross_entropy_with_logits(a, b.sigmoid()),
+}
 
 
-def test_every_engine_op_has_a_display_form_and_a_test_builder() -> None:
-    assert set(FORMS) == set(OPS) == set(BUILDERS)
+def test_every_op_has_a_display_form_and_a_test_builder() -> None:
+    assert set(FORMS) == set(OPS) | {"step", "bce", "bce_with_logits"} == set(BUILDERS)
 
 
 def _evaluate(text: str) -> float:
     """A filled-in rule as a number (test only: the text is ours, never a user's)."""
     sign = lambda x: (x > 0) - (x < 0)  # noqa: E731
-    return float(eval(text, {"__builtins__": {}}, {"log": math.log, "sign": sign}))
+    sigmoid = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
+    names = {"log": math.log, "sign": sign, "sigmoid": sigmoid}
+    return float(eval(text, {"__builtins__": {}}, names))
 
 
 @given(
-    st.sampled_from(sorted(OPS)),
+    st.sampled_from(sorted(BUILDERS)),
     st.floats(0.1, 3.0) | st.floats(-3.0, -0.1),
     st.floats(0.1, 3.0),
 )
 def test_each_forms_local_derivatives_equal_the_engines(op: str, a: float, b: float) -> None:
     if op in ("log", "**", "**n"):
         a = abs(a)  # where these are real
-    node = BUILDERS[op](Value(a), Value(b))
-    assert node.op == op
+    node = next(n for n in reversed(BUILDERS[op](Value(a), Value(b)).topological_order())
+                if n.op == op)  # fmt: skip
     form = op_form(node)
     numbers = [f"({x.data!r})" for x in node.inputs]
     for rule, local in zip(form.rules, node.local_derivatives, strict=True):
         shown = _evaluate(form.fill(rule, numbers, f"({node.data!r})"))
         assert shown == pytest.approx(local, rel=1e-12, abs=1e-300), (op, rule)
     formula = form.fill(form.formula, numbers, "")
-    if op not in ("abs", "exp", "tanh", "sigmoid", "relu", "leaky_relu"):  # plain arithmetic
+    plain = (
+        "abs",
+        "exp",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "leaky_relu",
+        "step",
+        "bce",
+        "bce_with_logits",
+    )
+    if op not in plain:  # plain arithmetic
         assert _evaluate(formula) == pytest.approx(node.data, rel=1e-12)
 
 

@@ -117,3 +117,28 @@ def test_an_op_of_ones_own_named_like_a_power_is_explained() -> None:
     out.backward()
     text = explain(out)
     assert "a.grad += 3.0 * v1.grad" in text
+
+
+def test_constants_are_their_numbers_and_expressions_are_units() -> None:
+    x = Value(0.5, "x")
+    n = x * 2.0 + 1.0
+    n.label = "x*2 + 1"
+    o = n.tanh()
+    o.backward()
+    text = explain(o)
+    assert "2.0.grad" not in text and "1.0.grad" not in text  # a constant has no .grad line
+    assert "(x*2 + 1).grad += " in text  # an expression's name, as one unit
+    assert "x.grad += 2.0 * (x*2 + 1).grad" in text or "x.grad += 2.0 * v1.grad" in text
+    forward = forward_steps(o)[0]
+    assert forward.lines[0].startswith("v1 = 0.5 * 2.0 = 1.0")
+
+
+def test_a_loss_ops_local_derivative_is_its_formula_with_numbers() -> None:
+    from micrograd_plus.losses import binary_cross_entropy_with_logits
+
+    z = Value(1.0, "z")
+    loss = binary_cross_entropy_with_logits(z, 1.0)
+    loss.backward()
+    step = backward_steps(loss)[1]
+    assert "d(bce_with_logits(z, 1.0))/dz = sigmoid(z) - 1.0 = -0.2689" in step.lines[0]
+    assert step.lines[1].startswith("z.grad += (sigmoid(z.data) - 1.0) * v1.grad = (-0.2689)")

@@ -317,3 +317,13 @@ def test_frames_built_step_by_step_equal_the_picture_drawn_anew_at_every_step() 
             drawn = rows(info, looks(info, state_after(info, all_steps, k), reference, False,
                                      VANISH_BELOW))  # fmt: skip
             assert (state["nodes"], state["edges"], state["dead"]) == drawn, (k, root)
+
+
+def test_the_page_reads_numbers_as_the_graph_shows_them() -> None:
+    loss, model = mlp_loss()
+    data = _data(Stepper(loss, params=model).page)
+    answers = [item["value"] for frame in data["frames"] for item in frame["quiz"]]
+    assert answers and all(isinstance(a, str) for a in answers)  # the shown text
+    texts = json.dumps(data["frames"])
+    assert not re.search(r"-0\.0(?![0-9])", texts)  # no -0.0 anywhere
+    assert not re.search(r"\d\.\d{9,}", texts)  # no float with 9+ decimals

@@ -3,6 +3,7 @@ names, what kind of node each is, and how each op reads as a formula."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,10 @@ FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "relu": ("relu({a})", ("1 if {a} > 0 else 0",)),
     "leaky_relu": ("leaky_relu({a}, {n})", ("1 if {a} > 0 else {n}",)),
     "abs": ("|{a}|", ("sign({a})",)),
+    # the perceptron's step and the ops the losses make, with the target as {b}
+    "step": ("step({a})", ("0",)),
+    "bce": ("bce({a}, {b})", ("({a} - {b}) / ({a} * (1 - {a}))", "-log({a} / (1 - {a}))")),
+    "bce_with_logits": ("bce_with_logits({a}, {b})", ("sigmoid({a}) - {b}", "-{a}")),
 }
 _SLOTS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -80,6 +85,12 @@ def op_label(node: Value) -> str:
         return op
     n = exact_text(node.op_number)
     return f"**{n}" if node.op == "**n" else f"{op}({n})"
+
+
+def unit(name: str) -> str:
+    """A name as one unit before ``.grad`` or ``.data``: ``x1``, ``L1.N2.w0``, or an
+    expression in brackets, ``(x1*w1 + x2*w2)``."""
+    return name if re.fullmatch(r"[\w.#]+", name) else f"({name})"
 
 
 @dataclass

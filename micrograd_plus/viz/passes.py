@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number, operand_text
-from micrograd_plus.viz._graph import GraphInfo, Params, describe, op_form
+from micrograd_plus.viz._graph import GraphInfo, Params, describe, op_form, unit
 
 __all__ = [
     "Contribution",
@@ -76,7 +76,7 @@ def _seed(info: GraphInfo) -> Step:
         "backward",
         info.root,
         f"backward: start at {name}",
-        (f"{name}.grad = 1.0  (d{name}/d{name} = 1)",),
+        (f"{unit(name)}.grad = 1.0  (d{unit(name)}/d{unit(name)} = 1)",),
     )
 
 
@@ -90,11 +90,13 @@ def local_rules(info: GraphInfo, node: Value) -> list[str]:
     if node.op == "sum":
         return [f"d({formula})/d(each input) = 1"]
     rules = []
-    for name, rule, local in zip(names, form.rules, node.local_derivatives):
+    for inp, name, rule, local in zip(node.inputs, names, form.rules, node.local_derivatives):
+        if info.kinds[inp] == "constant":  # a number: nothing to differentiate it by
+            continue
         symbolic = form.fill(rule, names, out, format_number(local))
         number = format_number(local)
         rule_text = symbolic if symbolic in (number, "1", "-1", "0") else f"{symbolic} = {number}"
-        rules.append(f"d({formula})/d{name} = {rule_text}")
+        rules.append(f"d({formula})/d{unit(name)} = {rule_text}")
     return rules
 
 
@@ -103,24 +105,29 @@ def _backward(info: GraphInfo, node: Value, grads: dict[Value, float]) -> Step:
     names = [info.names[inp] for inp in node.inputs]
     form = op_form(node)
     g = grads.get(node, 0.0)
-    lines = [
-        f"{name}.grad = {format_number(g)}; local derivatives: {', '.join(local_rules(info, node))}"
+    rules = ", ".join(local_rules(info, node))
+    lines = [f"{unit(name)}.grad = {format_number(g)}; local derivatives: {rules}"]
+    data_names = [  # a constant is its number; a Value, its .data
+        n if info.kinds[inp] == "constant" else f"{unit(n)}.data"
+        for inp, n in zip(node.inputs, names)
     ]
-    data_names = [f"{n}.data" for n in names]
     contributions = []
     for inp, inp_name, template, local in zip(
         node.inputs, names, form.rules, node.local_derivatives
     ):
-        rule = form.fill(template, data_names, f"{name}.data", format_number(local))
+        rule = form.fill(template, data_names, f"{unit(name)}.data", format_number(local))
         rule = f"({rule})" if " " in rule else rule
         amount = local * g
         grads[inp] = grads.get(inp, 0.0) + amount
         text = (
-            f"{inp_name}.grad += {rule} * {name}.grad = {operand_text(local)} * {operand_text(g)}"
-            f" = {format_number(amount)}  ->  {inp_name}.grad = {format_number(grads[inp])}"
+            f"{unit(inp_name)}.grad += {rule} * {unit(name)}.grad = {operand_text(local)} * "
+            f"{operand_text(g)} = {format_number(amount)}  ->  "
+            f"{unit(inp_name)}.grad = {format_number(grads[inp])}"
         )
-        contributions.append(Contribution(inp, local, amount, grads[inp], text))
-        lines.append(text)
+        contribution = Contribution(inp, local, amount, grads[inp], text)
+        contributions.append(contribution)
+        if info.kinds[inp] != "constant":  # a constant's gradient is not shown or said
+            lines.append(text)
     title = f"backward through {name} = {form.fill(form.formula, names, name)}"
     return Step("backward", node, title, tuple(lines), tuple(contributions))
 
@@ -144,5 +151,5 @@ def explain(root: Value, params: Params = None) -> str:
     backward = backward_steps(root, params)
     lines = list(backward[0].lines)
     for step in backward[1:]:
-        lines += [c.text for c in step.contributions]
+        lines += step.lines[1:]
     return "\n".join(lines)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import os
 from importlib import resources
 from pathlib import Path
@@ -25,7 +24,7 @@ from string import Template
 from micrograd_plus._files import write_atomic
 from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number
-from micrograd_plus.viz._graph import GraphInfo, Params, describe
+from micrograd_plus.viz._graph import GraphInfo, Params, describe, unit
 from micrograd_plus.viz.dot import VANISH_BELOW, EdgeLook, Looks, NodeLook, looks_along
 from micrograd_plus.viz.live import GRAD_CELL, edge_row, layout_svg, node_row
 from micrograd_plus.viz.palette import (
@@ -120,18 +119,28 @@ def _quiz(info: GraphInfo, step: Step) -> list[dict[str, object]]:
     if step.phase == "forward":
         node = step.node
         return [
-            {"node": info.ids[node], "kind": "data", "name": info.names[node], "value": node.data}
+            {
+                "node": info.ids[node],
+                "kind": "data",
+                "name": info.names[node],
+                "value": format_number(node.data),
+            }
         ]
     if not step.contributions:  # the seed
         root = step.node
         name = f"{info.names[root]}.grad"
-        return [{"node": info.ids[root], "kind": "grad", "name": name, "value": 1.0}]
+        return [{"node": info.ids[root], "kind": "grad", "name": name, "value": "1.0"}]
     asked: dict[Value, float] = {}
     for c in step.contributions:
         if info.kinds[c.input] != "constant":  # a constant's box shows no gradient
             asked[c.input] = c.grad_after
     return [
-        {"node": info.ids[n], "kind": "grad", "name": f"{info.names[n]}.grad", "value": g}
+        {
+            "node": info.ids[n],
+            "kind": "grad",
+            "name": f"{unit(info.names[n])}.grad",
+            "value": format_number(g),
+        }
         for n, g in asked.items()
     ]
 
@@ -231,18 +240,8 @@ def _script_json(data: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _finite(x: object) -> object:
-    """JSON has no inf or nan: such a value travels as text."""
-    if isinstance(x, float) and not math.isfinite(x):
-        return format_number(x)
-    return x
-
-
 def _page(info: GraphInfo, all_steps: list[Step], heading: str) -> str:
-    frames, layout = _frames(info, all_steps)
-    for frame in frames:  # edge widths are always finite; a quiz answer may not be
-        for item in frame["quiz"]:  # type: ignore[attr-defined]
-            item["value"] = _finite(item["value"])
+    frames, layout = _frames(info, all_steps)  # quiz answers travel as the text shown
     svg, extents = layout_svg(info, layout)
     data = {
         "frames": frames,
