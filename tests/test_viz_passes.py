@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 
-from conftest import readme_neuron
+from conftest import assert_inputs_first, readme_neuron
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -142,3 +143,24 @@ def test_a_loss_ops_local_derivative_is_its_formula_with_numbers() -> None:
     step = backward_steps(loss)[1]
     assert "d(bce_with_logits(z, 1.0))/dz = sigmoid(z) - 1.0 = -0.2689" in step.lines[0]
     assert step.lines[1].startswith("z.grad += (sigmoid(z.data) - 1.0) * v1.grad = (-0.2689)")
+
+
+def test_a_networks_steps_follow_the_model_layer_by_layer() -> None:
+    from micrograd_plus.losses import mse_loss
+    from micrograd_plus.nn import MLP
+
+    model = MLP(2, [4, 4, 1], seed=0)
+    loss = mse_loss(model([0.5, -1.0]), 1.0)
+    info = describe(loss, model)
+    assert_inputs_first(info.order)  # still a topological order
+    assert set(info.order) == set(loss.topological_order())
+    neurons = []  # the neuron of each forward step that reads a parameter, in step order
+    for step in forward_steps(loss, model):
+        for inp in step.node.inputs:
+            name = info.names[inp]
+            if name.startswith("L") and ".w" in name:
+                neurons.append(tuple(int(n) for n in re.findall(r"[LN](\d+)", name)[:2]))
+    assert neurons == sorted(neurons)  # layer 1 neuron by neuron, then layer 2, then 3
+    backward = [s.node for s in backward_steps(loss, model)[1:]]
+    forward = [s.node for s in forward_steps(loss, model)]
+    assert backward == forward[::-1]  # backward in the reverse

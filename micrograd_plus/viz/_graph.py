@@ -3,6 +3,7 @@ names, what kind of node each is, and how each op reads as a formula."""
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -112,8 +113,10 @@ def describe(root: Value, params: Params = None) -> GraphInfo:
     Parameters are named by ``params``, other nodes by their label; unnamed constants by
     their number, and unnamed computed nodes v1, v2, v3, ... in forward order.
     """
-    order = root.topological_order()
     param_names = parameter_names(params)
+    order = root.topological_order()
+    if hasattr(params, "named_parameters"):
+        order = _model_order(order, param_names)
     label_counts: dict[str, int] = {}
     for node in order:
         if node.label and node not in param_names:
@@ -152,6 +155,36 @@ def describe(root: Value, params: Params = None) -> GraphInfo:
     ids = {node: f"n{i}" for i, node in enumerate(order)}
     from_model = hasattr(params, "named_parameters")
     return GraphInfo(root, order, ids, names, kinds, groups, from_model)
+
+
+def _model_order(order: list[Value], param_names: dict[Value, str]) -> list[Value]:
+    """The order a network computes in: layer 1 neuron by neuron, then layer 2, ... (a
+    node belongs to the neuron whose parameter it takes, or to the latest of its
+    inputs'), still inputs before every node that uses them."""
+    position = {node: i for i, node in enumerate(order)}
+    key: dict[Value, tuple[int, int]] = {}
+    users: dict[Value, list[Value]] = {}
+    waiting: dict[Value, int] = {}
+    for node in order:
+        if node in param_names:
+            found = re.findall(r"[LN](\d+)", param_names[node])
+            key[node] = (int(found[0]), int(found[1])) if len(found) >= 2 else (0, 0)
+        for inp in node.inputs:
+            users.setdefault(inp, []).append(node)
+        own = [key[inp] for inp in node.inputs if inp in param_names]
+        key.setdefault(node, max(own or [key[inp] for inp in node.inputs] or [(0, 0)]))
+        waiting[node] = len(node.inputs)
+    ready = [(key[n], position[n], n) for n in order if not n.inputs]
+    heapq.heapify(ready)
+    out: list[Value] = []
+    while ready:
+        _, _, node = heapq.heappop(ready)
+        out.append(node)
+        for user in users.get(node, []):
+            waiting[user] -= 1
+            if not waiting[user]:
+                heapq.heappush(ready, (key[user], position[user], user))
+    return out
 
 
 def parameter_names(params: Params) -> dict[Value, str]:
