@@ -327,3 +327,40 @@ def test_the_page_reads_numbers_as_the_graph_shows_them() -> None:
     texts = json.dumps(data["frames"])
     assert not re.search(r"-0\.0(?![0-9])", texts)  # no -0.0 anywhere
     assert not re.search(r"\d\.\d{9,}", texts)  # no float with 9+ decimals
+
+
+def test_stepping_by_neuron_or_layer_gathers_their_steps() -> None:
+    loss, model = mlp_loss()
+    counts = {}
+    finals = {}
+    for by in ("node", "neuron", "layer"):
+        data = _data(Stepper(loss, params=model, by=by).page)
+        counts[by] = len(data["frames"]) - 1  # steps after the start
+        state: dict[str, dict[str, object]] = {"nodes": {}, "edges": {}}
+        for frame in data["frames"]:
+            state["nodes"].update(frame["nodes"])
+            state["edges"].update(frame["edges"])
+        finals[by] = state
+        if by == "neuron":
+            first = data["frames"][1]
+            assert first["title"] == "forward through neuron L1.N1 (4 steps)"
+            assert any(line.startswith("v3 = ") for line in first["lines"])  # the sum
+            assert any("relu(" in line for line in first["lines"])  # and the activation
+            assert [item["name"] for item in first["quiz"]] == ["v1", "v2", "v3", "v4"]
+    assert counts["layer"] * 4 <= counts["node"]
+    assert counts["layer"] < counts["neuron"] < counts["node"]
+    assert finals["node"] == finals["neuron"] == finals["layer"]  # the same picture at the end
+    with pytest.raises(ValueError, match="by must be one of node, neuron, layer"):
+        Stepper(loss, by="batch")
+
+
+def test_a_page_stepped_by_layer_runs_to_the_end(browser: Any, tmp_path: Path) -> None:
+    loss, model = mlp_loss()
+    path = write_stepper(loss, tmp_path / "layers.html", params=model, by="layer")
+    page = _open(browser, path)
+    page.keyboard.press("q")
+    for _ in range(11):
+        page.keyboard.press("ArrowRight")
+    assert page.inner_text("#counter") == "step 11 / 11"
+    assert page.errors == []
+    page.close()

@@ -20,6 +20,7 @@ import os
 from importlib import resources
 from pathlib import Path
 from string import Template
+from typing import Any
 
 from micrograd_plus._files import write_atomic
 from micrograd_plus.engine import Value
@@ -42,15 +43,19 @@ from micrograd_plus.viz.palette import (
 )
 from micrograd_plus.viz.passes import Step, steps
 
-__all__ = ["Stepper", "write_stepper"]
+__all__ = ["BY", "Stepper", "write_stepper"]
+
+BY = ("node", "neuron", "layer")  # what one step of the stepper is
 
 
 class Stepper:
     """The forward and backward passes through ``root``'s graph, one step at a time.
 
     ``save(path)`` writes the page; in Jupyter the same page shows inline. ``params``
-    names parameters as in ``to_dot``; ``title`` heads the page. A graph of more than
-    ``max_nodes`` Values is a ``ValueError``.
+    names parameters as in ``to_dot``; ``title`` heads the page. ``by`` sets what one
+    step is: a ``"node"``, or with a model's parameters a whole ``"neuron"`` (its
+    weighted sum and activation) or ``"layer"``. A graph of more than ``max_nodes``
+    Values is a ``ValueError``.
     """
 
     def __init__(
@@ -60,7 +65,10 @@ class Stepper:
         params: Params = None,
         title: str | None = None,
         max_nodes: int = 400,
+        by: str = "node",
     ) -> None:
+        if by not in BY:
+            raise ValueError(f"by must be one of {', '.join(BY)}, got {by!r}")
         if not isinstance(root, Value):
             raise TypeError(
                 f"a Stepper steps through the graph of a Value (the output of a computation), "
@@ -77,7 +85,7 @@ class Stepper:
         heading = (
             readable(title) if title is not None else f"Backpropagation through {info.names[root]}"
         )
-        self.page = _page(info, steps(root, params), heading)
+        self.page = _page(info, steps(root, params), heading, by)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to ``path`` (an .html file), whole or not at all."""
@@ -99,9 +107,10 @@ def write_stepper(
     title: str | None = None,
     params: Params = None,
     max_nodes: int = 400,
+    by: str = "node",
 ) -> Path:
     """``Stepper(root, ...).save(path)``: write the page and return its path."""
-    return Stepper(root, params=params, title=title, max_nodes=max_nodes).save(path)
+    return Stepper(root, params=params, title=title, max_nodes=max_nodes, by=by).save(path)
 
 
 # --- the frames: what changes at each step ------------------------------------------------
@@ -156,10 +165,76 @@ def _focus(info: GraphInfo, node: Value | None) -> list[str]:
     return ids
 
 
-def _frames(info: GraphInfo, all_steps: list[Step]) -> tuple[list[dict[str, object]], Looks]:
-    """The first frame in full, then each step's changes; and the looks the one layout
-    is made with (each text as long as the longest it will show)."""
-    forward = sum(1 for s in all_steps if s.phase == "forward")
+def _close(
+    info: GraphInfo,
+    frames: list[dict[str, object]],
+    pending: dict[str, Any],
+    shown: Looks,
+    start_lines: list[str],
+    by: str = "node",
+) -> None:
+    """A frame for the steps gathered in ``pending`` (none: the start), as ``shown``."""
+    taken: list[Step] = pending["steps"]
+    quiz: list[dict[str, object]] = []
+    if not taken:
+        phase, title, lines = "start", "start: the inputs and parameters", start_lines
+        dead = [n for n in info.order if n.op == "relu"]
+    else:
+        last = taken[-1]
+        phase = last.phase
+        if len(taken) == 1:
+            title, lines = last.title, list(last.lines)
+        else:  # a neuron or a layer: each of its steps, titled
+            group = info.groups.get(last.node, "")
+            what = f"layer {group.split('.')[0]}" if by == "layer" else f"neuron {group}"
+            title = f"{phase} through {what} ({len(taken)} steps)"
+            lines = [line for step in taken for line in (step.title, *step.lines)]
+        lines = [line.replace(" -> ", " \u2192 ") for line in lines]
+        asked: dict[tuple[object, object], dict[str, object]] = {}
+        for step in taken:  # the last word on each number
+            for item in _quiz(info, step):
+                asked[(item["node"], item["kind"])] = item
+        quiz = list(asked.values())
+        dead = [s.node for s in taken if s.node.op == "relu" and s.phase == "forward"]
+    current = shown.current
+    focus: list[str] = []
+    for step in taken:
+        focus += [f for f in _focus(info, step.node) if f not in focus]
+    frames.append(
+        {
+            "phase": phase,
+            "title": title,
+            "lines": lines,
+            "current": None if current is None or not taken else info.ids[current],
+            "focus": focus,
+            "quiz": quiz,
+            "nodes": {info.ids[n]: node_row(shown.nodes[n]) for n in pending["nodes"]},
+            "edges": {
+                f"{info.ids[n]}-{i}": edge_row(shown.edges[(n, i)]) for n, i in pending["edges"]
+            },
+            "dead": {info.ids[n]: [int(n in shown.dead)] for n in dead},
+        }
+    )
+
+
+def _grouping(info: GraphInfo, all_steps: list[Step], by: str) -> list[str]:
+    """Per step, the frame it belongs to: steps in a row with the same key are one frame
+    (a neuron "L1.N2", or a layer "L1"); a step outside any neuron is a frame of its own."""
+    keys = []
+    for k, step in enumerate(all_steps):
+        group = info.groups.get(step.node, "") if by != "node" else ""
+        if by == "layer":
+            group = group.split(".")[0]
+        keys.append(f"{step.phase} {group}" if group else f"{step.phase} #{k}")
+    return keys
+
+
+def _frames(
+    info: GraphInfo, all_steps: list[Step], by: str = "node"
+) -> tuple[list[dict[str, object]], Looks]:
+    """The first frame in full, then each frame's changes (a frame is one step, or the
+    steps of one neuron or layer); and the looks the one layout is made with (each text
+    as long as the longest it will show)."""
     name = info.names[info.root]
     frames: list[dict[str, object]] = []
     longest: dict[object, str] = {}  # per box (data, grad) and edge: the longest text
@@ -168,40 +243,35 @@ def _frames(info: GraphInfo, all_steps: list[Step]) -> tuple[list[dict[str, obje
         if len(text) > len(longest.get(key, "")):
             longest[key] = text
 
-    for k, (shown, nodes, edges) in enumerate(looks_along(info, all_steps, VANISH_BELOW)):
-        for node in nodes:
-            keep_longest((node, "data"), shown.nodes[node].data)
-            keep_longest((node, "grad"), shown.nodes[node].grad)
-        for key in edges:
-            keep_longest(key, shown.edges[key].label)
-        if k == 0:
-            phase, title = "start", "start: the inputs and parameters"
-            lines = [
-                f"{forward} forward steps compute {name};",
-                f"then {len(all_steps) - forward} backward steps send the gradient back.",
-            ]
-            quiz: list[dict[str, object]] = []
-            dead = [n for n in info.order if n.op == "relu"]
-        else:
-            step = all_steps[k - 1]
-            phase, title = step.phase, step.title
-            lines = [line.replace(" -> ", " \u2192 ") for line in step.lines]
-            quiz = _quiz(info, step)
-            dead = [step.node] if step.node.op == "relu" and step.phase == "forward" else []
-        current = shown.current
-        frames.append(
-            {
-                "phase": phase,
-                "title": title,
-                "lines": lines,
-                "current": None if current is None else info.ids[current],
-                "focus": _focus(info, current),
-                "quiz": quiz,
-                "nodes": {info.ids[n]: node_row(shown.nodes[n]) for n in nodes},
-                "edges": {f"{info.ids[n]}-{i}": edge_row(shown.edges[(n, i)]) for n, i in edges},
-                "dead": {info.ids[n]: [int(n in shown.dead)] for n in dead},
-            }
-        )
+    keys = _grouping(info, all_steps, by)
+    along = looks_along(info, all_steps, VANISH_BELOW)
+    shown, nodes, edges = next(along)
+    forward = sum(1 for s in all_steps if s.phase == "forward")
+    start_lines = [
+        f"{forward} forward steps compute {name};",
+        f"then {len(all_steps) - forward} backward steps send the gradient back.",
+    ]
+    for node in nodes:
+        keep_longest((node, "data"), shown.nodes[node].data)
+        keep_longest((node, "grad"), shown.nodes[node].grad)
+    for key in edges:
+        keep_longest(key, shown.edges[key].label)
+    start: dict[str, Any] = {"nodes": set(nodes), "edges": set(edges), "steps": []}
+    _close(info, frames, start, shown, start_lines)
+    pending: dict[str, Any] = start
+    for k, (looked, changed_nodes, changed_edges) in enumerate(along):
+        if k == 0 or keys[k] != keys[k - 1]:
+            pending = {"nodes": set(), "edges": set(), "steps": []}
+        pending["nodes"] |= changed_nodes
+        pending["edges"] |= changed_edges
+        pending["steps"].append(all_steps[k])
+        for node in changed_nodes:
+            keep_longest((node, "data"), looked.nodes[node].data)
+            keep_longest((node, "grad"), looked.nodes[node].grad)
+        for key in changed_edges:
+            keep_longest(key, looked.edges[key].label)
+        if k + 1 == len(all_steps) or keys[k + 1] != keys[k]:
+            _close(info, frames, pending, looked, start_lines, by)
     layout_nodes = {
         node: NodeLook(longest[(node, "data")], max(longest[(node, "grad")], "grad ?", key=len),
                        GRAD_CELL, "black", False)
@@ -240,8 +310,8 @@ def _script_json(data: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _page(info: GraphInfo, all_steps: list[Step], heading: str) -> str:
-    frames, layout = _frames(info, all_steps)  # quiz answers travel as the text shown
+def _page(info: GraphInfo, all_steps: list[Step], heading: str, by: str = "node") -> str:
+    frames, layout = _frames(info, all_steps, by)  # quiz answers travel as the text shown
     svg, extents = layout_svg(info, layout)
     data = {
         "frames": frames,
