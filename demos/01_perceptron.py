@@ -44,7 +44,7 @@ for gate, labels in gates.items():
 
 # %%
 try:
-    demo.wrote(render(draw_network(fitted["AND"], [1.0, 1.0]), demo.path("and_perceptron.svg")))
+    demo.show(draw_network(fitted["AND"], [1.0, 1.0]), "and_perceptron")
     demo.wrote(render(draw_network(fitted["AND"], [1.0, 1.0]), demo.path("and_perceptron.png")))
 except RendererNotFound as error:
     print(f"(no diagram: {error})")

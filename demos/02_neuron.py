@@ -13,7 +13,7 @@ import math
 
 from micrograd_plus import Value
 from micrograd_plus.lecture import setup
-from micrograd_plus.viz import explain, to_dot, write_stepper
+from micrograd_plus.viz import Stepper, explain, to_dot
 
 demo = setup("neuron")
 x, w, b = Value(0.5, "x"), Value(-2.0, "w"), Value(0.8, "b")
@@ -47,4 +47,4 @@ print(explain(o))
 
 # %%
 demo.show(to_dot(o, params=[w, b]), "neuron")
-demo.wrote(write_stepper(o, demo.path("neuron.html"), params=[w, b]))
+demo.show(Stepper(o, params=[w, b]), "neuron")

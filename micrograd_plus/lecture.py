@@ -118,25 +118,26 @@ class Demo:
         """Where to write ``filename``; say so once it is written with ``wrote``."""
         return self.out / filename
 
-    def wrote(self, path: Path) -> Path:
+    def wrote(self, path: Path) -> None:
         print(f"wrote {path}")
-        return path
 
-    def show(self, figure: Any, name: str) -> Path:
+    def show(self, figure: Any, name: str) -> None:
         """Save ``figure`` as NAME.png (or .svg, .pdf), say so, and in a notebook show it.
 
         A matplotlib Figure is saved in the demo's format; a graph picture (``to_dot``,
-        ``draw_network``) as SVG, which every renderer here writes."""
-        if hasattr(figure, "source"):  # a Graphviz picture
+        ``draw_network``) as SVG, which every renderer here writes; a stepper as its page,
+        NAME.html."""
+        if hasattr(figure, "page"):  # a Stepper
+            self.wrote(figure.save(self.path(f"{name}.html")))
+        elif hasattr(figure, "source"):  # a Graphviz picture
             from micrograd_plus.viz import render
 
-            path = self.wrote(render(figure, self.path(f"{name}.svg")))
+            self.wrote(render(figure, self.path(f"{name}.svg")))
         else:
             from micrograd_plus.plots import save
 
-            path = self.wrote(save(figure, self.path(f"{name}.{self.format}")))
+            self.wrote(save(figure, self.path(f"{name}.{self.format}")))
         _display(figure)
-        return path
 
 
 def _display(figure: Any) -> None:
@@ -152,7 +153,7 @@ def _display(figure: Any) -> None:
     shell = ipython.get_ipython()
     if shell is None or getattr(shell, "kernel", None) is None:
         return
-    if hasattr(figure, "source"):
+    if hasattr(figure, "source") or hasattr(figure, "page"):
         shown.display(figure)
     else:
         from micrograd_plus.plots import png_bytes

@@ -61,10 +61,18 @@ def style() -> Iterator[None]:
         yield
 
 
+class LectureFigure(Figure):
+    """A Figure that shows itself in Jupyter (as PNG), with no ``%matplotlib`` line and
+    without pyplot: the last expression of a cell, or ``display(fig)``."""
+
+    def _repr_png_(self) -> bytes:
+        return png_bytes(self, dpi=100)
+
+
 def figure(nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] = (7, 4.5)) -> Any:
     """A new Figure and its axes (one, or an array), made in the lecture style."""
     with style():
-        fig = Figure(figsize=size, layout="constrained")
+        fig = LectureFigure(figsize=size, layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=True)
     return fig, axes
 

@@ -42,8 +42,27 @@ def test_each_demo_notebook_runs_and_shows_a_figure(name: str, tmp_path: Path) -
         if o.output_type == "display_data" and {"image/png", "image/svg+xml"} & set(o.data)
     ]  # fmt: skip
     assert images, f"{name} shows no figure inline"
+    plain = [o.data.get("text/plain", "") for o in outputs if o.output_type == "execute_result"]
+    assert not [t for t in plain if "PosixPath(" in t]  # no stray result under a cell
+    if name == "neuron":  # the stepper, inline
+        assert any("<iframe" in o.data.get("text/html", "") for o in outputs if "data" in o)
+    if name == "perceptron":  # the course notes' diagram, inline
+        assert any("image/svg+xml" in o.data for o in outputs if "data" in o)
     said = "".join(o.text for o in outputs if o.output_type == "stream")
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written, "a demo writes its pictures"
     for filename in written:  # and names each file it wrote
         assert f"wrote {tmp_path / filename}" in said
+
+
+@pytest.mark.slow
+def test_a_figure_shows_inline_in_a_fresh_kernel_with_no_matplotlib_line(tmp_path: Path) -> None:
+    code = "from micrograd_plus import plots\nplots.loss_curve([1.0, 0.5, 0.2])"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    client = nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    outputs = nb.cells[0].outputs
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"]
