@@ -364,3 +364,53 @@ def test_a_page_stepped_by_layer_runs_to_the_end(browser: Any, tmp_path: Path) -
     assert page.inner_text("#counter") == "step 11 / 11"
     assert page.errors == []
     page.close()
+
+
+# Per step: is the current node, and every input of it (found from the SVG's own edges
+# into its op), fully inside the graph's area (or, where a wide step cannot fit, a copy of
+# it in the inset), with text at least 12 px high?
+EVERY_STEP = """(total) => {
+  const out = [];
+  const area = document.getElementById('graph').getBoundingClientRect();
+  const inside = (r) => r.left >= area.left - 0.5 && r.top >= area.top - 0.5 &&
+                        r.right <= area.right + 0.5 && r.bottom <= area.bottom + 0.5;
+  const smallest = (g, k) =>
+    Math.min(...[...g.querySelectorAll('text')].map((t) => t.getBBox().height)) * k;
+  let insets = 0;
+  for (let k = 1; k <= total; k++) {
+    show(k);
+    const v = wanted(); setView(v); placeInset(v);  // where the camera rests for step k
+    const scale = area.width / v.w;
+    const node = document.querySelector('g.node.current[id^="node-"]');
+    if (!node) { out.push([k, 'no current node']); continue; }
+    const id = node.id.slice(5);
+    const inputs = [...document.querySelectorAll('g.edge')]
+      .map((e) => e.querySelector('title')).filter(Boolean)
+      .map((t) => t.textContent.split('->')).filter((p) => p[1] === id + 'op')
+      .map((p) => document.getElementById('node-' + p[0]));
+    for (const g of [node, ...inputs]) {
+      if (!g) continue;
+      const copy = document.querySelector(`#inset use[data-of="${g.id}"]`);
+      const shown = inside(g.getBoundingClientRect()) ? g.getBoundingClientRect()
+        : copy && inside(copy.getBoundingClientRect()) ? copy.getBoundingClientRect() : null;
+      if (copy && shown) insets += 1;
+      if (!shown) out.push([k, g.id, 'cut']);
+      else if (smallest(g, scale) < 12) out.push([k, g.id, 'text', smallest(g, scale)]);
+    }
+  }
+  return [out, insets];
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
+def test_every_step_shows_its_node_and_all_its_inputs_readably(
+    browser: Any, mlp_page: tuple[Path, int], width: int, height: int
+) -> None:
+    path, total = mlp_page
+    page = _open(browser, path, width, height)
+    problems, insets = page.evaluate(EVERY_STEP, total)
+    assert problems == [], problems[:10]
+    assert page.errors == []
+    if width == 1280:  # where a wide step cannot fit readably, its inputs are in an inset
+        assert insets > 0
+    page.close()

@@ -9,8 +9,18 @@ const $ = (id) => document.getElementById(id);
 const graph = $("graph");
 const svg = document.getElementById("picture");
 const SVGNS = "http://www.w3.org/2000/svg";
-const MIN_SCALE = 1.2;   // screen pixels per SVG unit when following a step: 14 pt text >= 16 px
-const MAX_SCALE = 2.0;
+const MAX_SCALE = 2.0;   // screen pixels per SVG unit, at the most
+// The least scale at which a box's text is 12.5 px high: below it, text is too small to
+// read from the back of a room, and inputs that do not fit are shown in an inset instead.
+const TEXT_UNITS = Math.min(...[...svg.querySelectorAll('g.node text')].slice(0, 50)
+  .map((t) => t.getBBox().height).filter((h) => h > 0), 16);
+const READABLE = 12.5 / TEXT_UNITS;
+const inset = document.createElementNS(SVGNS, "g");  // copies of inputs out of view
+inset.id = "inset";
+const layer = svg.querySelector("g");  // Graphviz's top group, moved by a translate:
+const moved = layer.transform.baseVal.consolidate();  // boxes are where it puts them
+const DX = moved ? moved.matrix.e : 0, DY = moved ? moved.matrix.f : 0;
+layer.appendChild(inset);
 
 // --- the SVG's parts, found once (graph_update.js) ---------------------------------------
 const parts = findParts(svg, DATA.gradCell);
@@ -152,6 +162,14 @@ function shaped(cx, cy, scale) {  // a view centred on (cx, cy) at `scale` pixel
   return {x: cx - w / 2, y: cy - h / 2, w: w, h: h};
 }
 
+function inView(b, v) {
+  return b[0] >= v.x && b[1] >= v.y && b[0] + b[2] <= v.x + v.w && b[1] + b[3] <= v.y + v.h;
+}
+
+// Where the camera rests for the current step: the node, its op and its inputs, as large
+// as they fit (at most MAX_SCALE). When they cannot all fit at a readable size (a sum of
+// inputs spread across a layer), it frames the node and its op at the readable size and
+// the inputs out of view are shown in an inset at the view's left (see placeInset).
 function wanted() {
   const frame = FRAMES[current];
   const cw = Math.max(graph.clientWidth, 1), ch = Math.max(graph.clientHeight, 1);
@@ -161,20 +179,63 @@ function wanted() {
     return shaped(FULL.x + FULL.w / 2, FULL.y + FULL.h / 2, scale);
   }
   const pad = 24;
-  const x0 = Math.min(...known.map((b) => b[0])) - pad, y0 = Math.min(...known.map((b) => b[1])) - pad;
-  const x1 = Math.max(...known.map((b) => b[0] + b[2])) + pad;
-  const y1 = Math.max(...known.map((b) => b[1] + b[3])) + pad;
-  const scale = Math.max(MIN_SCALE, Math.min(MAX_SCALE, cw / (x1 - x0), ch / (y1 - y0)));
-  let v = shaped((x0 + x1) / 2, (y0 + y1) / 2, scale);
-  const [bx, by, bw, bh] = known[0];  // the current node itself is always on screen
-  if (bx < v.x || by < v.y || bx + bw > v.x + v.w || by + bh > v.y + v.h) {
-    v = shaped(bx + bw / 2, by + bh / 2, scale);
+  const span = (boxes) => {
+    const x0 = Math.min(...boxes.map((b) => b[0])) - pad, y0 = Math.min(...boxes.map((b) => b[1])) - pad;
+    const x1 = Math.max(...boxes.map((b) => b[0] + b[2])) + pad;
+    const y1 = Math.max(...boxes.map((b) => b[1] + b[3])) + pad;
+    return {x0, y0, x1, y1, fit: Math.min(cw / (x1 - x0), ch / (y1 - y0))};
+  };
+  const all = span(known);
+  if (all.fit >= READABLE || frame.focus.length > 12) {  // a neuron or layer: fit it all
+    return shaped((all.x0 + all.x1) / 2, (all.y0 + all.y1) / 2, Math.min(MAX_SCALE, all.fit));
   }
-  return v;
+  // as much of the graph as a readable size allows, the node and its op in its right part
+  const own = span(known.slice(0, frame.focus[1] && frame.focus[1].startsWith("op-") ? 2 : 1));
+  const v = shaped((own.x0 + own.x1) / 2, (own.y0 + own.y1) / 2, Math.min(MAX_SCALE, READABLE));
+  const shift = Math.max(0, Math.min(v.w * 0.3, own.x0 - v.x - v.w * 0.05));
+  return {x: v.x - shift, y: v.y, w: v.w, h: v.h};
+}
+
+// Copies (<use>) of the inputs the view cannot hold, stacked at its left edge in a framed
+// column; they show the same texts as the boxes they copy, updated with them.
+function placeInset(v) {
+  inset.replaceChildren();
+  const frame = FRAMES[current];
+  if (overview || frame.focus.length > 12) return;
+  const pad = 12;
+  const out = frame.focus.slice(1).filter((id) => id.startsWith("node-") && DATA.boxes[id] &&
+                                                  !inView(DATA.boxes[id], v));
+  if (!out.length) return;
+  const width = Math.max(...out.map((id) => DATA.boxes[id][2])) + 2 * pad;
+  const height = out.reduce((sum, id) => sum + DATA.boxes[id][3] + 14, pad + 22);
+  const back = document.createElementNS(SVGNS, "rect");  // one opaque, framed column
+  back.setAttribute("x", v.x - DX + 4);
+  back.setAttribute("y", v.y - DY + 4);
+  back.setAttribute("width", width);
+  back.setAttribute("height", height);
+  back.setAttribute("class", "inset-frame");
+  const note = document.createElementNS(SVGNS, "text");
+  note.setAttribute("x", v.x - DX + 4 + pad);
+  note.setAttribute("y", v.y - DY + 4 + 16);
+  note.setAttribute("class", "inset-note");
+  note.textContent = "inputs, from further away:";
+  inset.append(back, note);
+  let y = v.y + 4 + 26;
+  for (const id of out) {
+    const b = DATA.boxes[id];
+    const copy = document.createElementNS(SVGNS, "use");
+    copy.setAttribute("href", "#" + id);
+    copy.setAttribute("transform", `translate(${v.x + 4 + pad - b[0]}, ${y - b[1]})`);
+    copy.setAttribute("class", "inset");
+    copy.dataset.of = id;
+    inset.append(copy);
+    y += b[3] + 14;
+  }
 }
 
 function aim() {
   const from = Object.assign({}, view), to = wanted();
+  placeInset(to);
   if (animation) cancelAnimationFrame(animation);
   const start = performance.now(), duration = 350;
   document.body.dataset.moving = "1";
