@@ -163,3 +163,15 @@ def test_a_loss_that_returns_no_value_is_a_clear_error() -> None:
 def test_a_model_too_big_to_draw_is_refused_before_any_layout() -> None:
     with pytest.raises(ValueError, match="2,650 weights, more than a picture can show"):
         draw_network(MLP(2, [50, 50, 1], seed=0))
+
+
+def test_a_vanished_delta_fits_its_circle() -> None:
+    # a deep sigmoid network: the first layers' deltas vanish, and say so on a line of their
+    # own (the circle is 79 pt wide: 13 characters of 12 pt text fit, "δ -5.893e-10
+    # (vanished)" did not)
+    model = MLP(2, [6] * 8 + [1], activation="sigmoid", seed=0)
+    texts = svg_texts(render_bytes(draw_network(model, [1.741, -0.4561], target=1.0,
+                                                loss="bce").source, "svg"))  # fmt: skip
+    assert "vanished" in texts
+    neuron_lines = [t for t in texts if t.startswith(("δ ", "a ", "L"))]
+    assert neuron_lines and max(len(t) for t in neuron_lines) <= 13, max(neuron_lines, key=len)

@@ -159,7 +159,7 @@ def _delta_look(d: float, scale: float) -> tuple[str, str, str]:
     if d == 0:
         return "δ 0", ZERO_FILL, ZERO_INK
     if math.isfinite(d) and abs(d) < VANISH_BELOW:
-        return f"δ {format_number(d)} (vanished)", VANISHED, "white"
+        return f"δ {format_number(d)}\nvanished", VANISHED, "white"  # a line of its own: it fits
     fill, ink = diverging(d, scale)
     return f"δ {format_number(d)}", fill, ink
 
