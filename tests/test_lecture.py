@@ -57,7 +57,8 @@ def test_each_demo_notebook_runs_and_shows_a_figure(name: str, tmp_path: Path) -
 
 @pytest.mark.slow
 def test_a_figure_shows_inline_in_a_fresh_kernel_with_no_matplotlib_line(tmp_path: Path) -> None:
-    code = "from micrograd_plus import plots\nplots.loss_curve([1.0, 0.5, 0.2])"
+    code = "import micrograd_plus.viz  # warns of nothing\nfrom micrograd_plus import plots\n"
+    code += "plots.loss_curve([1.0, 0.5, 0.2])"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     client = nbclient.NotebookClient(
         nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
