@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -113,3 +113,17 @@ def shows(texts: Iterable[str], prefix: str, value: float) -> bool:
         math.isclose(x, value, rel_tol=5e-4, abs_tol=1e-12) or x == value == 0
         for x in reads(texts, prefix)
     )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """The system Chromium, driven by Playwright (no browser download): one per test module."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        pytest.skip("Chromium is not installed (Debian package chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, args=args)
+        yield launched
+        launched.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -88,19 +87,6 @@ def test_another_sites_page_cannot_open_the_channel(server: PlaygroundServer) ->
 
 
 # --- in Chromium ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not executable:
-        pytest.skip("Chromium is not installed (Debian package chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=executable, args=args)
-        yield launched
-        launched.close()
 
 
 TF_IDS = [

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,19 +95,6 @@ def test_a_stepper_of_something_else_than_a_value_says_so(root: object) -> None:
 
 
 # --- in Chromium ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not executable:
-        pytest.skip("Chromium is not installed (Debian package chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=executable, args=args)
-        yield launched
-        launched.close()
 
 
 def _open(browser: Any, path: Path, width: int = 1280, height: int = 720) -> Any:
