@@ -34,6 +34,7 @@ import numpy as np
 
 from micrograd_plus.engine import Value, as_value, enable_grad, op_result
 from micrograd_plus.floats import exact_text, format_number
+from micrograd_plus.fusion import Fused
 from micrograd_plus.schedule import Instruction, Levels
 from micrograd_plus.twins import TWINS
 
@@ -98,11 +99,15 @@ class Tape:
                 reads = tuple(row[inp] for inp in node.inputs)
                 instruction = Instruction(row[node], node.op, node.op_number, reads)
                 self.program.append(instruction)
-        self._replays: dict[str, Nodes | Levels] = {
+        fused = Fused(self.program, {int(r) for r in self._fixed_rows})
+        self._replays: dict[str, Nodes | Levels | Fused] = {
             "nodes": Nodes(self.program),
             "levels": Levels(self.program),
+            "fused": fused,
         }
-        self._replay = self._replays["levels"]
+        # the fastest replay: layers as matrix products where the program has them
+        self._default = "fused" if fused.layers else "levels"
+        self._replay = self._replays[self._default]
         self._checked = False
         self._values: Array | None = None
 
@@ -158,17 +163,20 @@ class Tape:
 
     # --- replaying ----------------------------------------------------------------------
 
-    def forward(self, *arrays: Any, schedule: str = "levels") -> Array:
+    def forward(self, *arrays: Any, schedule: str | None = None) -> Array:
         """Run the program over a batch: one array per argument of the recorded function,
         (batch,) for a number and (batch, k) for k numbers. Returns the output over the
         batch: (batch,), or (batch, k) for a function that returned k Values.
-        ``schedule="nodes"`` replays one node at a time, the reference.
+        ``schedule``: ``"fused"`` (layers as matrix products, the default where the
+        program has layers), ``"levels"`` (the default elsewhere), ``"nodes"`` (one node
+        at a time, the reference); all three give the same numbers.
 
         The first call checks the tape against the scalar engine on up to 8 samples
         spread over the batch: a function whose graph depends on the numbers (a Python
         ``if`` on ``.data``) is an error naming the sample, not a wrong answer."""
+        schedule = self._default if schedule is None else schedule
         if schedule not in self._replays:
-            raise ValueError(f"schedule must be 'levels' or 'nodes', got {schedule!r}")
+            raise ValueError(f"schedule must be 'fused', 'levels' or 'nodes', got {schedule!r}")
         columns = self._columns(arrays)
         values = np.empty((self.size, columns.shape[1]))
         values[self._input_rows] = columns
@@ -258,6 +266,13 @@ class Tape:
                     f"sample {s}: the tape gives {got.tolist()} but the function gives "
                     f"{expected.tolist()}: it reads numbers the tape cannot see"
                 )
+
+    def fused(self) -> str:
+        """The program as the fused replay runs it: each layer one matrix product,
+        ``h1 = relu(x @ L1.W.T + L1.b)``, then what is left, line by line."""
+        fused = self._replays["fused"]
+        assert isinstance(fused, Fused)
+        return "\n".join(fused.text(self._names, set(self._input_rows)))
 
     def __str__(self) -> str:
         lines = []

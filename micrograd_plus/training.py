@@ -155,7 +155,11 @@ class ModelTape:
                 return -Value.sum(t * p for t, p in zip(y, log_softmax(rows)))
             return fn(scores[-1], y)
 
-        target = [float(c == 0) for c in range(self.classes)] if self.classes else 1.0
+        target = (
+            [Value(float(c == 0), f"y{c}") for c in range(self.classes)]
+            if self.classes
+            else Value(1.0, "y")
+        )
         names = {p: short_name(name) for name, p in model.named_parameters()}
         self.tape = Tape.record(sample_loss, [0.0] * model.nin, target, names=names)
         first = scores[0]

@@ -121,7 +121,7 @@ def test_a_replayed_batch_gives_the_scalar_engines_loss_and_gradients(
     model, X, y, name = _case(loss, activation, seed=3)
     expected_loss, expected = _scalar_grads(model, X, y, name)
     tape = ModelTape(model, name)
-    for schedule in ("levels", "nodes"):
+    for schedule in ("fused", "levels", "nodes"):
         model.zero_grad()
         losses = tape.forward(X, loss_targets(name, y), schedule=schedule)
         tape.backward("mean")
@@ -288,3 +288,34 @@ def test_an_op_carrying_nan_replays_on_the_level_schedule(make: Callable[[Value]
     scalar = [(make(Value(x)) + make(Value(z))).data for x, z in zip(a, b)]
     assert np.array_equal(levels, scalar, equal_nan=True)
     assert np.array_equal(nodes, scalar, equal_nan=True)
+
+
+def test_the_fused_program_reads_as_matrix_products() -> None:
+    tape = ModelTape(MLP(2, [16, 16, 1], seed=0), "bce")
+    lines = tape.tape.fused().splitlines()
+    assert lines[:3] == [
+        "h1 = relu(x @ L1.W.T + L1.b)",
+        "h2 = relu(h1 @ L2.W.T + L2.b)",
+        "h3 = h2 @ L3.W.T + L3.b",
+    ]
+    assert len(lines) == 4 and lines[3].endswith(" = bce_with_logits(h3[0], y)")
+    assert tape.tape._default == "fused"  # a model's tape replays fused by default
+    plain = Tape.record(lambda a, b: (a * b).tanh(), 1.0, 2.0)
+    assert plain._default == "levels"  # no layer: nothing to fuse
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
+def test_fused_and_unfused_replays_equal_on_every_node(activation: str) -> None:
+    model, X, y, _ = _case("cross_entropy", activation, seed=2)
+    tape = ModelTape(model, "cross_entropy")
+    tape.forward(X, y, schedule="nodes")
+    reference = tape.tape._values.copy()  # type: ignore[union-attr]
+    fused = tape.forward(X, y, schedule="fused")
+    kept = [i for i in range(tape.tape.size) if i not in _products(tape.tape)]
+    assert np.allclose(tape.tape._values[kept], reference[kept], rtol=1e-12, atol=1e-15)  # type: ignore[index]
+    assert fused.shape == (len(X),)
+
+
+def _products(tape: Tape) -> set[int]:
+    """The rows the fused replay never computes: the products inside its layers."""
+    return {i.row for i in tape.program if i.op == "*"}
