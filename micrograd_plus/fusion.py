@@ -55,49 +55,86 @@ Unit = Layer | Activation | Instruction
 
 class Fused:
     """The fused replay: layers as matrix products, their activations as one call each,
-    every other instruction as the reference replays it. ``forward(values)`` and
-    ``backward(grads)`` as ``tape.Nodes``; the parameters' gradients are written, already
-    summed over the batch, into the first column of their rows."""
+    every other instruction one at a time. It keeps only the rows it computes (no row for
+    a product inside a layer) and the parameters as one vector, not a row per parameter
+    per sample: memory grows with the activations, as a tensor framework's does.
 
-    def __init__(self, program: list[Instruction], parameters: set[int]) -> None:
+    ``forward(columns, leaves)`` takes the tape's inputs (rows of ``inputs``, one column
+    per sample) and every leaf's value (a vector over all rows); ``rows(which)`` reads
+    computed rows back; ``backward(row, seed)`` returns d output / d leaf for every row,
+    summed over the batch."""
+
+    def __init__(self, program: list[Instruction], parameters: set[int], inputs: list[int]) -> None:
         self.units = _fuse(program, parameters)
         self.layers = sum(isinstance(unit, Layer) for unit in self.units)
+        live = list(inputs)
+        for unit in self.units:
+            live += [unit.row] if isinstance(unit, Instruction) else [int(r) for r in unit.rows]
+        self.where = {row: i for i, row in enumerate(live)}  # row -> its place in `values`
+        self.inputs = np.array([self.where[r] for r in inputs], dtype=np.intp)
         self.locals: list[Any] = []
-        self.values: Array | None = None
+        self.values = np.empty((0, 0))
+        self.leaves = np.empty(0)
 
-    def forward(self, values: Array) -> None:
+    def _read(self, row: int) -> Array:
+        """A row's values: computed, or a leaf's one number for every sample."""
+        place = self.where.get(row)
+        return (
+            self.values[place]
+            if place is not None
+            else np.full(self.values.shape[1], self.leaves[row])
+        )
+
+    def forward(self, columns: Array, leaves: Array) -> None:
+        self.values = np.empty((len(self.where), columns.shape[1]))
+        self.values[self.inputs] = columns
+        self.leaves = leaves
         self.locals = []
-        self.values = values
+        where, values = self.where, self.values
         for unit in self.units:
             if isinstance(unit, Layer):
-                weights = values[unit.weights, 0]
-                values[unit.rows] = weights @ values[unit.inputs] + values[unit.biases, 0][:, None]
-                self.locals.append(weights)
+                weights = leaves[unit.weights]
+                x = values[[where[int(r)] for r in unit.inputs]]
+                out = weights @ x + leaves[unit.biases][:, None]
+                values[[where[int(r)] for r in unit.rows]] = out
+                self.locals.append((weights, x))
             elif isinstance(unit, Activation):
                 forward, local = TWINS[unit.op]
-                xs = values[unit.inputs]
-                values[unit.rows] = out = forward(xs, n=unit.number)
-                self.locals.append(local(xs, out, n=unit.number)[0])
+                before = values[[where[int(r)] for r in unit.inputs]]
+                values[[where[int(r)] for r in unit.rows]] = out = forward(before, n=unit.number)
+                self.locals.append(local(before, out, n=unit.number)[0])
             else:
                 forward, local = TWINS[unit.op]
-                xs = [values[i] for i in unit.inputs]
-                values[unit.row] = out = forward(*xs, n=unit.number)
-                self.locals.append(local(*xs, out, n=unit.number))
+                reads = [self._read(i) for i in unit.inputs]
+                values[where[unit.row]] = out = forward(*reads, n=unit.number)
+                self.locals.append(local(*reads, out, n=unit.number))
 
-    def backward(self, grads: Array) -> None:
-        values = self.values
-        assert values is not None  # the tape calls forward first
+    def rows(self, which: list[int]) -> Array:
+        return np.array([self._read(r) for r in which])
+
+    def backward(self, row: int, seed: float) -> Array:
+        where = self.where
+        grads = np.zeros_like(self.values)
+        grads[where[row]] = seed
+        leaves = np.zeros_like(self.leaves)
         for unit, local in zip(reversed(self.units), reversed(self.locals)):
             if isinstance(unit, Layer):
-                upstream = grads[unit.rows]  # (m, batch)
-                grads[unit.inputs] += local.T @ upstream
-                grads[unit.weights, 0] += upstream @ values[unit.inputs].T
-                grads[unit.biases, 0] += upstream.sum(axis=1)
+                weights, x = local
+                upstream = grads[[where[int(r)] for r in unit.rows]]  # (m, batch)
+                grads[[where[int(r)] for r in unit.inputs]] += weights.T @ upstream
+                leaves[unit.weights] += upstream @ x.T
+                leaves[unit.biases] += upstream.sum(axis=1)
             elif isinstance(unit, Activation):
-                grads[unit.inputs] += local * grads[unit.rows]
+                upstream = grads[[where[int(r)] for r in unit.rows]]
+                grads[[where[int(r)] for r in unit.inputs]] += local * upstream
             else:
+                upstream = grads[where[unit.row]]
                 for i, derivative in zip(unit.inputs, local):
-                    grads[i] += derivative * grads[unit.row]
+                    if i in where:
+                        grads[where[i]] += derivative * upstream
+                    else:  # a leaf: its number is the same for every sample
+                        leaves[i] += float(np.sum(derivative * upstream))
+        return leaves
 
     def text(self, names: list[str], inputs: set[int]) -> list[str]:
         """The fused program: ``h1 = relu(x @ L1.W.T + L1.b)``, then the rest line by line

@@ -99,17 +99,17 @@ class Tape:
                 reads = tuple(row[inp] for inp in node.inputs)
                 instruction = Instruction(row[node], node.op, node.op_number, reads)
                 self.program.append(instruction)
-        fused = Fused(self.program, {int(r) for r in self._fixed_rows})
-        self._replays: dict[str, Nodes | Levels | Fused] = {
+        self._fused = Fused(self.program, {int(r) for r in self._fixed_rows}, self._input_rows)
+        self._replays: dict[str, Nodes | Levels] = {
             "nodes": Nodes(self.program),
             "levels": Levels(self.program),
-            "fused": fused,
         }
         # the fastest replay: layers as matrix products where the program has them
-        self._default = "fused" if fused.layers else "levels"
-        self._replay = self._replays[self._default]
+        self._default = "fused" if self._fused.layers else "levels"
+        self._schedule = self._default
         self._checked = False
-        self._values: Array | None = None
+        self._values: Array | None = None  # every row, for the levels and nodes replays
+        self._batch = 0  # the last forward's batch size
 
     @property
     def size(self) -> int:
@@ -175,17 +175,25 @@ class Tape:
         spread over the batch: a function whose graph depends on the numbers (a Python
         ``if`` on ``.data``) is an error naming the sample, not a wrong answer."""
         schedule = self._default if schedule is None else schedule
-        if schedule not in self._replays:
+        if schedule not in ("fused", *self._replays):
             raise ValueError(f"schedule must be 'fused', 'levels' or 'nodes', got {schedule!r}")
         columns = self._columns(arrays)
-        values = np.empty((self.size, columns.shape[1]))
-        values[self._input_rows] = columns
-        values[self._fixed_rows] = np.array([leaf.data for leaf in self._leaves])[:, None]
-        self._replay = self._replays[schedule]
+        leaves = np.zeros(self.size)
+        leaves[self._fixed_rows] = [leaf.data for leaf in self._leaves]
+        self._schedule = schedule
         with np.errstate(all="ignore"):  # inf and nan as IEEE 754 gives them, no warnings
-            self._replay.forward(values)
-        self._values = values
-        out = values[self._outputs].T
+            if schedule == "fused":
+                self._fused.forward(columns, leaves)
+                self._values = None
+                out = self._fused.rows(self._outputs).T
+            else:
+                values = np.empty((self.size, columns.shape[1]))
+                values[self._input_rows] = columns
+                values[self._fixed_rows] = leaves[self._fixed_rows][:, None]
+                self._replays[schedule].forward(values)
+                self._values = values
+                out = values[self._outputs].T
+        self._batch = columns.shape[1]
         result = out[:, 0] if len(self._outputs) == 1 else out
         if not self._checked:
             self._check(arrays, result)
@@ -197,23 +205,29 @@ class Tape:
         gradient to each parameter's (each non-input leaf's) ``.grad``."""
         if reduction not in ("mean", "sum"):
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
-        if self._values is None:
+        if not self._batch:
             raise RuntimeError("backward needs a forward pass first: call tape.forward(...)")
         if len(self._outputs) != 1:
             raise ValueError("backward needs a function that returned one Value")
-        batch = self._values.shape[1]
-        grads = np.zeros_like(self._values)
-        grads[self._outputs[0]] = 1.0 / batch if reduction == "mean" else 1.0
+        seed = 1.0 / self._batch if reduction == "mean" else 1.0
         with np.errstate(all="ignore"):
-            self._replay.backward(grads)
-        for leaf, grad in zip(self._leaves, grads[self._fixed_rows].sum(axis=1).tolist()):
+            if self._schedule == "fused":
+                summed = self._fused.backward(self._outputs[0], seed)[self._fixed_rows]
+            else:
+                assert self._values is not None
+                grads = np.zeros_like(self._values)
+                grads[self._outputs[0]] = seed
+                self._replays[self._schedule].backward(grads)
+                summed = grads[self._fixed_rows].sum(axis=1)
+        for leaf, grad in zip(self._leaves, summed.tolist()):
             leaf.grad += grad
 
     def values(self, nodes: Sequence[Value]) -> Array:
         """The last forward's values of recorded Values: (batch,) for one, (batch, k)."""
-        if self._values is None:
+        if not self._batch:
             raise RuntimeError("no forward pass yet: call tape.forward(...)")
-        out = self._values[[self._row[node] for node in nodes]].T
+        rows = [self._row[node] for node in nodes]
+        out = (self._fused.rows(rows) if self._values is None else self._values[rows]).T
         return np.array(out[:, 0] if len(nodes) == 1 else out)
 
     # --- checks and text ----------------------------------------------------------------
@@ -270,9 +284,7 @@ class Tape:
     def fused(self) -> str:
         """The program as the fused replay runs it: each layer one matrix product,
         ``h1 = relu(x @ L1.W.T + L1.b)``, then what is left, line by line."""
-        fused = self._replays["fused"]
-        assert isinstance(fused, Fused)
-        return "\n".join(fused.text(self._names, set(self._input_rows)))
+        return "\n".join(self._fused.text(self._names, set(self._input_rows)))
 
     def __str__(self) -> str:
         lines = []

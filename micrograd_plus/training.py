@@ -165,7 +165,7 @@ class ModelTape:
         first = scores[0]
         self._scores = first if isinstance(first, list) else [first]
 
-    def forward(self, *arrays: Any, schedule: str = "levels") -> np.ndarray:
+    def forward(self, *arrays: Any, schedule: str | None = None) -> np.ndarray:
         """Each sample's loss over the batch: ``forward(X, y)`` (``schedule`` as
         ``Tape.forward`` takes it)."""
         if self.classes and len(arrays) == 2 and np.ndim(arrays[1]) == 1:
