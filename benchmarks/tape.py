@@ -10,6 +10,8 @@ MLP(2, [16, 16, 1]) on 100 moons, binary cross-entropy, one SGD step, for
 then one epoch of the 8x8 digits (scikit-learn's, if installed) with the tape.
 
     python benchmarks/tape.py [--repeat 5]
+    python benchmarks/tape.py --grid     widths 16, 64, 256 (depth 2) at batches 100, 1,000:
+                                         the tape's step time as a ratio to torch float64's
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -131,10 +134,58 @@ def digits_epoch(repeat: int) -> None:
     print(f"digits: one epoch ({len(X)} images, batches of 128) with the tape: {ms:.0f} ms")
 
 
+def grid(repeat: int) -> None:
+    """One training step (forward, backward, SGD) of MLP(2, [w, w, 1]) with BCE: the
+    tape (fused) against torch float64 on one thread, in this process."""
+    try:
+        import torch
+    except ImportError:
+        print("the grid compares with PyTorch: pip install torch==2.13.0")
+        return
+    torch.set_num_threads(1)
+    print(f"{'width':>5} {'batch':>6} {'tape ms':>9} {'torch ms':>9} {'ratio':>6}")
+    for width in (16, 64, 256):
+        for batch in (100, 1_000):
+            a, b = _case(torch, width, batch, repeat)
+            print(f"{width:>5} {batch:>6} {a:>9.2f} {b:>9.2f} {a / b:>5.1f}x")
+
+
+def _case(torch: Any, width: int, batch: int, repeat: int) -> tuple[float, float]:
+    X = np.random.default_rng(0).normal(size=(batch, 2))
+    y = (X[:, 0] > 0).astype(float)
+    model = MLP(2, [width, width, 1], seed=0)
+    tape, optimizer = ModelTape(model, "bce"), SGD(model.parameters(), lr=0.01)
+
+    def ours() -> None:
+        optimizer.zero_grad()
+        tape.forward(X, y)
+        tape.backward()
+        optimizer.step()
+
+    net = torch.nn.Sequential(
+        torch.nn.Linear(2, width), torch.nn.ReLU(), torch.nn.Linear(width, width),
+        torch.nn.ReLU(), torch.nn.Linear(width, 1),
+    ).double()  # fmt: skip
+    reference = torch.optim.SGD(net.parameters(), lr=0.01)
+    tx, ty = torch.tensor(X), torch.tensor(y)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits
+
+    def theirs() -> None:
+        reference.zero_grad()
+        loss(net(tx)[:, 0], ty).backward()
+        reference.step()
+
+    return best_ms(ours, repeat, 3), best_ms(theirs, repeat, 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--grid", action="store_true", help="the size grid against torch")
     args = parser.parse_args()
+    if args.grid:
+        grid(args.repeat)
+        return
     X, y = make_moons(100, noise=0.1, seed=0)
     results = {}
     for name, make, inner in [
