@@ -239,7 +239,10 @@ class Tape:
         rows = []
         batch = None
         for i, (array, shape) in enumerate(zip(arrays, self._shapes)):
-            a = np.asarray(array, dtype=np.float64)
+            given = np.asarray(array)
+            if given.dtype.kind not in "biuf":  # complex, text, objects: not real numbers
+                raise ValueError(f"argument {i} must hold real numbers, got {given.dtype}")
+            a = given.astype(np.float64)
             expected = "(batch,)" if shape is None else f"(batch, {shape})"
             fits = a.ndim == 1 if shape is None else a.ndim == 2 and a.shape[1] == shape
             if not fits:

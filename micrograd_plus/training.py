@@ -140,6 +140,7 @@ class ModelTape:
 
     def __init__(self, model: Module, loss: str = "bce") -> None:
         fn = loss_function(model, loss)
+        self.loss = loss
         if loss == "cross_entropy" and model.nout < 2:
             raise ValueError(
                 f"cross_entropy needs a model with 2 or more outputs, not {model.nout}"
@@ -168,12 +169,33 @@ class ModelTape:
     def forward(self, *arrays: Any, schedule: str | None = None) -> np.ndarray:
         """Each sample's loss over the batch: ``forward(X, y)`` (``schedule`` as
         ``Tape.forward`` takes it)."""
+        if len(arrays) == 2:
+            self._check_targets(np.asarray(arrays[1]))
         if self.classes and len(arrays) == 2 and np.ndim(arrays[1]) == 1:
             y = np.asarray(arrays[1])
             one_hot = np.zeros((len(y), self.classes))
             one_hot[np.arange(len(y)), y.astype(int)] = 1.0
             arrays = (arrays[0], one_hot)
         return self.tape.forward(*arrays, schedule=schedule)
+
+    def _check_targets(self, y: np.ndarray) -> None:
+        """The targets the scalar losses refuse, refused here too, naming the first row."""
+        if y.dtype.kind not in "biuf":
+            raise ValueError(f"targets must be real numbers, got an array of {y.dtype}")
+        if self.classes and y.ndim == 1:
+            bad = ~((y == np.round(y)) & (y >= 0) & (y < self.classes))
+            what = f"a class index 0..{self.classes - 1}"
+        elif self.loss in ("bce",):
+            bad = ~((y >= 0) & (y <= 1))
+            what = "a target in [0, 1]"
+        elif self.loss == "hinge":
+            bad = ~((y == -1) | (y == 1))
+            what = "-1 or +1"
+        else:
+            return
+        if np.any(bad):
+            row = int(np.argmax(bad))
+            raise ValueError(f"{self.loss}: target {row} must be {what}, got {y[row].item()!r}")
 
     def backward(self, reduction: str = "mean") -> None:
         self.tape.backward(reduction)

@@ -316,3 +316,32 @@ def test_fused_and_unfused_replays_equal_on_every_node(activation: str) -> None:
     kept = sorted(fused.where)  # every row it computes: all but the products in layers
     assert len(kept) < tape.tape.size / 2  # far fewer rows than the scalar program
     assert np.allclose(fused.rows(kept), reference[kept], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("loss", "y", "message"),
+    [
+        ("cross_entropy", [0, 1, -1], r"cross_entropy: target 2 must be a class index 0..2"),
+        ("cross_entropy", [0, 1.5, 2], r"target 1 must be a class index 0..2, got 1.5"),
+        ("cross_entropy", [0, 3, 2], r"target 1 must be a class index 0..2, got 3"),
+        ("bce", [0.0, 1.2, 1.0], r"bce: target 1 must be a target in \[0, 1\], got 1.2"),
+        ("bce", [0.0, np.nan, 1.0], r"bce: target 1 must be a target in \[0, 1\]"),
+        ("hinge", [1, 0, -1], r"hinge: target 1 must be -1 or \+1, got 0"),
+        ("bce", ["a", "b", "c"], "targets must be real numbers"),
+    ],
+)
+def test_the_tape_refuses_the_targets_the_scalar_losses_refuse(
+    loss: str, y: list[Any], message: str
+) -> None:
+    outputs = 3 if loss == "cross_entropy" else 1
+    tape = ModelTape(MLP(2, [outputs], seed=0), loss)
+    with pytest.raises(ValueError, match=message):
+        tape.forward(np.zeros((3, 2)), np.array(y))
+
+
+def test_the_tape_refuses_arrays_that_are_not_real_numbers() -> None:
+    tape = Tape.record(lambda a: a * 2, 1.0)
+    with pytest.raises(ValueError, match="argument 0 must hold real numbers, got complex128"):
+        tape.forward(np.array([1 + 2j, 3.0]))
+    with pytest.raises(ValueError, match="argument 0 must hold real numbers, got object"):
+        tape.forward(np.array([1.0, None], dtype=object))
