@@ -4,9 +4,12 @@ Each follows its ``torch.optim`` namesake step for step: the same options and de
 the same formulas, and state that advances once per ``step()`` (not once per parameter).
 In the formulas, p is a parameter, g its gradient, lr the learning rate, t the step.
 
-Each update rule is written once, in ``update``; ``explain`` runs that same rule again
-from the state before the last step, asking it to say each line with its numbers, so an
-explanation is always the update that was made.
+Each update rule is written once, in ``update``, in arithmetic that works on one number
+and on a numpy array alike: ``step()`` runs it once on all the parameters as arrays (no
+Python loop per parameter but reading and writing the Values), and ``explain`` runs it
+again on one parameter from the state before the last step, asking it to say each line
+with its numbers, so an explanation is always the update that was made (explain checks
+it to the last bit).
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from typing import Any
 
-from micrograd_plus import floats
+import numpy as np
+
 from micrograd_plus._checks import real_number
 from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number as _n
@@ -61,43 +66,52 @@ class Optimizer:
         self.lr = real_number("lr", lr)
         self.maximize = bool(maximize)
         self.steps = 0  # t: how many times step() has run
-        self.last: list[tuple[float, float, float]] = []  # per parameter: g, p before, after
+        self._last = (np.empty(0), np.empty(0), np.empty(0))  # g, p before, p after
         for name in self.buffers:
-            setattr(self, name, [0.0] * len(self.params))
-        self._before: dict[str, list[float]] = {}  # the buffers before the last step
+            setattr(self, name, np.zeros(len(self.params)))
+        self._before: dict[str, np.ndarray] = {}  # the buffers before the last step
 
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = 0.0
 
     def step(self) -> None:
-        """p = p - update(g, p) for every parameter."""
+        """p = p - update(g, p) for every parameter, as arrays."""
         self.steps += 1
-        self._before = {name: list(getattr(self, name)) for name in self.buffers}
-        self.last = []
-        for i, p in enumerate(self.params):
-            before = p.data
-            p.data -= self.update(i, p.grad, p.data)
-            self.last.append((p.grad, before, p.data))
+        self._before = {name: getattr(self, name).copy() for name in self.buffers}
+        g = np.array([p.grad for p in self.params])
+        before = np.array([p.data for p in self.params])
+        with np.errstate(all="ignore"):  # inf and nan as PyTorch gives them
+            after = before - self.update(slice(None), g, before)
+        for p, value in zip(self.params, after.tolist()):
+            p.data = value
+        self._last = (g, before, after)
 
-    def update(self, i: int, g: float, p: float, notes: Notes = None) -> float:
+    @property
+    def last(self) -> list[tuple[float, float, float]]:
+        """Per parameter, what the last step did: (its gradient, before, after)."""
+        g, before, after = self._last
+        return list(zip(g.tolist(), before.tolist(), after.tolist()))
+
+    def update(self, i: Any, g: Any, p: Any, notes: Notes = None) -> Any:
         """How much to subtract from parameter i, given its gradient g and value p; with
         ``notes``, each line of the rule is said there with its numbers."""
         raise NotImplementedError
 
     def explain(self, i: int = 0, name: str = "p") -> str:
         """The update the last ``step()`` made to parameter ``i``, with its numbers."""
-        if not self.last:
+        if not self.steps:
             raise RuntimeError("explain describes the last step: call step() first")
         if not 0 <= i < len(self.params):
             raise IndexError(f"there are {len(self.params)} parameters; got parameter {i}")
-        g, before, after = self.last[i]
+        g, before, after = (float(column[i]) for column in self._last)
         now = {buffer: getattr(self, buffer)[i] for buffer in self.buffers}
         for buffer in self.buffers:  # back to the state the last step started from
             getattr(self, buffer)[i] = self._before[buffer][i]
         notes = [f"step {self.steps} of {self._title()} for {name}: grad g = {_n(g)}"]
         try:
-            step = self.update(i, g, before, notes)
+            with np.errstate(all="ignore"):  # as step() ran it
+                step = self.update(i, g, before, notes)
         finally:
             for buffer, value in now.items():
                 getattr(self, buffer)[i] = value
@@ -163,7 +177,7 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening 0")
         self.nesterov = nesterov
 
-    def update(self, i: int, g: float, p: float, notes: Notes = None) -> float:
+    def update(self, i: Any, g: Any, p: Any, notes: Notes = None) -> Any:
         g = self._gradient(g, p, self.weight_decay, notes)
         if self.momentum:
             momentum, dampening, b = self.momentum, self.dampening, self.velocity[i]
@@ -234,7 +248,7 @@ class RMSprop(Optimizer):
         self.momentum = real_number("momentum", momentum)
         self.centered = centered
 
-    def update(self, i: int, g: float, p: float, notes: Notes = None) -> float:
+    def update(self, i: Any, g: Any, p: Any, notes: Notes = None) -> Any:
         g = self._gradient(g, p, self.weight_decay, notes)
         alpha = self.alpha
         s = self.square_avg[i] = alpha * self.square_avg[i] + (1 - alpha) * g * g
@@ -250,7 +264,7 @@ class RMSprop(Optimizer):
                 say(notes, "a", "a + (1 - alpha) * (g - a)", a,
                     a=self._before["grad_avg"][i], alpha=alpha, g=g)  # fmt: skip
                 say(notes, "s_centered", "s - a**2", mean_square, s=s, a=a)
-        d = g / (floats.sqrt(mean_square) + self.eps)
+        d = g / (np.sqrt(mean_square) + self.eps)  # below 0 by rounding: nan, as PyTorch
         if notes is not None:
             name = "s_centered" if self.centered else "s"
             say(notes, "d", f"g / (sqrt({name}) + eps)", d,
@@ -313,7 +327,7 @@ class Adam(Optimizer):
         self.weight_decay = real_number("weight_decay", weight_decay)
         self.amsgrad = amsgrad
 
-    def update(self, i: int, g: float, p: float, notes: Notes = None) -> float:
+    def update(self, i: Any, g: Any, p: Any, notes: Notes = None) -> Any:
         t, lr, beta1, beta2 = self.steps, self.lr, self.beta1, self.beta2
         shrink = 0.0
         if self.decoupled_weight_decay:  # AdamW: shrink p itself, apart from the gradient
@@ -322,7 +336,6 @@ class Adam(Optimizer):
             if notes is not None:
                 say(notes, "decay", "lr * weight_decay * p", shrink,
                     lr=lr, weight_decay=self.weight_decay, p=p)  # fmt: skip
-            p -= shrink
         else:
             g = self._gradient(g, p, self.weight_decay, notes)
         m = self.m[i] = beta1 * self.m[i] + (1 - beta1) * g
@@ -336,11 +349,11 @@ class Adam(Optimizer):
                 beta2=beta2, v=before["v"][i], g=g)  # fmt: skip
             notes[-1] += "   (their mean square)"
         if self.amsgrad:
-            v = self.v_max[i] = max(self.v_max[i], v)
+            v = self.v_max[i] = np.maximum(self.v_max[i], v)
             if notes is not None:
                 say(notes, "v_max", "max(v_max, v)", v, v_max=self._before["v_max"][i], v=self.v[i])
         step_size = lr / (1 - beta1**t)
-        denominator = math.sqrt(v) / math.sqrt(1 - beta2**t) + self.eps
+        denominator = np.sqrt(v) / math.sqrt(1 - beta2**t) + self.eps
         step = step_size * m / denominator
         if notes is not None:
             v_name = "v_max" if self.amsgrad else "v"
