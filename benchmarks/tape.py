@@ -10,8 +10,9 @@ MLP(2, [16, 16, 1]) on 100 moons, binary cross-entropy, one SGD step, for
 then one epoch of the 8x8 digits (scikit-learn's, if installed) with the tape.
 
     python benchmarks/tape.py [--repeat 5]
-    python benchmarks/tape.py --grid     widths 16, 64, 256 (depth 2) at batches 100, 1,000:
-                                         the tape's step time as a ratio to torch float64's
+    python benchmarks/tape.py --grid     depths 2 and 4, widths 16, 64, 256, batches 100 to
+                                         100,000: the tape's step time as a ratio to torch
+                                         float64's
 """
 
 from __future__ import annotations
@@ -135,25 +136,26 @@ def digits_epoch(repeat: int) -> None:
 
 
 def grid(repeat: int) -> None:
-    """One training step (forward, backward, SGD) of MLP(2, [w, w, 1]) with BCE: the
-    tape (fused) against torch float64 on one thread, in this process."""
+    """One training step (forward, backward, SGD) of MLP(2, [w] * depth + [1]) with BCE:
+    the tape (fused) against torch float64 on one thread, in this process."""
     try:
         import torch
     except ImportError:
         print("the grid compares with PyTorch: pip install torch==2.13.0")
         return
     torch.set_num_threads(1)
-    print(f"{'width':>5} {'batch':>6} {'tape ms':>9} {'torch ms':>9} {'ratio':>6}")
-    for width in (16, 64, 256):
-        for batch in (100, 1_000):
-            a, b = _case(torch, width, batch, repeat)
-            print(f"{width:>5} {batch:>6} {a:>9.2f} {b:>9.2f} {a / b:>5.1f}x")
+    print(f"{'depth':>5} {'width':>5} {'batch':>7} {'tape ms':>9} {'torch ms':>9} {'ratio':>6}")
+    for depth in (2, 4):
+        for width in (16, 64, 256):
+            for batch in (100, 1_000, 10_000, 100_000):
+                a, b = _case(torch, depth, width, batch, repeat)
+                print(f"{depth:>5} {width:>5} {batch:>7} {a:>9.2f} {b:>9.2f} {a / b:>5.1f}x")
 
 
-def _case(torch: Any, width: int, batch: int, repeat: int) -> tuple[float, float]:
+def _case(torch: Any, depth: int, width: int, batch: int, repeat: int) -> tuple[float, float]:
     X = np.random.default_rng(0).normal(size=(batch, 2))
     y = (X[:, 0] > 0).astype(float)
-    model = MLP(2, [width, width, 1], seed=0)
+    model = MLP(2, [width] * depth + [1], seed=0)
     tape, optimizer = ModelTape(model, "bce"), SGD(model.parameters(), lr=0.01)
 
     def ours() -> None:
@@ -162,10 +164,10 @@ def _case(torch: Any, width: int, batch: int, repeat: int) -> tuple[float, float
         tape.backward()
         optimizer.step()
 
-    net = torch.nn.Sequential(
-        torch.nn.Linear(2, width), torch.nn.ReLU(), torch.nn.Linear(width, width),
-        torch.nn.ReLU(), torch.nn.Linear(width, 1),
-    ).double()  # fmt: skip
+    layers: list[Any] = []
+    for fan_in in [2] + [width] * (depth - 1):
+        layers += [torch.nn.Linear(fan_in, width), torch.nn.ReLU()]
+    net = torch.nn.Sequential(*layers, torch.nn.Linear(width, 1)).double()
     reference = torch.optim.SGD(net.parameters(), lr=0.01)
     tx, ty = torch.tensor(X), torch.tensor(y)
     loss = torch.nn.functional.binary_cross_entropy_with_logits
@@ -175,7 +177,8 @@ def _case(torch: Any, width: int, batch: int, repeat: int) -> tuple[float, float
         loss(net(tx)[:, 0], ty).backward()
         reference.step()
 
-    return best_ms(ours, repeat, 3), best_ms(theirs, repeat, 3)
+    inner = max(1, 3_000 // batch)
+    return best_ms(ours, repeat, inner), best_ms(theirs, repeat, inner)
 
 
 def main() -> None:
