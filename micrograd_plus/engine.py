@@ -73,7 +73,7 @@ def op_result(
 class Value:
     """A scalar in a computation graph: its ``data``, and the ``grad`` of the output wrt it."""
 
-    __slots__ = ("data", "grad", "label", "op", "op_number", "inputs", "local_derivatives")
+    __slots__ = ("_data", "grad", "label", "op", "op_number", "inputs", "local_derivatives")
     __array_ufunc__ = None  # numpy scalars defer to us: np.float64(2) * Value(3) is a Value
 
     def __init__(self, data: float, label: str = "") -> None:
@@ -81,13 +81,22 @@ class Value:
         an op computed the Values it makes."""
         if type(label) is not str:
             raise TypeError(f"a label is text, got {type(label).__name__}: {label!r}")
-        self.data = data if type(data) is float else _as_float(data)
+        self._data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
         self.label = label
         self.op = ""
         self.op_number: float | None = None
         self.inputs: tuple[Value, ...] = ()
         self.local_derivatives: tuple[float, ...] = ()
+
+    @property
+    def data(self) -> float:
+        """The number this Value holds; set it to a number (p.data -= lr * p.grad)."""
+        return self._data
+
+    @data.setter
+    def data(self, number: float) -> None:
+        self._data = number if type(number) is float else _as_float(number)
 
     def __repr__(self) -> str:
         parts = [f"data={format_number(self.data)}", f"grad={format_number(self.grad)}"]

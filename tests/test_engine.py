@@ -326,6 +326,24 @@ def test_value_rejects_non_numbers_naming_the_type(bad: object) -> None:
         Value(bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("bad", ["x", None, [1.0], 1 + 2j, Value(2.0)])
+def test_setting_data_to_a_non_number_is_refused_and_keeps_the_number(bad: object) -> None:
+    v = Value(1.5)
+    with pytest.raises(TypeError, match=f"expected a real number .*got {type(bad).__name__}"):
+        v.data = bad  # type: ignore[assignment]
+    assert v.data == 1.5 and type(v.data) is float
+
+
+def test_data_set_to_an_int_or_numpy_scalar_is_stored_as_a_float() -> None:
+    v = Value(1.5)
+    v.data = 3
+    assert type(v.data) is float and v.data == 3.0
+    v.data = np.float32(0.1)
+    assert type(v.data) is float and v.data == float(np.float32(0.1))
+    v.data -= 0.5  # an update as the lecture writes it
+    assert v.data == float(np.float32(0.1)) - 0.5
+
+
 def test_a_label_must_be_text() -> None:
     with pytest.raises(TypeError, match="a label is text, got int"):
         Value(1.0, 5)  # type: ignore[arg-type]
