@@ -19,10 +19,11 @@ constant) is read from its ``.data`` at each replay, so an optimizer's updates a
 ``backward`` adds the batch's mean (or summed) gradient to each such leaf's ``.grad``:
 what the scalar engine gives for the mean of the samples' losses.
 
-Each op runs as its numpy twin (``micrograd_plus.twins``). Two replays of the same
+Each op runs as its numpy twin (``micrograd_plus.twins``). Three replays of the same
 program exist: ``Nodes`` below, one numpy call per node, the readable reference (compare
-autodidax's ``eval_jaxpr``); and ``schedule.Levels`` (the default), all nodes of one op at
-one depth of the graph as one numpy call, so a layer is a handful of calls.
+autodidax's ``eval_jaxpr``); ``schedule.Levels``, all nodes of one op at one depth of the
+graph as one numpy call; and ``fusion.Fused`` (the default where the program has layers),
+each layer one matrix product.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ from micrograd_plus.twins import TWINS
 __all__ = ["Nodes", "Tape"]
 
 Array = np.ndarray
+# The first replay is checked against the scalar engine on a few samples; the check builds
+# a scalar graph per sample, so it stops at about this many Values in all.
+CHECK_VALUES = 1_000_000
 
 
 class Nodes:
@@ -115,6 +119,12 @@ class Tape:
     def size(self) -> int:
         """How many Values the program has: the rows of each array a replay holds."""
         return len(self._names)
+
+    @property
+    def rows_per_sample(self) -> int:
+        """How many numbers the default replay keeps per sample: every Value's row, or
+        fused, only the rows it computes (none for a product inside a layer)."""
+        return len(self._fused.where) if self._default == "fused" else self.size
 
     # --- recording ----------------------------------------------------------------------
 
@@ -258,9 +268,11 @@ class Tape:
 
     def _check(self, arrays: tuple[Any, ...], result: Array) -> None:
         """Re-run the function with the scalar engine on a few samples: the same ops, and
-        the same output, or a clear error."""
+        the same output, or a clear error. Up to 8 samples, fewer for a big program (but
+        always the first and the last), so a check costs at most about CHECK_VALUES Values."""
         batch = len(result)
-        picks = sorted({round(i) for i in np.linspace(0, batch - 1, min(8, batch))})
+        count = min(batch, max(2, min(8, CHECK_VALUES // self.size)))
+        picks = sorted({round(i) for i in np.linspace(0, batch - 1, count)})
         ops = [(i.op, repr(i.number)) for i in self.program]  # as text: nan equals nan
         for s in picks:
             sample = [np.asarray(a, dtype=np.float64)[s] for a in arrays]

@@ -181,6 +181,29 @@ def test_outputs_on_a_grid_equal_the_scalar_models() -> None:
     assert np.allclose(outputs(model, grid, "tape"), outputs(model, grid), rtol=1e-12)
 
 
+def test_outputs_replay_in_chunks_sized_by_the_rows_the_replay_keeps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = MLP(2, [8, 8, 3], seed=0)
+    tape = Tape.record(model, [0.0, 0.0])
+    # fused, a layer keeps its sums and activations, not its 8 * 8 products
+    assert tape.rows_per_sample < tape.size / 2
+    grid = np.random.default_rng(1).normal(size=(50, 2))
+    whole = outputs(model, grid, "tape")
+    sizes: list[int] = []
+    forward = Tape.forward
+
+    def counted(self: Tape, *arrays: Any, **options: Any) -> Any:
+        sizes.append(len(arrays[0]))
+        return forward(self, *arrays, **options)
+
+    monkeypatch.setattr(Tape, "forward", counted)
+    monkeypatch.setattr("micrograd_plus.training.REPLAY_BYTES", 4 * 8 * tape.rows_per_sample * 7)
+    chunked = outputs(model, grid, "tape")
+    assert sizes == [7] * 7 + [1]
+    assert np.array_equal(chunked, whole)
+
+
 # --- the program and its errors ---------------------------------------------------------
 
 
@@ -205,6 +228,21 @@ def test_a_branch_on_data_is_caught_at_the_first_forward() -> None:
     tape = Tape.record(branchy, 1.0)
     with pytest.raises(ValueError, match=r"sample 7 takes another path"):
         tape.forward(np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, -8.0]))
+
+
+def test_a_big_program_is_checked_on_fewer_samples_but_still_the_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def branchy(x: Value) -> Value:
+        return x * 2 if x.data > 0 else x.exp()
+
+    middle = np.array([1.0, 2.0, 3.0, -4.0, 5.0, 6.0, 7.0, 8.0])
+    with pytest.raises(ValueError, match=r"sample 3 takes another path"):
+        Tape.record(branchy, 1.0).forward(middle)
+    monkeypatch.setattr("micrograd_plus.tape.CHECK_VALUES", 1)  # as if the graph were huge
+    Tape.record(branchy, 1.0).forward(middle)  # only the first and the last are checked
+    with pytest.raises(ValueError, match=r"sample 7 takes another path"):
+        Tape.record(branchy, 1.0).forward(np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, -8.0]))
 
 
 def test_a_number_read_from_data_is_caught_at_the_first_forward() -> None:
