@@ -193,10 +193,16 @@ def run_train(args: argparse.Namespace) -> int:
         check_fit(model, args.loss, y)
     except ValueError as error:
         raise UsageError(f"--data {args.data} --loss {args.loss}: {error}") from None
-    return runs.train_and_write(
-        model, X, y, out, data=args.data, loss=args.loss, optimizer=args.optim, lr=args.lr,
-        steps=args.steps, engine=args.engine, format=args.format,
-    )  # fmt: skip
+    try:
+        return runs.train_and_write(
+            model, X, y, out, data=args.data, loss=args.loss, optimizer=args.optim,
+            lr=args.lr, steps=args.steps, engine=args.engine, format=args.format,
+        )  # fmt: skip
+    except MemoryError:  # nothing was written: model.json is written whole or not at all
+        raise UsageError(
+            f"out of memory training a {len(model.parameters()):,}-parameter model on "
+            f"{len(X):,} points: use fewer --samples or smaller --layers"
+        ) from None
 
 
 def run_playground(args: argparse.Namespace) -> int:

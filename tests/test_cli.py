@@ -239,6 +239,35 @@ def test_a_diverged_run_keeps_the_good_model_it_started_from(
     assert MLP.from_file(model).nin == 2
 
 
+# In a child process whose address space is capped at what it already uses plus 600 MB:
+# a million points through MLP(2, [16, 16, 1]) needs about 2 GB.
+_OUT_OF_MEMORY = """
+import resource, sys
+import numpy, matplotlib.pyplot, tqdm.auto
+from micrograd_plus import cli, runs, training
+size = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
+            if line.startswith("VmSize:"))
+resource.setrlimit(resource.RLIMIT_AS, (size + 600 * 2**20, resource.RLIM_INFINITY))
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="caps memory with RLIMIT_AS")
+def test_running_out_of_memory_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [sys.executable, "-c", _OUT_OF_MEMORY, "train", "--samples", "1000000",
+         "--steps", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "micrograd-plus: error: out of memory training a 337-parameter model on 1,000,000 "
+        "points: use fewer --samples or smaller --layers"
+    ]
+    assert not (out / "model.json").exists()
+
+
 def test_train_help_states_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["train", "--help"])
