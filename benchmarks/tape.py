@@ -12,7 +12,7 @@ then one epoch of the 8x8 digits (scikit-learn's, if installed) with the tape.
     python benchmarks/tape.py [--repeat 5]
     python benchmarks/tape.py --grid     depths 2 and 4, widths 16, 64, 256, batches 100 to
                                          100,000: the tape's step time as a ratio to torch
-                                         float64's
+                                         float64's and float32's
 """
 
 from __future__ import annotations
@@ -137,22 +137,27 @@ def digits_epoch(repeat: int) -> None:
 
 def grid(repeat: int) -> None:
     """One training step (forward, backward, SGD) of MLP(2, [w] * depth + [1]) with BCE:
-    the tape (fused) against torch float64 on one thread, in this process."""
+    the tape (fused, float64) against torch float64 and float32 on one thread, in this
+    process."""
     try:
         import torch
     except ImportError:
         print("the grid compares with PyTorch: pip install torch==2.13.0")
         return
     torch.set_num_threads(1)
-    print(f"{'depth':>5} {'width':>5} {'batch':>7} {'tape ms':>9} {'torch ms':>9} {'ratio':>6}")
+    print(f"{'':>21} {'ms per step':^29} {'tape / torch':^13}")
+    print(f"{'depth':>5} {'width':>5} {'batch':>9} {'tape':>9} {'f64':>9} {'f32':>9} "
+          f"{'f64':>6} {'f32':>6}")  # fmt: skip
     for depth in (2, 4):
         for width in (16, 64, 256):
             for batch in (100, 1_000, 10_000, 100_000):
-                a, b = _case(torch, depth, width, batch, repeat)
-                print(f"{depth:>5} {width:>5} {batch:>7} {a:>9.2f} {b:>9.2f} {a / b:>5.1f}x")
+                ours, f64, f32 = _case(torch, depth, width, batch, repeat)
+                print(f"{depth:>5} {width:>5} {batch:>9,} {ours:>9.2f} {f64:>9.2f} {f32:>9.2f} "
+                      f"{ours / f64:>5.1f}x {ours / f32:>5.1f}x")  # fmt: skip
 
 
-def _case(torch: Any, depth: int, width: int, batch: int, repeat: int) -> tuple[float, float]:
+def _case(torch: Any, depth: int, width: int, batch: int, repeat: int) -> list[float]:
+    """ms per step: the tape (float64), then torch float64 and float32."""
     X = np.random.default_rng(0).normal(size=(batch, 2))
     y = (X[:, 0] > 0).astype(float)
     model = MLP(2, [width] * depth + [1], seed=0)
@@ -164,21 +169,30 @@ def _case(torch: Any, depth: int, width: int, batch: int, repeat: int) -> tuple[
         tape.backward()
         optimizer.step()
 
+    inner = max(1, 3_000 // batch)
+    return [best_ms(ours, repeat, inner)] + [
+        best_ms(_torch_step(torch, dtype, X, y, depth, width), repeat, inner)
+        for dtype in (torch.float64, torch.float32)
+    ]
+
+
+def _torch_step(
+    torch: Any, dtype: Any, X: np.ndarray, y: np.ndarray, depth: int, width: int
+) -> Callable[[], None]:
+    """One SGD step of the same MLP in torch, in ``dtype``, with nn.Linear layers."""
     layers: list[Any] = []
     for fan_in in [2] + [width] * (depth - 1):
         layers += [torch.nn.Linear(fan_in, width), torch.nn.ReLU()]
-    net = torch.nn.Sequential(*layers, torch.nn.Linear(width, 1)).double()
+    net = torch.nn.Sequential(*layers, torch.nn.Linear(width, 1)).to(dtype)
     reference = torch.optim.SGD(net.parameters(), lr=0.01)
-    tx, ty = torch.tensor(X), torch.tensor(y)
-    loss = torch.nn.functional.binary_cross_entropy_with_logits
+    tx, ty = torch.tensor(X, dtype=dtype), torch.tensor(y, dtype=dtype)
 
-    def theirs() -> None:
+    def step() -> None:
         reference.zero_grad()
-        loss(net(tx)[:, 0], ty).backward()
+        torch.nn.functional.binary_cross_entropy_with_logits(net(tx)[:, 0], ty).backward()
         reference.step()
 
-    inner = max(1, 3_000 // batch)
-    return best_ms(ours, repeat, inner), best_ms(theirs, repeat, inner)
+    return step
 
 
 def main() -> None:
