@@ -6,8 +6,10 @@ import math
 import os
 import re
 import shutil
+import stat
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,6 +46,17 @@ def pytest_collection_modifyitems(config: object, items: list[Any]) -> None:
     for item in items:
         if "needs_dot" in item.keywords:
             item.add_marker(skip)
+
+
+def char_device(path: Path, minor: int) -> Path:
+    """A character device at ``path``, under the test's tmp_path: minor 3 is like /dev/null,
+    5 like /dev/zero (mknod needs root; without it the test is skipped). Tests never name
+    /dev itself: as root, a writer that failed to refuse would replace the real device."""
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except PermissionError:
+        pytest.skip("mknod needs root")
+    return path
 
 
 def readme_neuron() -> tuple[Value, list[Value]]:

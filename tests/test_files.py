@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import readme_neuron
+from conftest import char_device, readme_neuron
 
 from micrograd_plus import plots
 from micrograd_plus._files import NotARegularFile, write_atomic
@@ -27,19 +27,9 @@ WRITERS: dict[str, Callable[[Path], object]] = {
 }
 
 
-def _device(tmp_path: Path) -> Path:
-    """A character device like /dev/null, made with mknod (root only)."""
-    device = tmp_path / "null"
-    try:
-        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
-    except PermissionError:
-        pytest.skip("mknod needs root")
-    return device
-
-
 @pytest.mark.parametrize("writer", WRITERS)
 def test_a_device_is_never_replaced(tmp_path: Path, writer: str) -> None:
-    device = _device(tmp_path)
+    device = char_device(tmp_path / "null", 3)
     target = device if writer != "figure" else tmp_path / "null.svg"
     if writer == "figure":
         os.rename(device, target)

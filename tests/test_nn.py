@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import one
+from conftest import char_device, one
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -388,9 +388,11 @@ def test_a_folder_a_pipe_and_a_device_are_refused(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     _refused(fifo, "not a regular file")  # would hang if opened
-    if Path("/dev/zero").exists():
-        _refused("/dev/zero", "not a regular file")  # would eat all memory
     _refused(tmp_path / "missing.json", "cannot read")
+
+
+def test_a_device_is_refused_before_a_byte_is_read(tmp_path: Path) -> None:
+    _refused(char_device(tmp_path / "zero", 5), "not a regular file")  # would eat all memory
 
 
 def test_json_nested_too_deep_is_refused(tmp_path: Path) -> None:
