@@ -47,7 +47,7 @@ class Optimizer:
     """Holds the parameters; ``zero_grad()`` clears their gradients, ``step()`` updates them,
     ``explain(i)`` writes out the last update of parameter i with its numbers."""
 
-    buffers: tuple[str, ...] = ()  # the names of the per-parameter state lists
+    buffers: tuple[str, ...] = ()  # names of the state arrays, a number per parameter
 
     def __init__(self, params: Iterable[Value], lr: float, maximize: bool = False) -> None:
         if hasattr(params, "parameters"):
