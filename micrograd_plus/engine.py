@@ -29,6 +29,7 @@ from micrograd_plus.grad_mode import enable_grad, is_grad_enabled, no_grad
 __all__ = [
     "OPS",
     "Value",
+    "as_float",
     "as_value",
     "enable_grad",
     "is_grad_enabled",
@@ -81,7 +82,7 @@ class Value:
         an op computed the Values it makes."""
         if type(label) is not str:
             raise TypeError(f"a label is text, got {type(label).__name__}: {label!r}")
-        self._data = data if type(data) is float else _as_float(data)
+        self._data = data if type(data) is float else as_float(data)
         self.grad = 0.0
         self.label = label
         self.op = ""
@@ -96,7 +97,7 @@ class Value:
 
     @data.setter
     def data(self, number: float) -> None:
-        self._data = number if type(number) is float else _as_float(number)
+        self._data = number if type(number) is float else as_float(number)
 
     def __repr__(self) -> str:
         parts = [f"data={format_number(self.data)}", f"grad={format_number(self.grad)}"]
@@ -139,7 +140,7 @@ class Value:
     def __pow__(self, exponent: Value | float) -> Value:
         """a ** n;  d/da = n * a**(n-1),  and for a Value n:  d/dn = a**n * log(a)."""
         if not isinstance(exponent, Value):
-            n = _as_float(exponent)
+            n = as_float(exponent)
             out = floats.power_by_number(self.data, n)
             d_da = 0.0 if n == 0 else n * floats.power_by_number(self.data, n - 1.0)
             return op_result(out, "**n", (self,), (d_da,), number=n)
@@ -177,7 +178,7 @@ class Value:
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         """leaky_relu(a) = a if a > 0 else slope * a;  d/da = 1 if a > 0 else slope."""
-        slope = _as_float(negative_slope)
+        slope = as_float(negative_slope)
         if self.data > 0:
             return op_result(self.data, "leaky_relu", (self,), (1.0,), number=slope)
         return op_result(slope * self.data, "leaky_relu", (self,), (slope,), number=slope)
@@ -302,7 +303,7 @@ class Value:
 # --- helpers -----------------------------------------------------------------------
 
 
-def _as_float(x: object) -> float:
+def as_float(x: object) -> float:
     """x as a Python float, if it is a real number (int, float, numpy scalar)."""
     if isinstance(x, numbers.Real):
         return float(x)
@@ -312,7 +313,7 @@ def _as_float(x: object) -> float:
 
 
 def _data(x: Value | float) -> float:
-    return x.data if isinstance(x, Value) else _as_float(x)
+    return x.data if isinstance(x, Value) else as_float(x)
 
 
 def as_value(x: Value | float, label: str = "") -> Value:

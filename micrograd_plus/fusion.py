@@ -16,17 +16,21 @@ the fused program: the student's own graph, read as the tensor program it is.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from micrograd_plus.engine import Value
+from micrograd_plus.parameters import Numbers, matrix
 from micrograd_plus.schedule import Instruction
 from micrograd_plus.twins import TWINS
 
 __all__ = ["ACTIVATIONS", "Fused", "Layer"]
 
 Array = np.ndarray
+Rows = Sequence[int] | Array  # rows of the program, in order
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 
 
@@ -55,86 +59,163 @@ Unit = Layer | Activation | Instruction
 
 class Fused:
     """The fused replay: layers as matrix products, their activations as one call each,
-    every other instruction one at a time. It keeps only the rows it computes (no row for
-    a product inside a layer) and the parameters as one vector, not a row per parameter
-    per sample: memory grows with the activations, as a tensor framework's does.
+    every other instruction one at a time. Each unit's result is a block of columns, a
+    row per sample, as a tensor framework holds them: a layer's sums are one (batch, m)
+    array, and no product inside a layer is ever made. A layer's weights are read as a
+    matrix straight from the model's store of parameters (``parameters.matrix``), and
+    their gradient is added there, with no Python loop over the weights.
 
-    ``forward(columns, leaves)`` takes the tape's inputs (rows of ``inputs``, one column
-    per sample) and every leaf's value (a vector over all rows); ``rows(which)`` reads
-    computed rows back; ``backward(row, seed)`` returns d output / d leaf for every row,
-    summed over the batch."""
+    ``forward(X)`` takes the tape's inputs, (batch, inputs); ``rows(which)`` reads
+    computed rows back, (batch, rows); ``backward(row, seed)`` adds d row / d leaf,
+    summed over the batch and times ``seed``, to each leaf's ``grad``."""
 
-    def __init__(self, program: list[Instruction], parameters: set[int], inputs: list[int]) -> None:
-        self.units = _fuse(program, parameters)
+    def __init__(self, program: list[Instruction], leaves: dict[int, Value], inputs: list[int]):
+        self.units = _fuse(program, leaves)
         self.layers = sum(isinstance(unit, Layer) for unit in self.units)
-        live = list(inputs)
-        for unit in self.units:
-            live += [unit.row] if isinstance(unit, Instruction) else [int(r) for r in unit.rows]
-        self.where = {row: i for i, row in enumerate(live)}  # row -> its place in `values`
-        self.inputs = np.array([self.where[r] for r in inputs], dtype=np.intp)
-        self.locals: list[Any] = []
-        self.values = np.empty((0, 0))
-        self.leaves = np.empty(0)
+        # where each computed row is, (block, column): block 0 holds the inputs, block
+        # u + 1 what unit u computes
+        self.place = {row: (0, j) for j, row in enumerate(inputs)}
+        for u, unit in enumerate(self.units):
+            for j, row in enumerate(_rows(unit)):
+                self.place[row] = (u + 1, j)
+        self.matrices = {  # each layer's W and b, and where its inputs are
+            u: (_Matrix(unit.weights, leaves), _Matrix(unit.biases[:, None], leaves))
+            for u, unit in enumerate(self.units)
+            if isinstance(unit, Layer)
+        }
+        self.sources = {u: self._source(unit.inputs) for u, unit in enumerate(self.units)}
+        # the leaves read one at a time (a loss's constants, say): their numbers at once
+        read = (int(i) for unit in self.units for i in unit.inputs)  # W and b aside
+        loose = list(dict.fromkeys(i for i in read if i in leaves))
+        self.loose = Numbers([leaves[i] for i in loose])
+        self.loose_at = {row: i for i, row in enumerate(loose)}
+        self.loose_values = np.empty(0)
+        self.blocks: list[Array] = []
+        self.saved: list[Any] = []  # per unit, what its backward needs
 
-    def _read(self, row: int) -> Array:
-        """A row's values: computed, or a leaf's one number for every sample."""
-        place = self.where.get(row)
-        return (
-            self.values[place]
-            if place is not None
-            else np.full(self.values.shape[1], self.leaves[row])
+    @property
+    def numbers_per_sample(self) -> int:
+        """How many numbers a forward keeps per sample: every computed row, and the
+        local derivatives of activations and instructions."""
+        saved = sum(
+            len(unit.rows) if isinstance(unit, Activation) else len(unit.inputs)
+            for unit in self.units
+            if not isinstance(unit, Layer)
+        )
+        return len(self.place) + saved
+
+    def _source(self, rows: Rows) -> tuple[int, int] | None:
+        """(block, first column) where the rows are one block's columns in order."""
+        first = self.place.get(int(rows[0]))
+        if first is None:
+            return None
+        block, start = first
+        if all(self.place.get(int(r)) == (block, start + j) for j, r in enumerate(rows)):
+            return first
+        return None
+
+    def _column(self, row: int) -> Array:
+        """A row's values over the batch: computed, or a leaf's one number for each sample."""
+        if row in self.place:
+            block, column = self.place[row]
+            return self.blocks[block][:, column]
+        if row in self.loose_at:
+            return np.full(len(self.blocks[0]), self.loose_values[self.loose_at[row]])
+        raise ValueError(
+            f"the fused replay does not compute row {row} (a product inside a layer's matrix "
+            "product): replay with schedule='levels' to read it"
         )
 
-    def forward(self, columns: Array, leaves: Array) -> None:
-        self.values = np.empty((len(self.where), columns.shape[1]))
-        self.values[self.inputs] = columns
-        self.leaves = leaves
-        self.locals = []
-        where, values = self.where, self.values
-        for unit in self.units:
+    def forward(self, X: Array) -> None:
+        self.blocks = [X]
+        self.saved = []
+        self.loose_values = self.loose.data()
+        for u, unit in enumerate(self.units):
             if isinstance(unit, Layer):
-                weights = leaves[unit.weights]
-                x = values[[where[int(r)] for r in unit.inputs]]
-                out = weights @ x + leaves[unit.biases][:, None]
-                values[[where[int(r)] for r in unit.rows]] = out
-                self.locals.append((weights, x))
+                weights, biases = self.matrices[u]
+                source = self.sources[u]
+                x = (
+                    self.blocks[source[0]][:, source[1] : source[1] + len(unit.inputs)]
+                    if source is not None  # a view: the layer reads a block as it is
+                    else self.rows(unit.inputs)
+                )
+                W = weights.read()  # a copy: a step before backward cannot change it
+                self.blocks.append(x @ W.T + biases.read()[:, 0])  # h = x @ W.T + b
+                self.saved.append((x, W))
             elif isinstance(unit, Activation):
                 forward, local = TWINS[unit.op]
-                before = values[[where[int(r)] for r in unit.inputs]]
-                values[[where[int(r)] for r in unit.rows]] = out = forward(before, n=unit.number)
-                self.locals.append(local(before, out, n=unit.number)[0])
+                h = self.blocks[self.place[int(unit.inputs[0])][0]]  # the layer's block
+                self.blocks.append(out := forward(h, n=unit.number))
+                self.saved.append(local(h, out, n=unit.number)[0])
             else:
                 forward, local = TWINS[unit.op]
-                reads = [self._read(i) for i in unit.inputs]
-                values[where[unit.row]] = out = forward(*reads, n=unit.number)
-                self.locals.append(local(*reads, out, n=unit.number))
+                reads = [self._column(i) for i in unit.inputs]
+                out = forward(*reads, n=unit.number)
+                self.blocks.append(out[:, None])
+                self.saved.append(local(*reads, out, n=unit.number))
 
-    def rows(self, which: list[int]) -> Array:
-        return np.array([self._read(r) for r in which])
+    def rows(self, which: Rows) -> Array:
+        return np.stack([self._column(int(r)) for r in which], axis=1)
 
-    def backward(self, row: int, seed: float) -> Array:
-        where = self.where
-        grads = np.zeros_like(self.values)
-        grads[where[row]] = seed
-        leaves = np.zeros_like(self.leaves)
-        for unit, local in zip(reversed(self.units), reversed(self.locals)):
+    def backward(self, row: int, seed: float) -> None:
+        grads: list[Array | None] = [None] * len(self.blocks)  # d row / d each block
+        block, column = self.place[row]
+        grads[block] = start = np.zeros_like(self.blocks[block])
+        start[:, column] = seed
+        loose = np.zeros(len(self.loose_values))
+        for u in reversed(range(len(self.units))):
+            unit, saved, upstream = self.units[u], self.saved[u], grads[u + 1]
+            grads[u + 1] = None  # used once: its memory goes back
+            if upstream is None:  # nothing this unit computes reaches the output
+                continue
             if isinstance(unit, Layer):
-                weights, x = local
-                upstream = grads[[where[int(r)] for r in unit.rows]]  # (m, batch)
-                grads[[where[int(r)] for r in unit.inputs]] += weights.T @ upstream
-                leaves[unit.weights] += upstream @ x.T
-                leaves[unit.biases] += upstream.sum(axis=1)
+                x, W = saved
+                weights, biases = self.matrices[u]
+                weights.add_grad(upstream.T @ x)  # dL/dW = dL/dh.T @ x
+                biases.add_grad(upstream.sum(axis=0)[:, None])  # dL/db = sum of dL/dh
+                source = self.sources[u]
+                if source is None or source[0] != 0:  # the inputs need no gradient
+                    self._pass_back(grads, loose, unit.inputs, source, upstream @ W)
             elif isinstance(unit, Activation):
-                upstream = grads[[where[int(r)] for r in unit.rows]]
-                grads[[where[int(r)] for r in unit.inputs]] += local * upstream
+                self._pass_back(grads, loose, unit.inputs, self.sources[u], saved * upstream)
             else:
-                upstream = grads[where[unit.row]]
-                for i, derivative in zip(unit.inputs, local):
-                    if i in where:
-                        grads[where[i]] += derivative * upstream
-                    else:  # a leaf: its number is the same for every sample
-                        leaves[i] += float(np.sum(derivative * upstream))
-        return leaves
+                for i, derivative in zip(unit.inputs, saved):
+                    self._pass_back_row(grads, loose, i, derivative * upstream[:, 0])
+        self.loose.add_grad(loose)
+
+    def _pass_back(
+        self,
+        grads: list[Array | None],
+        loose: Array,
+        rows: Rows,
+        source: tuple[int, int] | None,
+        gradient: Array,
+    ) -> None:
+        """Add ``gradient``, (batch, rows), to the rows' gradients: into their block's,
+        where they are one block's columns, else one row at a time."""
+        if source is None:
+            for j, row in enumerate(rows):
+                self._pass_back_row(grads, loose, int(row), gradient[:, j])
+            return
+        block, start = source
+        if block == 0:  # the inputs need no gradient
+            return
+        target = grads[block]
+        if target is None and gradient.shape[1] == self.blocks[block].shape[1]:
+            grads[block] = gradient  # the first contribution to the whole block
+            return
+        if target is None:
+            target = grads[block] = np.zeros_like(self.blocks[block])
+        target[:, start : start + gradient.shape[1]] += gradient
+
+    def _pass_back_row(
+        self, grads: list[Array | None], loose: Array, row: int, gradient: Array
+    ) -> None:
+        """Add ``gradient``, (batch,), to one row's: computed, or a leaf's, summed."""
+        if row in self.place:
+            self._pass_back(grads, loose, [row], self.place[row], gradient[:, None])
+        else:
+            loose[self.loose_at[row]] += np.sum(gradient)
 
     def text(self, names: list[str], inputs: set[int]) -> list[str]:
         """The fused program: ``h1 = relu(x @ L1.W.T + L1.b)``, then the rest line by line
@@ -169,6 +250,37 @@ class Fused:
         return lines
 
 
+class _Matrix:
+    """A layer's W, (m, k), or b, (m, 1): views of the Parameters' store where they lie on
+    a grid of it, as a model's do (no copy; a gradient added to the view is added to each
+    parameter's grad), else the leaves' numbers gathered, and their gradients scattered."""
+
+    def __init__(self, rows: Array, leaves: dict[int, Value]) -> None:
+        values = [[leaves[int(r)] for r in row] for row in rows]
+        self.views = matrix(values)
+        self.numbers = None if self.views else Numbers([v for row in values for v in row])
+        self.shape = rows.shape
+
+    def read(self) -> Array:
+        if self.views is not None:
+            return self.views[0].copy()
+        assert self.numbers is not None
+        return self.numbers.data().reshape(self.shape)
+
+    def add_grad(self, gradient: Array) -> None:
+        if self.views is not None:
+            grad = self.views[1]
+            grad += gradient  # in place: into the parameters' own grads
+        else:
+            assert self.numbers is not None
+            self.numbers.add_grad(gradient.ravel())
+
+
+def _rows(unit: Unit) -> list[int]:
+    """The rows a unit computes."""
+    return [unit.row] if isinstance(unit, Instruction) else [int(r) for r in unit.rows]
+
+
 def _source(rows: Array, shown: list[str], inputs: set[int]) -> str:
     """How a layer's inputs read: ``x`` for the tape's inputs, ``h1`` for a layer's outputs."""
     if all(int(r) in inputs for r in rows):
@@ -183,7 +295,7 @@ def _prefix(weight_name: str) -> str:
     return f"{head}." if head.startswith("L") and head[1:].isdigit() else ""
 
 
-def _fuse(program: list[Instruction], parameters: set[int]) -> list[Unit]:
+def _fuse(program: list[Instruction], parameters: Container[int]) -> list[Unit]:
     """The program as units in an order that respects every read: layers, activations,
     and the instructions no layer took."""
     by_row = {ins.row: ins for ins in program}
@@ -214,6 +326,9 @@ def _fuse(program: list[Instruction], parameters: set[int]) -> list[Unit]:
     units: list[Unit] = []
     layer_of: dict[int, Layer] = {}
     for read, members in groups.items():
+        leaves = [w for m in members for w in m[1]] + [m[2] for m in members]
+        if len(set(leaves)) != len(leaves):  # a weight shared inside the layer: not one W
+            continue
         layer = Layer(
             rows=np.array([m[0] for m in members]),
             inputs=np.array(read),

@@ -2,8 +2,10 @@
 
 A neuron computes  f(w . x + b)  for an activation f; a layer is neurons side by side,
 each seeing the same inputs; an MLP is layers in a row, each feeding the next.
-Every weight and bias is a leaf Value, so after ``loss.backward()`` each one's ``grad``
-holds d(loss)/d(parameter), ready for an optimizer.
+Every weight and bias is a leaf Value (a ``Parameter``: its numbers live in one array
+for the whole model, so that a layer's weights are also a matrix), and after
+``loss.backward()`` each one's ``grad`` holds d(loss)/d(parameter), ready for an
+optimizer.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 from micrograd_plus._checks import whole_number
 from micrograd_plus._files import write_atomic
 from micrograd_plus.engine import Value, as_value, op_result
+from micrograd_plus.parameters import new_parameters, pack
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Perceptron", "short_name"]
 
@@ -255,8 +258,8 @@ class Neuron(Module):
         self.activation = self.output_activation = _activation_name(activation)
         rng = np.random.default_rng(seed)
         bound = 1 / math.sqrt(nin)
-        self.w = [Value(float(rng.uniform(-bound, bound)), f"w{i}") for i in range(nin)]
-        self.b = Value(float(rng.uniform(-bound, bound)), "b")
+        numbers = rng.uniform(-bound, bound, nin + 1).tolist()  # w0 .. w(nin-1), then b
+        *self.w, self.b = new_parameters(numbers, [*(f"w{i}" for i in range(nin)), "b"])
 
     def __call__(self, x: Inputs) -> Value:
         xs = input_values(x, self.nin, "this neuron")
@@ -294,6 +297,7 @@ class Layer(Module):
         self.nin, self.nout = nin, nout
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
         self.activation = self.output_activation = self.neurons[0].activation
+        pack(self.parameters())  # one store: the weights are a matrix in it
 
     def __call__(self, x: Inputs) -> list[Value]:
         return self.forward(input_values(x, self.nin, "this layer"))
@@ -350,6 +354,7 @@ class MLP(Module):
         ]
         self.activation = _activation_name(activation)
         self.output_activation = self.layers[-1].activation
+        pack(self.parameters())  # one store for the model, in parameters() order
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
         xs = input_values(x, self.nin, "this MLP")

@@ -5,8 +5,9 @@ the same formulas, and state that advances once per ``step()`` (not once per par
 In the formulas, p is a parameter, g its gradient, lr the learning rate, t the step.
 
 Each update rule is written once, in ``update``, in arithmetic that works on one number
-and on a numpy array alike: ``step()`` runs it once on all the parameters as arrays (no
-Python loop per parameter but reading and writing the Values), and ``explain`` runs it
+and on a numpy array alike: ``step()`` runs it once on all the parameters as arrays (a
+model's parameters live in one array, ``micrograd_plus.parameters``, so there is no
+Python loop over them), and ``explain`` runs it
 again on one parameter from the state before the last step, asking it to say each line
 with its numbers, so an explanation is always the update that was made (explain checks
 it to the last bit).
@@ -25,6 +26,7 @@ from micrograd_plus._checks import real_number
 from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number as _n
 from micrograd_plus.floats import operand_text
+from micrograd_plus.parameters import Numbers
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop"]
 
@@ -63,6 +65,8 @@ class Optimizer:
                 raise TypeError(f"parameters must be Values, got {type(p).__name__}")
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError("a parameter appears more than once: it would be updated twice")
+        # a model's parameters are one array (micrograd_plus.parameters): no loop over them
+        self._numbers = Numbers(self.params)
         self.lr = real_number("lr", lr)
         self.maximize = bool(maximize)
         self.steps = 0  # t: how many times step() has run
@@ -72,19 +76,16 @@ class Optimizer:
         self._before: dict[str, np.ndarray] = {}  # the buffers before the last step
 
     def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = 0.0
+        self._numbers.zero_grad()
 
     def step(self) -> None:
         """p = p - update(g, p) for every parameter, as arrays."""
         self.steps += 1
         self._before = {name: getattr(self, name).copy() for name in self.buffers}
-        g = np.array([p.grad for p in self.params])
-        before = np.array([p.data for p in self.params])
+        g, before = self._numbers.grad(), self._numbers.data()
         with np.errstate(all="ignore"):  # inf and nan as PyTorch gives them
             after = before - self.update(slice(None), g, before)
-        for p, value in zip(self.params, after.tolist()):
-            p.data = value
+        self._numbers.set_data(after)
         self._last = (g, before, after)
 
     @property

@@ -36,6 +36,7 @@ import numpy as np
 from micrograd_plus.engine import Value, as_value, enable_grad, op_result
 from micrograd_plus.floats import exact_text, format_number
 from micrograd_plus.fusion import Fused
+from micrograd_plus.parameters import Numbers
 from micrograd_plus.schedule import Instruction, Levels
 from micrograd_plus.twins import TWINS
 
@@ -91,6 +92,7 @@ class Tape:
         taken = set(inputs)  # every other leaf is read from .data at each replay
         self._leaves = [node for node in order if not node.inputs and node not in taken]
         self._fixed_rows = np.array([row[node] for node in self._leaves], dtype=np.intp)
+        self._numbers = Numbers(self._leaves)  # their data and grad, all at once
         self._names = [names[node] for node in order]
         self.program: list[Instruction] = []
         for node in order:
@@ -103,7 +105,9 @@ class Tape:
                 reads = tuple(row[inp] for inp in node.inputs)
                 instruction = Instruction(row[node], node.op, node.op_number, reads)
                 self.program.append(instruction)
-        self._fused = Fused(self.program, {int(r) for r in self._fixed_rows}, self._input_rows)
+        self._fused = Fused(
+            self.program, {row[leaf]: leaf for leaf in self._leaves}, self._input_rows
+        )
         self._replays: dict[str, Nodes | Levels] = {
             "nodes": Nodes(self.program),
             "levels": Levels(self.program),
@@ -121,10 +125,11 @@ class Tape:
         return len(self._names)
 
     @property
-    def rows_per_sample(self) -> int:
-        """How many numbers the default replay keeps per sample: every Value's row, or
-        fused, only the rows it computes (none for a product inside a layer)."""
-        return len(self._fused.where) if self._default == "fused" else self.size
+    def numbers_per_sample(self) -> int:
+        """About how many numbers the default replay keeps per sample: a few per Value,
+        or fused, the rows it computes (none for a product inside a layer) and the local
+        derivatives its backward needs."""
+        return self._fused.numbers_per_sample if self._default == "fused" else 4 * self.size
 
     # --- recording ----------------------------------------------------------------------
 
@@ -188,22 +193,20 @@ class Tape:
         if schedule not in ("fused", *self._replays):
             raise ValueError(f"schedule must be 'fused', 'levels' or 'nodes', got {schedule!r}")
         columns = self._columns(arrays)
-        leaves = np.zeros(self.size)
-        leaves[self._fixed_rows] = [leaf.data for leaf in self._leaves]
         self._schedule = schedule
         with np.errstate(all="ignore"):  # inf and nan as IEEE 754 gives them, no warnings
             if schedule == "fused":
-                self._fused.forward(columns, leaves)
+                self._fused.forward(columns)
                 self._values = None
-                out = self._fused.rows(self._outputs).T
+                out = self._fused.rows(self._outputs)
             else:
-                values = np.empty((self.size, columns.shape[1]))
-                values[self._input_rows] = columns
-                values[self._fixed_rows] = leaves[self._fixed_rows][:, None]
+                values = np.empty((self.size, len(columns)))
+                values[self._input_rows] = columns.T
+                values[self._fixed_rows] = self._numbers.data()[:, None]
                 self._replays[schedule].forward(values)
                 self._values = values
                 out = values[self._outputs].T
-        self._batch = columns.shape[1]
+        self._batch = len(columns)
         result = out[:, 0] if len(self._outputs) == 1 else out
         if not self._checked:
             self._check(arrays, result)
@@ -222,28 +225,26 @@ class Tape:
         seed = 1.0 / self._batch if reduction == "mean" else 1.0
         with np.errstate(all="ignore"):
             if self._schedule == "fused":
-                summed = self._fused.backward(self._outputs[0], seed)[self._fixed_rows]
+                self._fused.backward(self._outputs[0], seed)
             else:
                 assert self._values is not None
                 grads = np.zeros_like(self._values)
                 grads[self._outputs[0]] = seed
                 self._replays[self._schedule].backward(grads)
-                summed = grads[self._fixed_rows].sum(axis=1)
-        for leaf, grad in zip(self._leaves, summed.tolist()):
-            leaf.grad += grad
+                self._numbers.add_grad(grads[self._fixed_rows].sum(axis=1))
 
     def values(self, nodes: Sequence[Value]) -> Array:
         """The last forward's values of recorded Values: (batch,) for one, (batch, k)."""
         if not self._batch:
             raise RuntimeError("no forward pass yet: call tape.forward(...)")
         rows = [self._row[node] for node in nodes]
-        out = (self._fused.rows(rows) if self._values is None else self._values[rows]).T
+        out = self._fused.rows(rows) if self._values is None else self._values[rows].T
         return np.array(out[:, 0] if len(nodes) == 1 else out)
 
     # --- checks and text ----------------------------------------------------------------
 
     def _columns(self, arrays: tuple[Any, ...]) -> Array:
-        """The arguments as rows of the input leaves: (inputs, batch)."""
+        """The arguments side by side, a column per input leaf: (batch, inputs)."""
         if len(arrays) != len(self._shapes):
             raise ValueError(f"this tape takes {len(self._shapes)} arrays, got {len(arrays)}")
         rows = []
@@ -261,10 +262,10 @@ class Tape:
                 batch = a.shape[0]
             elif a.shape[0] != batch:
                 raise ValueError(f"argument {i} has {a.shape[0]} samples, argument 0 has {batch}")
-            rows.append(a[None, :] if shape is None else a.T)
+            rows.append(a[:, None] if shape is None else a)
         if not batch:
             raise ValueError("the batch is empty")
-        return np.concatenate(rows, axis=0)
+        return np.concatenate(rows, axis=1)
 
     def _check(self, arrays: tuple[Any, ...], result: Array) -> None:
         """Re-run the function with the scalar engine on a few samples: the same ops, and

@@ -229,7 +229,7 @@ def outputs(model: Module, X: np.ndarray, engine: str = "scalar") -> np.ndarray:
     if engine == "scalar":
         return _numbers(predict(model, X))
     tape = Tape.record(model, [0.0] * model.nin)
-    chunk = max(1, REPLAY_BYTES // (4 * 8 * tape.rows_per_sample))
+    chunk = max(1, REPLAY_BYTES // (8 * tape.numbers_per_sample))
     return np.concatenate([tape.forward(X[i : i + chunk]) for i in range(0, len(X), chunk)])
 
 

@@ -187,7 +187,7 @@ def test_outputs_replay_in_chunks_sized_by_the_rows_the_replay_keeps(
     model = MLP(2, [8, 8, 3], seed=0)
     tape = Tape.record(model, [0.0, 0.0])
     # fused, a layer keeps its sums and activations, not its 8 * 8 products
-    assert tape.rows_per_sample < tape.size / 2
+    assert tape.numbers_per_sample < tape.size / 2
     grid = np.random.default_rng(1).normal(size=(50, 2))
     whole = outputs(model, grid, "tape")
     sizes: list[int] = []
@@ -198,7 +198,7 @@ def test_outputs_replay_in_chunks_sized_by_the_rows_the_replay_keeps(
         return forward(self, *arrays, **options)
 
     monkeypatch.setattr(Tape, "forward", counted)
-    monkeypatch.setattr("micrograd_plus.training.REPLAY_BYTES", 4 * 8 * tape.rows_per_sample * 7)
+    monkeypatch.setattr("micrograd_plus.training.REPLAY_BYTES", 8 * tape.numbers_per_sample * 7)
     chunked = outputs(model, grid, "tape")
     assert sizes == [7] * 7 + [1]
     assert np.array_equal(chunked, whole)
@@ -351,9 +351,9 @@ def test_fused_and_unfused_replays_equal_on_every_node(activation: str) -> None:
     assert reference is not None
     tape.forward(X, y, schedule="fused")
     fused = tape.tape._fused
-    kept = sorted(fused.where)  # every row it computes: all but the products in layers
+    kept = sorted(fused.place)  # every row it computes: all but the products in layers
     assert len(kept) < tape.tape.size / 2  # far fewer rows than the scalar program
-    assert np.allclose(fused.rows(kept), reference[kept], rtol=1e-12, atol=1e-15)
+    assert np.allclose(fused.rows(kept).T, reference[kept], rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize(
