@@ -356,6 +356,69 @@ def test_fused_and_unfused_replays_equal_on_every_node(activation: str) -> None:
     assert np.allclose(fused.rows(kept).T, reference[kept], rtol=1e-12, atol=1e-15)
 
 
+def _hand_layer(shared: bool) -> tuple[Callable[..., Value], list[Value]]:
+    """Two tanh neurons over three inputs from Values made by hand (not a model's
+    Parameters), the second neuron's first weight the first's when ``shared``, and a
+    loss over their outputs; and its leaves."""
+    w = [[Value(0.1 * (i + 1) * (-1) ** j, f"w{i}{j}") for j in range(3)] for i in range(2)]
+    if shared:
+        w[1][0] = w[0][0]
+    b = [Value(0.3, "b0"), Value(-0.2, "b1")]
+
+    def fn(x: list[Value], y: Value) -> Value:
+        h = [Value.sum([*(wi * xi for wi, xi in zip(row, x)), bi]).tanh() for row, bi in zip(w, b)]
+        return (h[0] * h[1] - y) ** 2
+
+    return fn, list(dict.fromkeys([v for row in w for v in row] + b))
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_layer_of_values_made_by_hand_replays_fused_as_the_engine(shared: bool) -> None:
+    fn, leaves = _hand_layer(shared)
+    X = np.random.default_rng(0).normal(size=(7, 3))
+    y = np.linspace(-1, 1, 7)
+    for leaf in leaves:
+        leaf.grad = 0.0
+    expected = []
+    for x, t in zip(X, y):
+        out = fn([Value(float(v)) for v in x], Value(float(t)))
+        out.backward()
+        expected.append(out.data)
+    grads = [leaf.grad / len(X) for leaf in leaves]
+    tape = Tape.record(fn, [0.0] * 3, 0.0)
+    # shared, the two sums are no one matrix: replayed one node at a time, as levels
+    assert tape._default == ("levels" if shared else "fused")
+    assert ("@" in tape.fused()) is not shared
+    for leaf in leaves:
+        leaf.grad = 0.0
+    assert np.allclose(tape.forward(X, y), expected, rtol=1e-12)
+    tape.backward()
+    _close_to([leaf.grad for leaf in leaves], grads)
+
+
+def test_the_fused_backward_uses_the_weights_of_its_forward() -> None:
+    model, X, y, name = _case("bce_with_logits", "tanh", seed=4)
+    expected_loss, expected = _scalar_grads(model, X, y, name)
+    tape = ModelTape(model, name)
+    model.zero_grad()
+    tape.forward(X, y)
+    for p in model.parameters():  # as an optimizer step between them would
+        p.data += 1.0
+    tape.backward()  # the chain rule at the forward's weights, as the engine records them
+    _close_to([p.grad for p in model.parameters()], expected)
+
+
+def test_a_product_inside_a_fused_layer_cannot_be_read() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    tape = Tape.record(model, [0.0, 0.0])
+    tape.forward(np.zeros((4, 2)))
+    product = next(node for node in tape._row if node.op == "*")
+    with pytest.raises(ValueError, match=r"does not compute row \d+ \(a product inside"):
+        tape.values([product])
+    tape.forward(np.zeros((4, 2)), schedule="levels")
+    assert tape.values([product]).shape == (4,)
+
+
 @pytest.mark.parametrize(
     ("loss", "y", "message"),
     [
