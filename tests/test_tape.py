@@ -398,7 +398,7 @@ def test_a_layer_of_values_made_by_hand_replays_fused_as_the_engine(shared: bool
 
 def test_the_fused_backward_uses_the_weights_of_its_forward() -> None:
     model, X, y, name = _case("bce_with_logits", "tanh", seed=4)
-    expected_loss, expected = _scalar_grads(model, X, y, name)
+    _, expected = _scalar_grads(model, X, y, name)
     tape = ModelTape(model, name)
     model.zero_grad()
     tape.forward(X, y)
