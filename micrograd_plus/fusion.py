@@ -140,7 +140,9 @@ class Fused:
                     else self.rows(unit.inputs)
                 )
                 W = weights.read()  # a copy: a step before backward cannot change it
-                self.blocks.append(x @ W.T + biases.read()[:, 0])  # h = x @ W.T + b
+                h = x @ W.T  # h = x @ W.T + b
+                h += biases.read()[:, 0]
+                self.blocks.append(h)
                 self.saved.append((x, W))
             elif isinstance(unit, Activation):
                 forward, local = TWINS[unit.op]
@@ -172,7 +174,8 @@ class Fused:
                 x, W = saved
                 weights, biases = self.matrices[u]
                 weights.add_grad(upstream.T @ x)  # dL/dW = dL/dh.T @ x
-                biases.add_grad(upstream.sum(axis=0)[:, None])  # dL/db = sum of dL/dh
+                ones = np.ones(len(upstream))  # dL/db = dL/dh summed over the batch
+                biases.add_grad((ones @ upstream)[:, None])
                 source = self.sources[u]
                 if source is None or source[0] != 0:  # the inputs need no gradient
                     self._pass_back(grads, loose, unit.inputs, source, upstream @ W)

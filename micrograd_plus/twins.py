@@ -53,6 +53,16 @@ def _power_by_number(a: Array, n: float) -> Array:
     return np.asarray(out)
 
 
+def _relu(a: Array) -> Array:
+    """max(0, a) as the engine and PyTorch: relu(-0.0) = -0.0, relu(nan) = nan. np.maximum
+    is the fast way, but gives +0.0 for -0.0: where a is a zero, a itself is the answer."""
+    out = np.maximum(a, 0.0)
+    zeros = a == 0
+    if zeros.any():
+        out[zeros] = a[zeros]
+    return np.asarray(out)
+
+
 def _power_base(a: Array, n: Any, power: Callable[[Array, Any], Array]) -> Any:
     """d(a ** n)/da = n * a ** (n - 1), and 0 where n == 0 (as the engine and PyTorch)."""
     return np.where(n == 0, 0.0, n * power(a, n - 1.0))
@@ -82,8 +92,8 @@ TWINS: dict[str, tuple[Forward, Locals]] = {
     "tanh": (lambda a, n: np.tanh(a), lambda a, out, n: (1.0 - out * out,)),
     "sigmoid": (lambda a, n: sigmoid(a), lambda a, out, n: (out * (1.0 - out),)),
     "relu": (
-        lambda a, n: np.where(a < 0, 0.0, a),
-        lambda a, out, n: (np.where(a <= 0, 0.0, 1.0),),
+        lambda a, n: _relu(a),
+        lambda a, out, n: (~(a <= 0),),  # 1 (True) where a > 0, and where a is nan
     ),
     "leaky_relu": (
         lambda a, n: np.where(a > 0, a, n * a),
