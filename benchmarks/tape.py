@@ -11,13 +11,18 @@ then one epoch of the 8x8 digits (scikit-learn's, if installed) with the tape.
 
     python benchmarks/tape.py [--repeat 5]
     python benchmarks/tape.py --grid     depths 2 and 4, widths 16, 64, 256, batches 100 to
-                                         100,000: the tape's step time as a ratio to torch
-                                         float64's and float32's
+                                         100,000: the tape's step time and peak extra memory
+                                         as ratios to torch float64's and float32's, each
+                                         case in its own process, all on one thread
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -135,61 +140,110 @@ def digits_epoch(repeat: int) -> None:
     print(f"digits: one epoch ({len(X)} images, batches of 128) with the tape: {ms:.0f} ms")
 
 
+# Each case runs in a process of its own, numpy's BLAS and torch on one thread each.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+ENGINES = ("tape", "float64", "float32")
+
+
 def grid(repeat: int) -> None:
     """One training step (forward, backward, SGD) of MLP(2, [w] * depth + [1]) with BCE:
-    the tape (fused, float64) against torch float64 and float32 on one thread, in this
-    process."""
+    the tape (fused, float64) against torch float64 and float32, time and peak extra
+    memory, each case in its own process on one thread."""
     try:
-        import torch
+        import torch  # noqa: F401
     except ImportError:
         print("the grid compares with PyTorch: pip install torch==2.13.0")
         return
-    torch.set_num_threads(1)
-    print(f"{'':>21} {'ms per step':^29} {'tape / torch':^13}")
-    print(f"{'depth':>5} {'width':>5} {'batch':>9} {'tape':>9} {'f64':>9} {'f32':>9} "
-          f"{'f64':>6} {'f32':>6}")  # fmt: skip
+    print(f"{'':>21} {'ms per step':^26} {'tape/torch':^11} {'extra MB':^20} {'tape/torch':^11}")
+    print(f"{'depth':>5} {'width':>5} {'batch':>9} {'tape':>8} {'f64':>8} {'f32':>8} "
+          f"{'f64':>5} {'f32':>5} {'tape':>6} {'f64':>6} {'f32':>6} "
+          f"{'f64':>5} {'f32':>5}")  # fmt: skip
     for depth in (2, 4):
         for width in (16, 64, 256):
             for batch in (100, 1_000, 10_000, 100_000):
-                ours, f64, f32 = _case(torch, depth, width, batch, repeat)
-                print(f"{depth:>5} {width:>5} {batch:>9,} {ours:>9.2f} {f64:>9.2f} {f32:>9.2f} "
-                      f"{ours / f64:>5.1f}x {ours / f32:>5.1f}x")  # fmt: skip
+                ms, mb = zip(*(_in_process(e, depth, width, batch, repeat) for e in ENGINES))
+                print(f"{depth:>5} {width:>5} {batch:>9,} {ms[0]:>8.2f} {ms[1]:>8.2f} "
+                      f"{ms[2]:>8.2f} {ms[0] / ms[1]:>4.1f}x {ms[0] / ms[2]:>4.1f}x "
+                      f"{mb[0]:>6.0f} {mb[1]:>6.0f} {mb[2]:>6.0f} {_ratio(mb[0], mb[1]):>5} "
+                      f"{_ratio(mb[0], mb[2]):>5}", flush=True)  # fmt: skip
 
 
-def _case(torch: Any, depth: int, width: int, batch: int, repeat: int) -> list[float]:
-    """ms per step: the tape (float64), then torch float64 and float32."""
+def _ratio(ours: float, theirs: float) -> str:
+    """A ratio of memory; below a megabyte, both are noise (allocator pages)."""
+    return f"{max(ours, 1) / max(theirs, 1):.1f}x"
+
+
+def _in_process(engine: str, depth: int, width: int, batch: int, repeat: int) -> list[float]:
+    """[ms per step, peak extra MB] of one case, measured in a new Python process."""
+    arguments = [engine, str(depth), str(width), str(batch), str(repeat)]
+    done = subprocess.run(
+        [sys.executable, __file__, "--case", *arguments],
+        env={**os.environ, **ONE_THREAD},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [float(x) for x in done.stdout.split()]
+
+
+def case(engine: str, depth: int, width: int, batch: int, repeat: int) -> None:
+    """Print ms per step and the peak memory of one step above what the process held
+    before it (Linux's VmHWM, reset just before). A step on two samples comes first:
+    imports, torch's kernels, the tape's first forward that checks itself on the scalar
+    engine."""
     X = np.random.default_rng(0).normal(size=(batch, 2))
     y = (X[:, 0] > 0).astype(float)
+    if engine == "tape":
+        step, data = _tape_step(depth, width), (X, y)
+    else:
+        import torch
+
+        torch.set_num_threads(1)
+        dtype = torch.float64 if engine == "float64" else torch.float32
+        step = _torch_step(torch, dtype, depth, width)
+        data = (torch.tensor(X, dtype=dtype), torch.tensor(y, dtype=dtype))
+    step(data[0][:2], data[1][:2])
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as file:
+        file.write("5")  # the peak resident memory starts again from here
+    before = _status_kb("VmRSS")
+    step(*data)
+    extra = (_status_kb("VmHWM") - before) / 1024
+    ms = best_ms(lambda: step(*data), repeat, max(1, 3_000 // batch))
+    print(f"{ms} {extra}")
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as file:
+        line = next(line for line in file if line.startswith(field + ":"))
+    return int(line.split()[1])
+
+
+def _tape_step(depth: int, width: int) -> Callable[[np.ndarray, np.ndarray], None]:
+    """One SGD step of MLP(2, [width] * depth + [1]) with BCE on the tape."""
     model = MLP(2, [width] * depth + [1], seed=0)
     tape, optimizer = ModelTape(model, "bce"), SGD(model.parameters(), lr=0.01)
 
-    def ours() -> None:
+    def step(X: np.ndarray, y: np.ndarray) -> None:
         optimizer.zero_grad()
         tape.forward(X, y)
         tape.backward()
         optimizer.step()
 
-    inner = max(1, 3_000 // batch)
-    return [best_ms(ours, repeat, inner)] + [
-        best_ms(_torch_step(torch, dtype, X, y, depth, width), repeat, inner)
-        for dtype in (torch.float64, torch.float32)
-    ]
+    return step
 
 
-def _torch_step(
-    torch: Any, dtype: Any, X: np.ndarray, y: np.ndarray, depth: int, width: int
-) -> Callable[[], None]:
+def _torch_step(torch: Any, dtype: Any, depth: int, width: int) -> Callable[[Any, Any], None]:
     """One SGD step of the same MLP in torch, in ``dtype``, with nn.Linear layers."""
     layers: list[Any] = []
     for fan_in in [2] + [width] * (depth - 1):
         layers += [torch.nn.Linear(fan_in, width), torch.nn.ReLU()]
     net = torch.nn.Sequential(*layers, torch.nn.Linear(width, 1)).to(dtype)
     reference = torch.optim.SGD(net.parameters(), lr=0.01)
-    tx, ty = torch.tensor(X, dtype=dtype), torch.tensor(y, dtype=dtype)
 
-    def step() -> None:
+    def step(X: Any, y: Any) -> None:
         reference.zero_grad()
-        torch.nn.functional.binary_cross_entropy_with_logits(net(tx)[:, 0], ty).backward()
+        torch.nn.functional.binary_cross_entropy_with_logits(net(X)[:, 0], y).backward()
         reference.step()
 
     return step
@@ -199,7 +253,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--grid", action="store_true", help="the size grid against torch")
+    parser.add_argument("--case", nargs=5, help=argparse.SUPPRESS)  # one case of the grid
     args = parser.parse_args()
+    if args.case:
+        engine, *sizes = args.case
+        case(engine, *map(int, sizes))
+        return
     if args.grid:
         grid(args.repeat)
         return

@@ -46,6 +46,11 @@ Array = np.ndarray
 # The first replay is checked against the scalar engine on a few samples; the check builds
 # a scalar graph per sample, so it stops at about this many Values in all.
 CHECK_VALUES = 1_000_000
+# A replay keeps the numbers its backward needs for every sample of the batch: a batch
+# that would need more than about this many bytes is replayed in chunks of rows, and
+# backward replays each chunk's forward again before its chain rule (memory bounded, for
+# the price of a second forward).
+REPLAY_BYTES = 2**30
 
 
 class Nodes:
@@ -118,6 +123,7 @@ class Tape:
         self._checked = False
         self._values: Array | None = None  # every row, for the levels and nodes replays
         self._batch = 0  # the last forward's batch size
+        self._parts: list[Array] = []  # its rows of inputs, in chunks
 
     @property
     def size(self) -> int:
@@ -126,10 +132,8 @@ class Tape:
 
     @property
     def numbers_per_sample(self) -> int:
-        """About how many numbers the default replay keeps per sample: a few per Value,
-        or fused, the rows it computes (none for a product inside a layer) and the local
-        derivatives its backward needs."""
-        return self._fused.numbers_per_sample if self._default == "fused" else 4 * self.size
+        """About how many numbers the default replay keeps per sample."""
+        return self._numbers_per_sample(self._default)
 
     # --- recording ----------------------------------------------------------------------
 
@@ -194,19 +198,14 @@ class Tape:
             raise ValueError(f"schedule must be 'fused', 'levels' or 'nodes', got {schedule!r}")
         columns = self._columns(arrays)
         self._schedule = schedule
-        with np.errstate(all="ignore"):  # inf and nan as IEEE 754 gives them, no warnings
-            if schedule == "fused":
-                self._fused.forward(columns)
-                self._values = None
-                out = self._fused.rows(self._outputs)
-            else:
-                values = np.empty((self.size, len(columns)))
-                values[self._input_rows] = columns.T
-                values[self._fixed_rows] = self._numbers.data()[:, None]
-                self._replays[schedule].forward(values)
-                self._values = values
-                out = values[self._outputs].T
+        rows = max(1, REPLAY_BYTES // (8 * self._numbers_per_sample(schedule)))
+        self._parts = [columns[i : i + rows] for i in range(0, len(columns), rows)]
+        outs = []
+        for part in self._parts:
+            self._replay(part)
+            outs.append(self._read(self._outputs))
         self._batch = len(columns)
+        out = outs[0] if len(outs) == 1 else np.concatenate(outs)
         result = out[:, 0] if len(self._outputs) == 1 else out
         if not self._checked:
             self._check(arrays, result)
@@ -215,7 +214,8 @@ class Tape:
 
     def backward(self, reduction: str = "mean") -> None:
         """The chain rule over the last forward's arrays; adds the batch's mean (or sum)
-        gradient to each parameter's (each non-input leaf's) ``.grad``."""
+        gradient to each parameter's (each non-input leaf's) ``.grad``. A batch replayed
+        in chunks has each chunk's forward replayed again, then its chain rule."""
         if reduction not in ("mean", "sum"):
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
         if not self._batch:
@@ -223,23 +223,56 @@ class Tape:
         if len(self._outputs) != 1:
             raise ValueError("backward needs a function that returned one Value")
         seed = 1.0 / self._batch if reduction == "mean" else 1.0
-        with np.errstate(all="ignore"):
-            if self._schedule == "fused":
-                self._fused.backward(self._outputs[0], seed)
-            else:
-                assert self._values is not None
-                grads = np.zeros_like(self._values)
-                grads[self._outputs[0]] = seed
-                self._replays[self._schedule].backward(grads)
-                self._numbers.add_grad(grads[self._fixed_rows].sum(axis=1))
+        for part in self._parts:
+            if len(self._parts) > 1:
+                self._replay(part)
+            with np.errstate(all="ignore"):
+                if self._schedule == "fused":
+                    self._fused.backward(self._outputs[0], seed)
+                else:
+                    assert self._values is not None
+                    grads = np.zeros_like(self._values)
+                    grads[self._outputs[0]] = seed
+                    self._replays[self._schedule].backward(grads)
+                    self._numbers.add_grad(grads[self._fixed_rows].sum(axis=1))
 
     def values(self, nodes: Sequence[Value]) -> Array:
         """The last forward's values of recorded Values: (batch,) for one, (batch, k)."""
         if not self._batch:
             raise RuntimeError("no forward pass yet: call tape.forward(...)")
         rows = [self._row[node] for node in nodes]
-        out = self._fused.rows(rows) if self._values is None else self._values[rows].T
+        if len(self._parts) == 1:
+            out = self._read(rows)
+        else:  # only the last chunk's numbers are kept: replay the others again
+            outs = []
+            for part in self._parts:
+                self._replay(part)
+                outs.append(self._read(rows))
+            out = np.concatenate(outs)
         return np.array(out[:, 0] if len(nodes) == 1 else out)
+
+    def _numbers_per_sample(self, schedule: str) -> int:
+        """About how many numbers a replay keeps per sample: fused, the rows it computes
+        (none for a product inside a layer) and the local derivatives its backward needs;
+        else a few per Value (its value, gradient and local derivatives)."""
+        return self._fused.numbers_per_sample if schedule == "fused" else 4 * self.size
+
+    def _replay(self, columns: Array) -> None:
+        """The forward pass over some rows of inputs, (rows, inputs), on the schedule."""
+        with np.errstate(all="ignore"):  # inf and nan as IEEE 754 gives them, no warnings
+            if self._schedule == "fused":
+                self._fused.forward(columns)
+                self._values = None
+            else:
+                values = np.empty((self.size, len(columns)))
+                values[self._input_rows] = columns.T
+                values[self._fixed_rows] = self._numbers.data()[:, None]
+                self._replays[self._schedule].forward(values)
+                self._values = values
+
+    def _read(self, rows: list[int]) -> Array:
+        """The last replay's values of these rows: (samples, rows)."""
+        return self._fused.rows(rows) if self._values is None else self._values[rows].T
 
     # --- checks and text ----------------------------------------------------------------
 

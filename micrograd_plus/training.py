@@ -212,9 +212,6 @@ class ModelTape:
 
 
 ENGINES = ("scalar", "tape")
-# A replay holds a few arrays of (Values x samples) floats: the rows of X are replayed in
-# chunks that keep them near this many bytes, whatever the model's size.
-REPLAY_BYTES = 256 * 2**20
 
 
 def outputs(model: Module, X: np.ndarray, engine: str = "scalar") -> np.ndarray:
@@ -228,9 +225,7 @@ def outputs(model: Module, X: np.ndarray, engine: str = "scalar") -> np.ndarray:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if engine == "scalar":
         return _numbers(predict(model, X))
-    tape = Tape.record(model, [0.0] * model.nin)
-    chunk = max(1, REPLAY_BYTES // (8 * tape.numbers_per_sample))
-    return np.concatenate([tape.forward(X[i : i + chunk]) for i in range(0, len(X), chunk)])
+    return Tape.record(model, [0.0] * model.nin).forward(X)  # in chunks, where X is big
 
 
 def _numbers(rows: list[Any]) -> np.ndarray:

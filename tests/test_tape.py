@@ -181,27 +181,47 @@ def test_outputs_on_a_grid_equal_the_scalar_models() -> None:
     assert np.allclose(outputs(model, grid, "tape"), outputs(model, grid), rtol=1e-12)
 
 
-def test_outputs_replay_in_chunks_sized_by_the_rows_the_replay_keeps(
+def test_outputs_replay_in_chunks_sized_by_the_numbers_the_replay_keeps(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     model = MLP(2, [8, 8, 3], seed=0)
     tape = Tape.record(model, [0.0, 0.0])
-    # fused, a layer keeps its sums and activations, not its 8 * 8 products
+    # fused, a layer keeps its sums, activations and their derivatives, not its products
     assert tape.numbers_per_sample < tape.size / 2
     grid = np.random.default_rng(1).normal(size=(50, 2))
     whole = outputs(model, grid, "tape")
     sizes: list[int] = []
-    forward = Tape.forward
+    replay = Tape._replay
 
-    def counted(self: Tape, *arrays: Any, **options: Any) -> Any:
-        sizes.append(len(arrays[0]))
-        return forward(self, *arrays, **options)
+    def counted(self: Tape, columns: np.ndarray) -> None:
+        sizes.append(len(columns))
+        replay(self, columns)
 
-    monkeypatch.setattr(Tape, "forward", counted)
-    monkeypatch.setattr("micrograd_plus.training.REPLAY_BYTES", 8 * tape.numbers_per_sample * 7)
+    monkeypatch.setattr(Tape, "_replay", counted)
+    monkeypatch.setattr("micrograd_plus.tape.REPLAY_BYTES", 8 * tape.numbers_per_sample * 7)
     chunked = outputs(model, grid, "tape")
     assert sizes == [7] * 7 + [1]
     assert np.array_equal(chunked, whole)
+
+
+@pytest.mark.parametrize("schedule", ["fused", "levels"])
+def test_a_batch_in_chunks_gives_the_gradients_of_the_whole(
+    schedule: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, X, y, name = _case("cross_entropy", "tanh", seed=5)
+    tape = ModelTape(model, name)
+    model.zero_grad()
+    losses = tape.forward(X, y, schedule=schedule)
+    tape.backward()
+    grads, scores = [p.grad for p in model.parameters()], tape.outputs()
+    per_sample = tape.tape._numbers_per_sample(schedule)
+    monkeypatch.setattr("micrograd_plus.tape.REPLAY_BYTES", 8 * per_sample * 5)
+    model.zero_grad()
+    assert np.allclose(tape.forward(X, y, schedule=schedule), losses, rtol=1e-13)
+    assert len(tape.tape._parts) == 5  # 24 samples: 5, 5, 5, 5, 4
+    tape.backward()
+    _close_to([p.grad for p in model.parameters()], grads)
+    assert np.allclose(tape.outputs(), scores, rtol=1e-13)
 
 
 # --- the program and its errors ---------------------------------------------------------
