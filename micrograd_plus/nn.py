@@ -281,6 +281,9 @@ class Neuron(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
 
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
     def __repr__(self) -> str:
         return f"Neuron({self.nin} -> {self.activation}, {self.nin + 1} parameters)"
 
@@ -307,6 +310,9 @@ class Layer(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return _prefixed("neurons", self.neurons)
+
+    def parameters(self) -> list[Value]:  # as named_parameters, without making the names
+        return [p for neuron in self.neurons for p in neuron.parameters()]
 
     def __repr__(self) -> str:
         count = self.nout * (self.nin + 1)
@@ -364,6 +370,9 @@ class MLP(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return _prefixed("layers", self.layers)
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> MLP:

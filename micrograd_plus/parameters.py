@@ -107,7 +107,8 @@ def pack(parameters: Sequence[Value]) -> None:
     kept; other Values are left as they are. A model's constructor does this once, for
     all its parameters: do not pack parameters an optimizer or a tape already holds."""
     members = [p for p in parameters if isinstance(p, Parameter)]
-    store = Store([p.data for p in members], [p.grad for p in members])
+    numbers = Numbers(members)
+    store = Store(numbers.data(), numbers.grad())
     for i, p in enumerate(members):
         p.store, p.index = store, i
 

@@ -29,6 +29,7 @@ each layer one matrix product.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -113,10 +114,6 @@ class Tape:
         self._fused = Fused(
             self.program, {row[leaf]: leaf for leaf in self._leaves}, self._input_rows
         )
-        self._replays: dict[str, Nodes | Levels] = {
-            "nodes": Nodes(self.program),
-            "levels": Levels(self.program),
-        }
         # the fastest replay: layers as matrix products where the program has them
         self._default = "fused" if self._fused.layers else "levels"
         self._schedule = self._default
@@ -194,7 +191,7 @@ class Tape:
         spread over the batch: a function whose graph depends on the numbers (a Python
         ``if`` on ``.data``) is an error naming the sample, not a wrong answer."""
         schedule = self._default if schedule is None else schedule
-        if schedule not in ("fused", *self._replays):
+        if schedule not in ("fused", "levels", "nodes"):
             raise ValueError(f"schedule must be 'fused', 'levels' or 'nodes', got {schedule!r}")
         columns = self._columns(arrays)
         self._schedule = schedule
@@ -233,7 +230,7 @@ class Tape:
                     assert self._values is not None
                     grads = np.zeros_like(self._values)
                     grads[self._outputs[0]] = seed
-                    self._replays[self._schedule].backward(grads)
+                    self._unfused().backward(grads)
                     self._numbers.add_grad(grads[self._fixed_rows].sum(axis=1))
 
     def values(self, nodes: Sequence[Value]) -> Array:
@@ -267,8 +264,20 @@ class Tape:
                 values = np.empty((self.size, len(columns)))
                 values[self._input_rows] = columns.T
                 values[self._fixed_rows] = self._numbers.data()[:, None]
-                self._replays[self._schedule].forward(values)
+                self._unfused().forward(values)
                 self._values = values
+
+    def _unfused(self) -> Nodes | Levels:
+        """The levels or the nodes replay (each made the first time it is asked for)."""
+        return self._nodes if self._schedule == "nodes" else self._levels
+
+    @cached_property
+    def _levels(self) -> Levels:
+        return Levels(self.program)
+
+    @cached_property
+    def _nodes(self) -> Nodes:
+        return Nodes(self.program)
 
     def _read(self, rows: list[int]) -> Array:
         """The last replay's values of these rows: (samples, rows)."""

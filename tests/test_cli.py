@@ -268,6 +268,31 @@ def test_running_out_of_memory_is_one_line_and_writes_nothing(tmp_path: Path) ->
     assert not (out / "model.json").exists()
 
 
+# The command in a child that says its peak resident memory (KB) last, on stderr.
+_PEAK = """
+import resource, sys
+from micrograd_plus import cli
+status = cli.main(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(status)
+"""
+
+
+@pytest.mark.slow
+def test_a_million_points_train_in_bounded_memory(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, "train", "--samples", "1000000", "--steps", "2",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "on moons (1000000 points)" in done.stdout
+    assert MLP.from_file(out / "model.json").nin == 2
+    peak_kb = int(done.stderr.split()[-1])
+    assert peak_kb < 1.5 * 2**20  # 1.5 GB (about 0.9 GB here; 2.1 GB before chunks)
+
+
 def test_train_help_states_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["train", "--help"])

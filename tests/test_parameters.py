@@ -93,6 +93,7 @@ def test_a_models_parameters_are_one_store_in_their_order(make: object) -> None:
     assert [p.store for p in params] == [store] * len(params) and len(store) == len(params)
     assert [p.index for p in params] == list(range(len(params)))
     assert list(store.data) == [p.data for p in params]
+    assert params == [p for _, p in model.named_parameters()]  # one order, with or without names
 
 
 def test_a_layers_weights_are_a_matrix_view_of_the_store() -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from micrograd_plus.datasets import make_moons, make_sine, make_spirals, make_xor
-from micrograd_plus.nn import MLP, Module, Neuron, Perceptron
+from micrograd_plus.nn import MAX_PARAMETERS, MLP, Module, Neuron, Perceptron
 from micrograd_plus.optim import SGD, Adam
 from micrograd_plus.training import (
     accuracy,
@@ -214,3 +214,18 @@ def test_the_rule_for_several_classes_and_for_hinge() -> None:
     assert predicted_classes(two, out, "cross_entropy").tolist() == [0, 1, 0, 1]
     one = _line(MLP(2, [1], seed=0))
     assert class_probabilities(one, outputs(one, POINTS), "hinge").tolist() == [0, 1, 0, 1]
+
+
+@pytest.mark.slow
+def test_a_model_at_the_parameter_cap_trains_on_the_tape() -> None:
+    model = MLP(2, [995, 995, 1], seed=0)
+    assert len(model.parameters()) == 995_001 <= MAX_PARAMETERS
+    X, y = make_moons(100, noise=0.1, seed=0)
+    before = model.parameters()[0].store.data.copy()  # type: ignore[attr-defined]
+    optimizer = SGD(model.parameters(), lr=0.1)
+    history = train(model, X, y, loss="bce", optimizer=optimizer, steps=1, engine="tape")
+    assert math.isfinite(history.loss[0])
+    g, p, after = (np.array(column) for column in zip(*optimizer.last))
+    assert np.array_equal(after, before - 0.1 * g) and np.array_equal(p, before)
+    assert np.count_nonzero(g) > 600_000  # most weights got a gradient (some ReLUs are dead)
+    assert [w.data for w in model.parameters()[:5]] == after[:5].tolist()
