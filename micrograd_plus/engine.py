@@ -128,7 +128,8 @@ class Value:
     def __mul__(self, other: Value | float) -> Value:
         """a * b;  d/da = b,  d/db = a."""
         other = as_value(other)
-        return op_result(self.data * other.data, "*", (self, other), (other.data, self.data))
+        a, b = self.data, other.data
+        return op_result(a * b, "*", (self, other), (b, a))
 
     def __truediv__(self, other: Value | float) -> Value:
         """a / b;  d/da = 1 / b,  d/db = -a / b**2 = -(a / b) / b."""

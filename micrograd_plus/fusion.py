@@ -9,8 +9,10 @@ such group as one matrix product,
     h = x @ W.T + b          (and its activation on all of h at once)
 
 whose backward is two more: ``dL/dx = dL/dh @ W`` and ``dL/dW = dL/dh.T @ x`` summed over
-the batch. Everything else (the loss) replays one node at a time. ``Tape.fused()`` prints
-the fused program: the student's own graph, read as the tensor program it is.
+the batch (and ``dL/db``, dL/dh summed). Everything else (the loss) replays one node at a
+time. ``Tape.fused()`` prints the fused program: the student's own graph, read as the
+tensor program it is. A model's W is a view of the array its parameters live in
+(``micrograd_plus.parameters``): nothing is copied between the Values and the matrices.
 """
 
 from __future__ import annotations

@@ -162,17 +162,17 @@ class Numbers:
         self._groups = [(s, _index(ps), _index(places)) for s, ps, places in groups.values()]
 
     def data(self) -> Array:
-        out = np.empty(self.count)
-        for store, positions, places in self._groups:
-            out[positions] = store.data[places]
-        out[self._loose_at] = [v.data for v in self._loose]
-        return out
+        return self._read("data")
 
     def grad(self) -> Array:
+        return self._read("grad")
+
+    def _read(self, field: str) -> Array:
+        """Each Value's ``data`` or ``grad``, a new array."""
         out = np.empty(self.count)
         for store, positions, places in self._groups:
-            out[positions] = store.grad[places]
-        out[self._loose_at] = [v.grad for v in self._loose]
+            out[positions] = getattr(store, field)[places]
+        out[self._loose_at] = [getattr(v, field) for v in self._loose]
         return out
 
     def set_data(self, numbers: Array) -> None:
