@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import OP_BUILDERS
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import HARD
 
@@ -21,6 +21,7 @@ from micrograd_plus.datasets import make_blobs, make_moons, make_sine
 from micrograd_plus.engine import OPS
 from micrograd_plus.losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from micrograd_plus.nn import MLP, Perceptron
+from micrograd_plus.optim import Adam
 from micrograd_plus.tape import Tape
 from micrograd_plus.training import ModelTape, loss_function, loss_targets, outputs, train
 from micrograd_plus.twins import TWINS
@@ -466,3 +467,103 @@ def test_the_tape_refuses_arrays_that_are_not_real_numbers() -> None:
         tape.forward(np.array([1 + 2j, 3.0]))
     with pytest.raises(ValueError, match="argument 0 must hold real numbers, got object"):
         tape.forward(np.array([1.0, None], dtype=object))
+
+
+# --- the fused step against independent oracles -----------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    nin=st.integers(1, 3),
+    widths=st.lists(st.integers(1, 5), min_size=1, max_size=3),
+    activation=st.sampled_from(["relu", "tanh", "sigmoid", "leaky_relu"]),
+    loss=st.sampled_from(LOSSES),
+    batch=st.integers(1, 12),
+    chunk=st.integers(1, 12),
+    seed=st.integers(0, 2**16),
+)
+def test_random_networks_replay_fused_and_in_chunks_as_the_reference(
+    nin: int,
+    widths: list[int],
+    activation: str,
+    loss: str,
+    batch: int,
+    chunk: int,
+    seed: int,
+) -> None:
+    rng = np.random.default_rng(seed)
+    classes = 3 if loss == "cross_entropy" else 1
+    output = "sigmoid" if loss == "bce" else None
+    model = MLP(nin, [*widths, classes], activation, output, seed=seed)
+    name = "bce" if loss == "bce_with_logits" else loss
+    X = rng.normal(size=(batch, nin))
+    y = {
+        "cross_entropy": rng.integers(0, 3, batch),
+        "hinge": rng.choice([-1.0, 1.0], batch),
+        "mse": rng.normal(size=batch),
+        "mae": rng.normal(size=batch),
+    }.get(loss, rng.integers(0, 2, batch).astype(float))
+    tape = ModelTape(model, name)
+    results = []
+    for schedule, chunk_bytes in [("nodes", 2**30), ("fused", 2**30), ("fused", None)]:
+        per_sample = tape.tape._numbers_per_sample(schedule)
+        size = 8 * per_sample * chunk if chunk_bytes is None else chunk_bytes
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("micrograd_plus.tape.REPLAY_BYTES", size)
+            model.zero_grad()
+            losses = tape.forward(X, y, schedule=schedule)
+            tape.backward()
+            results.append((losses, [p.grad for p in model.parameters()], tape.outputs()))
+    (losses, grads, scores), *others = results
+    for ours, our_grads, our_scores in others:
+        assert np.allclose(ours, losses, rtol=1e-11, atol=1e-13)
+        assert np.allclose(our_scores, scores, rtol=1e-11, atol=1e-13)
+        _close_to(our_grads, grads)
+
+
+def test_the_fused_gradient_is_the_slope_of_the_mean_loss() -> None:
+    model, X, y, name = _case("cross_entropy", "tanh", seed=6)
+    tape = ModelTape(model, name)
+    model.zero_grad()
+    tape.forward(X, y)
+    tape.backward()
+    store = model.parameters()[0].store  # type: ignore[attr-defined]
+    h = 1e-6
+    for i in range(0, len(store), 7):
+        kept = store.data[i]
+        store.data[i] = kept + h
+        up = float(np.mean(tape.forward(X, y)))
+        store.data[i] = kept - h
+        down = float(np.mean(tape.forward(X, y)))
+        store.data[i] = kept
+        assert store.grad[i] == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-8)
+
+
+def test_a_fused_adam_step_is_torchs() -> None:
+    torch = pytest.importorskip("torch")
+    model, X, y, name = _case("cross_entropy", "relu", seed=7)
+    layers = []
+    for layer in model.layers:
+        linear = torch.nn.Linear(layer.nin, layer.nout).double()
+        with torch.no_grad():
+            weights = [[w.data for w in n.w] for n in layer.neurons]
+            linear.weight.copy_(torch.tensor(weights, dtype=torch.float64))
+            linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
+        layers += [linear, torch.nn.ReLU()]
+    net = torch.nn.Sequential(*layers[:-1])
+    reference = torch.optim.Adam(net.parameters(), lr=0.05, weight_decay=0.01)
+    optimizer = Adam(model.parameters(), lr=0.05, weight_decay=0.01)
+    tape = ModelTape(model, name)
+    for _ in range(3):
+        optimizer.zero_grad()
+        loss = float(np.mean(tape.forward(X, y)))
+        tape.backward()
+        optimizer.step()
+        reference.zero_grad()
+        theirs = torch.nn.functional.cross_entropy(net(torch.tensor(X)), torch.tensor(y))
+        theirs.backward()
+        reference.step()
+        assert loss == pytest.approx(theirs.item(), rel=1e-12)
+    flat = torch.cat([torch.cat([m.weight, m.bias[:, None]], 1).ravel() for m in net[::2]])
+    ours = np.array([p.data for p in model.parameters()])
+    assert np.allclose(ours, flat.detach().numpy(), rtol=1e-10, atol=1e-12)
