@@ -21,12 +21,32 @@ from micrograd_plus.lecture import setup
 from micrograd_plus.losses import binary_cross_entropy_with_logits
 from micrograd_plus.nn import MLP
 from micrograd_plus.optim import Adam
+from micrograd_plus.parameters import matrix
 from micrograd_plus.plots import figure, loss_curve, style
 from micrograd_plus.training import ModelTape, accuracy, outputs, train
 
 demo = setup("scalars_to_tensors")
-small = ModelTape(MLP(2, [2, 1], seed=demo.seed), "bce")
+small_model = MLP(2, [2, 1], seed=demo.seed)
+small = ModelTape(small_model, "bce")
 print(small)
+
+# %% [markdown]
+# The same program as the tape runs it. The fusion pass finds each layer in it, sums of
+# weight-times-input products that read the same inputs, and replays the layer as one
+# matrix product: a layer is a matrix multiply, read here from the graph above. Its
+# weight matrix is no copy: a model keeps all its parameters in one array, and `L1.W`
+# is a view of it, row i the weights of neuron i.
+
+# %%
+fused = small.tape.fused()
+print(fused)
+assert fused.splitlines()[:2] == ["h1 = relu(x @ L1.W.T + L1.b)", "h2 = h1 @ L2.W.T + L2.b"]
+views = matrix([neuron.w for neuron in small_model.layers[0].neurons])
+assert views is not None
+W = views[0]
+print("L1.W =", W.tolist())
+print("L1.N2.w0 =", small_model.layers[0].neurons[1].w[0].data)
+assert W[1, 0] == small_model.layers[0].neurons[1].w[0].data
 
 # %% [markdown]
 # One training step of MLP(2 -> [16, 16, 1]) on 100 moons, computed both ways. The
