@@ -118,7 +118,7 @@ def matrix(values: Sequence[Sequence[Value]]) -> tuple[Array, Array] | None:
     arrays, if they are all in one store at evenly spaced places, each once (a layer's
     weights in a packed model are); else None."""
     first = values[0][0] if values and values[0] else None
-    if not isinstance(first, Parameter):
+    if not isinstance(first, Parameter) or len({len(row) for row in values}) != 1:
         return None
     store = first.store
     if not all(isinstance(p, Parameter) and p.store is store for row in values for p in row):

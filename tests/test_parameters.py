@@ -124,6 +124,7 @@ def test_a_grid_that_is_no_view_is_none() -> None:
     assert matrix([[a, b], [b, c]]) is None  # b twice
     assert matrix([[a, b], [c, e]]) is None  # two stores
     assert matrix([[a, Value(2.0)]]) is None  # not a Parameter
+    assert matrix([[a, b], [c]]) is None and matrix([]) is None  # no grid at all
     assert matrix([[a, c], [b, d]]) is not None  # columns two apart: still a view
     assert matrix([[a, c], [b, d]])[0].tolist() == [[1.0, 3.0], [2.0, 4.0]]  # type: ignore[index]
 
