@@ -161,7 +161,10 @@ class ModelTape:
             if self.classes
             else Value(1.0, "y")
         )
-        names = {p: short_name(name) for name, p in model.named_parameters()}
+
+        def names() -> dict[Value, str]:  # a million names take seconds: only when printed
+            return {p: short_name(name) for name, p in model.named_parameters()}
+
         self.tape = Tape.record(sample_loss, [0.0] * model.nin, target, names=names)
         first = scores[0]
         self._scores = first if isinstance(first, list) else [first]

@@ -5,6 +5,7 @@ clear error."""
 from __future__ import annotations
 
 import copy
+import gc
 import math
 from collections.abc import Callable
 from typing import Any
@@ -567,3 +568,25 @@ def test_a_fused_adam_step_is_torchs() -> None:
     flat = torch.cat([torch.cat([m.weight, m.bias[:, None]], 1).ravel() for m in net[::2]])
     ours = np.array([p.data for p in model.parameters()])
     assert np.allclose(ours, flat.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_recording_pauses_the_cycle_collector_and_restores_it(enabled: bool) -> None:
+    seen: list[bool] = []
+
+    def fn(a: Value) -> Value:
+        seen.append(gc.isenabled())
+        if len(seen) == 3:
+            raise RuntimeError("a function that fails while it is checked")
+        return a.tanh()
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        tape = Tape.record(fn, 0.5)
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError, match="fails while it is checked"):
+            tape.forward(np.array([0.1, 0.2]))  # checks samples 0 and 1: the second fails
+        assert gc.isenabled() is enabled and seen == [False, False, False]
+    finally:
+        gc.enable() if was else gc.disable()
