@@ -72,15 +72,17 @@ def test_the_widget_shows_the_page_in_jupyterlab_and_trains(lab: tuple[str, Path
         page.wait_for_selector(".jp-Notebook", timeout=60_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=60_000)  # fmt: skip
-        for _ in range(3):  # a loaded machine may take the first keys before the editor
-            page.click(".jp-Cell .jp-InputArea-editor")
-            page.keyboard.press("Shift+Enter")
+        page.wait_for_selector(".jp-Cell .cm-content[contenteditable='true']", timeout=60_000)
+        started = "!document.querySelector('.jp-Cell .jp-InputPrompt').textContent.includes('[ ]')"
+        for _ in range(10):  # JupyterLab, idle, may still drop the first run: run it again
+            page.click(".jp-Cell .cm-content")
+            page.click("[data-command='notebook:run-cell-and-select-next']")
             try:
-                page.wait_for_selector("#play-pause-button", timeout=40_000)
+                page.wait_for_function(started, timeout=3_000)  # its prompt: [*] or [1]
                 break
             except sync_api.TimeoutError:
                 continue
-        page.wait_for_selector("#play-pause-button", timeout=10_000)
+        page.wait_for_selector("#play-pause-button", timeout=60_000)
         page.wait_for_function("document.querySelector('#loss-train').textContent !== ''",
                                timeout=30_000)  # fmt: skip
         assert page.inner_text("#iter-number") == "000,000"
