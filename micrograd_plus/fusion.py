@@ -85,7 +85,7 @@ class Fused:
             for u, unit in enumerate(self.units)
             if isinstance(unit, Layer)
         }
-        self.sources = {u: self._source(unit.inputs) for u, unit in enumerate(self.units)}
+        self.sources = {u: self._block_of(unit.inputs) for u, unit in enumerate(self.units)}
         # the leaves read one at a time (a loss's constants, say): their numbers at once
         read = (int(i) for unit in self.units for i in unit.inputs)  # W and b aside
         loose = list(dict.fromkeys(i for i in read if i in leaves))
@@ -106,7 +106,7 @@ class Fused:
         )
         return len(self.place) + saved
 
-    def _source(self, rows: Rows) -> tuple[int, int] | None:
+    def _block_of(self, rows: Rows) -> tuple[int, int] | None:
         """(block, first column) where the rows are one block's columns in order."""
         first = self.place.get(int(rows[0]))
         if first is None:

@@ -203,12 +203,8 @@ class Tape:
         self._schedule = schedule
         rows = max(1, REPLAY_BYTES // (8 * self._numbers_per_sample(schedule)))
         self._parts = [columns[i : i + rows] for i in range(0, len(columns), rows)]
-        outs = []
-        for part in self._parts:
-            self._replay(part)
-            outs.append(self._read(self._outputs))
+        out = self._replay_and_read(self._outputs)
         self._batch = len(columns)
-        out = outs[0] if len(outs) == 1 else np.concatenate(outs)
         result = out[:, 0] if len(self._outputs) == 1 else out
         if not self._checked:
             self._check(arrays, result)
@@ -244,14 +240,8 @@ class Tape:
         if not self._batch:
             raise RuntimeError("no forward pass yet: call tape.forward(...)")
         rows = [self._row[node] for node in nodes]
-        if len(self._parts) == 1:
-            out = self._read(rows)
-        else:  # only the last chunk's numbers are kept: replay the others again
-            outs = []
-            for part in self._parts:
-                self._replay(part)
-                outs.append(self._read(rows))
-            out = np.concatenate(outs)
+        # in chunks, only the last chunk's numbers are kept: replay them all again
+        out = self._read(rows) if len(self._parts) == 1 else self._replay_and_read(rows)
         return np.array(out[:, 0] if len(nodes) == 1 else out)
 
     def _numbers_per_sample(self, schedule: str) -> int:
@@ -295,6 +285,15 @@ class Tape:
     @cached_property
     def _nodes(self) -> Nodes:
         return Nodes(self.program)
+
+    def _replay_and_read(self, rows: list[int]) -> Array:
+        """Replay the last forward's inputs, chunk by chunk, and read these rows from
+        each: (batch, rows)."""
+        outs = []
+        for part in self._parts:
+            self._replay(part)
+            outs.append(self._read(rows))
+        return outs[0] if len(outs) == 1 else np.concatenate(outs)
 
     def _read(self, rows: list[int]) -> Array:
         """The last replay's values of these rows: (samples, rows)."""
