@@ -74,6 +74,7 @@ class Optimizer:
         for name in self.buffers:
             setattr(self, name, np.zeros(len(self.params)))
         self._before: dict[str, np.ndarray] = {}  # the buffers before the last step
+        self._step_lr = self.lr
 
     def zero_grad(self) -> None:
         self._numbers.zero_grad()
@@ -87,6 +88,7 @@ class Optimizer:
             after = before - self.update(slice(None), g, before)
         self._numbers.set_data(after)
         self._last = (g, before, after)
+        self._step_lr = self.lr  # explain() replays the step with the rate it used
 
     @property
     def last(self) -> list[tuple[float, float, float]]:
@@ -109,11 +111,15 @@ class Optimizer:
         now = {buffer: getattr(self, buffer)[i] for buffer in self.buffers}
         for buffer in self.buffers:  # back to the state the last step started from
             getattr(self, buffer)[i] = self._before[buffer][i]
+        lr, self.lr = self.lr, self._step_lr  # the rate may have changed since the step
         notes = [f"step {self.steps} of {self._title()} for {name}: grad g = {_n(g)}"]
+        if lr != self._step_lr:
+            notes.append(f"(the learning rate is {_n(lr)} now: the next step uses it)")
         try:
             with np.errstate(all="ignore"):  # as step() ran it
                 step = self.update(i, g, before, notes)
         finally:
+            self.lr = lr
             for buffer, value in now.items():
                 getattr(self, buffer)[i] = value
         arithmetic = f"{operand_text(before)} - {operand_text(step)}"

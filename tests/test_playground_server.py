@@ -62,7 +62,7 @@ def test_the_page_and_its_module_are_served_with_the_token(server: PlaygroundSer
     assert status == 200 and '<div id="app">' in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # nothing from the net
     status, module = _get(server, f"/playground.js?token={server.token}")
-    assert status == 200 and "export default" in module and "function findParts" in module
+    assert status == 200 and "export default" in module and "function render" in module
     assert _get(server, f"/etc/passwd?token={server.token}")[0] == 404
 
 

@@ -2,9 +2,10 @@
 (0 to 50 percent), and two it lacks: moons and three classes.
 
 Labels are class indices (0, 1, and 2 for the three-class set), not TF Playground's -1
-and +1. As there, noise moves where a point's label is decided (circle, xor) or how far
-it lies from its centre (gauss, spiral), so that a noisy set has points on the wrong
-side."""
+and +1; the regression sets (reg-plane, reg-gauss) label each point with a number in
+[-1, 1] as TF Playground's do. As there, noise moves where a point's label is decided
+(circle, xor, regression) or how far it lies from its centre (gauss, spiral), so that a
+noisy set has points on the wrong side."""
 
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ def make(dataset: str, n: int, noise: float, seed: int) -> Data:
         return (X - [0.5, 0.25]) * 3.5, y
     if dataset == "three":
         return _three(n, share, rng)
+    if dataset in ("reg-plane", "reg-gauss"):
+        X = rng.uniform(-RADIUS, RADIUS, (n, 2))
+        moved = X + rng.uniform(-RADIUS, RADIUS, (n, 2)) * share
+        label = _plane if dataset == "reg-plane" else _gaussians
+        return X, label(moved[:, 0], moved[:, 1])
     raise ValueError(f"no data set named {dataset!r}")
 
 
@@ -88,3 +94,21 @@ def _three(n: int, noise: float, rng: np.random.Generator) -> Data:
     centres = 3.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)[labels]
     X = centres + rng.normal(0, 0.6 + 4 * noise, (n, 2))
     return X, labels.astype(np.int64)
+
+
+def _plane(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """TF's reg-plane: x + y mapped from [-10, 10] onto [-1, 1] (not clamped)."""
+    return np.asarray((x + y) / 10)
+
+
+# TF's reg-gauss: six bumps of height +1 or -1 and radius 2; a point takes the one
+# largest in absolute value.
+BUMPS = ((-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1))
+
+
+def _gaussians(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    heights = np.stack(
+        [sign * np.clip(1 - np.hypot(x - cx, y - cy) / 2, 0, 1) for cx, cy, sign in BUMPS]
+    )
+    pick = np.argmax(np.abs(heights), axis=0)
+    return np.asarray(heights[pick, np.arange(len(x))])

@@ -17,7 +17,6 @@ import secrets
 from http import HTTPStatus
 from importlib import resources
 from string import Template
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.datastructures import Headers
@@ -25,20 +24,17 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
-from micrograd_plus.playground.session import Session, handle
+from micrograd_plus.playground.protocol import MAX_MESSAGE, Channel, Refused, parse
+from micrograd_plus.playground.session import Session
 from micrograd_plus.playground.settings import Settings
 
 __all__ = ["PlaygroundServer", "page_module"]
 
-MAX_MESSAGE = 64 * 1024  # a user's action is small; anything larger is refused
-
 
 def page_module() -> str:
-    """The front end's ES module: the shared graph updater, then the playground."""
-    viz = resources.files("micrograd_plus.viz") / "page"
+    """The front end's ES module."""
     own = resources.files("micrograd_plus.playground") / "page"
-    shared = (viz / "graph_update.js").read_text(encoding="utf-8")
-    return shared + "\n" + (own / "playground.js").read_text(encoding="utf-8")
+    return (own / "playground.js").read_text(encoding="utf-8")
 
 
 class PlaygroundServer:
@@ -53,7 +49,7 @@ class PlaygroundServer:
             "127.0.0.1",
             port,
             process_request=self._request,
-            max_size=MAX_MESSAGE,
+            max_size=4 * MAX_MESSAGE,  # larger ones get an error reply, not a closed socket
             compression=None,
         )
         self.port = int(self._server.socket.getsockname()[1])
@@ -74,7 +70,8 @@ class PlaygroundServer:
 
     def _request(self, connection: ServerConnection, request: Request) -> Response | None:
         """Every request, before anything is served: Host, then token, then the path."""
-        if request.headers.get("Host", "") not in self._hosts:
+        hosts = request.headers.get_all("Host")
+        if len(hosts) != 1 or hosts[0] not in self._hosts:
             return _reply(
                 HTTPStatus.BAD_REQUEST, "this server answers only to 127.0.0.1 and localhost"
             )
@@ -96,14 +93,14 @@ class PlaygroundServer:
         return _reply(HTTPStatus.NOT_FOUND, "not found")
 
     def _connection(self, connection: ServerConnection) -> None:
-        session = Session(self.settings)
+        channel = Channel(Session(self.settings))
         try:
             for text in connection:
                 try:
-                    message: Any = json.loads(text)
-                except (ValueError, TypeError):
-                    message = None  # handle() answers with an error
-                connection.send(json.dumps(handle(session, message), allow_nan=False))
+                    reply = channel.handle(parse(text))
+                except Refused as error:
+                    reply = {"type": "error", "message": str(error)}
+                connection.send(json.dumps(reply, allow_nan=False))
         except ConnectionClosed:
             pass
 

@@ -1,42 +1,43 @@
-"""A playground's state and training, with no front end: Python owns all of it, a page
-only draws what ``frame()`` returns and sends back what the user did (``handle``).
+"""A playground's run, with no front end: its data, model, optimizer, training, history
+and the user's actions. It knows nothing of messages (``protocol``) or of what a page
+draws (``view``).
 
 Training is the real engine: each step replays one sample's graph over a batch with the
 tape (``training.ModelTape``; the scalar engine with ``engine="scalar"``), adds the
 L1/L2 gradient of the weights, and lets the project's optimizer move the parameters.
+Every setting can change at any moment; the next step uses it. A change that needs a
+new model or optimizer makes one and says so in ``notes``.
 """
 
 from __future__ import annotations
 
-import base64
-import copy
-import json
 import math
-from dataclasses import replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
 
 from micrograd_plus.engine import Value
 from micrograd_plus.losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
-from micrograd_plus.nn import MLP, short_name
+from micrograd_plus.nn import MLP
 from micrograd_plus.optim import SGD, Adam, AdamW, Optimizer, RMSprop
+from micrograd_plus.parameters import Numbers
 from micrograd_plus.playground import data
-from micrograd_plus.playground.settings import (
-    ACTIVATIONS,
-    FEATURES,
-    LIMITS,
-    Settings,
-    from_hash,
-    to_hash,
-)
+from micrograd_plus.playground.history import BUDGET, History, Row
+from micrograd_plus.playground.settings import ACTIVATIONS, LIMITS, Settings, from_hash, to_hash
 from micrograd_plus.tape import Tape
-from micrograd_plus.training import ModelTape, class_probabilities
+from micrograd_plus.training import ModelTape
 
-__all__ = ["GRID", "Session", "handle"]
+__all__ = ["Session", "feature_columns", "one_loss"]
 
-GRID = 40  # the plane is drawn from GRID x GRID points
-HISTORY = 300  # loss points sent to the page at most (the whole run, thinned)
+# What a change of each setting needs: new data (and so a new model), a new model, a new
+# optimizer, or nothing but the next step (or the next frame) reading it.
+NEW_DATA = {"dataset", "regDataset", "problem", "noise", "percTrainData", "numSamples", "seed"}
+NEW_MODEL = {"networkShape", "activation", "features", "loss"}
+NEW_OPTIMIZER = {"optimizer"}
+SATURATED = 1e-8  # |dL/dw| under this for most weights: the units are saturated
 
 
 def feature_columns(X: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
@@ -54,6 +55,15 @@ def feature_columns(X: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
     return np.stack([columns[f] for f in features], axis=1)
 
 
+def one_loss(loss: str, scores: Value | list[Value], label: float) -> Value:
+    """One sample's loss from the model's output(s) and its label."""
+    if loss == "cross_entropy":
+        return cross_entropy(scores, int(label))
+    if loss == "mse":
+        return mse_loss(scores, float(label))
+    return binary_cross_entropy_with_logits(scores, float(label))
+
+
 def _optimizer(name: str, params: list[Value], lr: float) -> Optimizer:
     if name == "momentum":
         return SGD(params, lr=lr, momentum=0.9)
@@ -66,23 +76,29 @@ def _optimizer(name: str, params: list[Value], lr: float) -> Optimizer:
     return makers[name](params, lr=lr)
 
 
-def _bytes(values: np.ndarray) -> str:
-    """Numbers in [-1, 1] as base64 bytes 0..255: a heat map in a few kilobytes."""
-    scaled = np.round((np.clip(np.nan_to_num(values), -1, 1) + 1) * 127.5)
-    return base64.b64encode(scaled.astype(np.uint8).tobytes()).decode("ascii")
-
-
 class Session:
-    """One playground: its data, its model, its optimizer, and what it has done."""
+    """One playground run: its data, its model, its optimizer, and what it has done."""
 
-    def __init__(self, settings: Settings | None = None, *, engine: str = "tape") -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        engine: str = "tape",
+        history_bytes: int = BUDGET,
+    ) -> None:
         if engine not in ("tape", "scalar"):
             raise ValueError(f"engine must be 'tape' or 'scalar', got {engine!r}")
         self.engine = engine
+        self.history_bytes = history_bytes
         self.settings = settings or Settings()
-        self.added: list[tuple[float, float, int]] = []  # points placed by hand
+        self.start = to_hash(self.settings)  # where the log of actions starts
+        self.log: list[tuple[Any, ...]] = []  # every action since, to repeat the run
+        self.added: list[tuple[float, float, float]] = []  # points placed by hand
         self.selected = 0  # the training point whose graph is shown
         self.chosen: tuple[int, int, int] = (0, 0, 0)  # layer, neuron, input of a weight
+        self.shown: int | None = None  # the history row on view (None: the run now)
+        self.notes: list[str] = []  # what the last action changed beyond itself
+        self.data_version = 0  # grows whenever the points change
         self._regenerate()
 
     # --- building ------------------------------------------------------------------------
@@ -90,34 +106,51 @@ class Session:
     def _regenerate(self) -> None:
         """New data from the settings (and the points added by hand), then a new model."""
         s = self.settings
-        X, y = data.make(s.dataset, s.numSamples, s.noise, s.seed)
+        name = s.regDataset if s.regression else s.dataset
+        X, y = data.make(name, s.numSamples, s.noise, s.seed)
+        y = y.astype(np.float64)
         if self.added:
             X = np.concatenate([X, np.array([p[:2] for p in self.added])])
-            y = np.concatenate([y, np.array([p[2] for p in self.added], dtype=np.int64)])
+            y = np.concatenate([y, np.array([p[2] for p in self.added])])
         order = np.random.default_rng(s.seed + 1).permutation(len(X))
         cut = max(1, round(len(X) * s.percTrainData / 100))
         self.train_X, self.train_y = X[order[:cut]], y[order[:cut]]
         self.test_X, self.test_y = X[order[cut:]], y[order[cut:]]
         self.selected = min(self.selected, len(self.train_X) - 1)
+        self.data_version += 1
         self.reset()
 
     def reset(self) -> None:
         """A new model at the settings' seed, iteration 0, no history."""
         s = self.settings
-        outputs = s.classes if s.loss == "cross_entropy" else 1
         nin = len(s.features)
-        self.model = MLP(nin, [*s.networkShape, outputs], ACTIVATIONS[s.activation], seed=s.seed)
-        self.optimizer = _optimizer(s.optimizer, self.model.parameters(), s.learningRate)
+        activation = ACTIVATIONS[s.activation]
+        self.model = MLP(nin, [*s.networkShape, s.outputs], activation, seed=s.seed)
+        self.parameters = self.model.parameters()
+        self.numbers = Numbers(self.parameters)
+        self.is_weight = np.array([self._is_weight(name) for name, _ in self._named()])
         self.tape = ModelTape(self.model, s.loss)
-        self._neurons = [neuron for layer in self.model.layers for neuron in layer.neurons]
-        self._grid_tape = Tape.record(self._activations, [0.0] * nin)
-        self.iteration = 0
-        self.train_losses: list[float] = []
-        self.test_losses: list[float] = []
+        self.grid_tape = Tape.record(self._activations, [0.0] * nin)
         self._rng = np.random.default_rng(s.seed + 2)
+        self.iteration = 0
         self.chosen = (0, 0, 0)
-        self._live: Any = None
-        self._record_losses()
+        self.shown = None
+        self._new_optimizer()
+        self._record()
+
+    def _named(self) -> list[tuple[str, Value]]:
+        return self.model.named_parameters()
+
+    @staticmethod
+    def _is_weight(name: str) -> bool:
+        return ".w." in name
+
+    def _new_optimizer(self) -> None:
+        s = self.settings
+        self.optimizer = _optimizer(s.optimizer, self.parameters, s.learningRate)
+        self.history = History(
+            len(self.parameters), len(self.optimizer.buffers), self.history_bytes
+        )
 
     def _activations(self, x: list[Value]) -> list[Value]:
         """Every neuron's output for one input: what the network picture shows."""
@@ -132,6 +165,8 @@ class Session:
     def step(self, n: int = 1) -> None:
         """``n`` iterations as TF Playground counts them: each one a pass over the
         training points in a new random order, an optimizer step per batch."""
+        if n and self.shown is not None:
+            self.train_from(self.history.row(self.shown).iteration)
         s = self.settings
         features = feature_columns(self.train_X, s.features)
         for _ in range(n):
@@ -147,16 +182,14 @@ class Session:
                 self._regularize()
                 self.optimizer.step()
             self.iteration += 1
-        self._record_losses()
+            self._record()
+        if n:
+            self._log("step", n)
 
     def _loss(self, X: np.ndarray, y: np.ndarray) -> Value:
         """The mean loss over (X, y) with the scalar engine: one graph per sample."""
-        scores = [self.model(x) for x in X]
-        if self.settings.loss == "cross_entropy":
-            return cross_entropy(scores, [int(t) for t in y])
-        if self.settings.loss == "mse":
-            return mse_loss(scores, [float(t) for t in y])
-        return binary_cross_entropy_with_logits(scores, [float(t) for t in y])
+        losses = [one_loss(self.settings.loss, self.model(x), t) for x, t in zip(X, y)]
+        return Value.sum(losses) / len(losses)
 
     def _regularize(self) -> None:
         """Adds the L1 (rate * sign w) or L2 (rate * w) gradient to each weight (not the
@@ -164,59 +197,118 @@ class Session:
         s = self.settings
         if s.regularization == "none" or not s.regularizationRate:
             return
-        for neuron in self._neurons:
-            for w in neuron.w:
-                slope = math.copysign(1.0, w.data) if w.data else 0.0
-                w.grad += s.regularizationRate * (slope if s.regularization == "L1" else w.data)
+        w = self.numbers.data()
+        slope = np.sign(w) if s.regularization == "L1" else w
+        self.numbers.add_grad(s.regularizationRate * slope * self.is_weight)
 
-    def _mean_loss(self, X: np.ndarray, y: np.ndarray) -> float:
+    def mean_loss(self, X: np.ndarray, y: np.ndarray) -> float:
         if not len(X):
             return math.nan
-        return float(np.mean(self.tape.forward(feature_columns(X, self.settings.features), y)))
+        with np.errstate(all="ignore"):
+            return float(np.mean(self.tape.forward(feature_columns(X, self.settings.features), y)))
 
-    def _record_losses(self) -> None:
-        self.train_losses.append(self._mean_loss(self.train_X, self.train_y))
-        self.test_losses.append(self._mean_loss(self.test_X, self.test_y))
+    def _record(self) -> None:
+        """The iteration's row of the history (replacing a row of the same iteration)."""
+        optimizer = self.optimizer
+        self.history.add(
+            Row(
+                self.iteration,
+                self.mean_loss(self.train_X, self.train_y),
+                self.mean_loss(self.test_X, self.test_y),
+                self.numbers.data(),
+                self.numbers.grad(),
+                np.array([getattr(optimizer, b) for b in optimizer.buffers]).reshape(
+                    len(optimizer.buffers), len(self.parameters)
+                ),
+                optimizer.steps,
+                dict(self._rng.bit_generator.state),
+            )
+        )
+
+    @property
+    def now(self) -> Row:
+        """The history row on view: the run now, or the one scrubbed to."""
+        return self.history.row(self.history.count - 1 if self.shown is None else self.shown)
 
     @property
     def train_loss(self) -> float:
-        return self.train_losses[-1]
+        return float(self.history.losses[self.history.count - 1, 0])
 
     @property
     def test_loss(self) -> float:
-        return self.test_losses[-1]
+        return float(self.history.losses[self.history.count - 1, 1])
 
     # --- the user's actions -----------------------------------------------------------------
 
     def set(self, key: str, text: str) -> None:
-        """One setting from its text (TF Playground's key): data settings make new data,
-        model settings a new model; the learning rate and regularization apply at once."""
-        new = self.settings = self.settings.with_value(key, text)
-        if key == "learningRate":
-            self.optimizer.lr = new.learningRate
-        elif key in ("regularization", "regularizationRate", "showTestData", "discretize"):
-            pass
-        elif key in ("dataset", "noise", "percTrainData", "numSamples", "seed"):
-            self.added = [] if key == "dataset" else self.added
-            self._regenerate()
-        else:
-            self.reset()
+        """One setting from its text (a TF Playground URL key)."""
+        self.change(self.settings.with_value(key, text))
 
-    def add_point(self, x: float, y: float, label: int) -> None:
+    def change(self, settings: Settings) -> None:
+        """New settings: data settings make new data, model settings a new model, a new
+        optimizer a new optimizer (the weights kept); the rest applies at the next step."""
+        changed = {
+            f.name
+            for f in fields(Settings)
+            if f.compare and getattr(settings, f.name) != getattr(self.settings, f.name)
+        }
+        self.settings = settings
+        self.notes = []
+        for name in sorted(changed):
+            self._log("setting", name, getattr(settings, name))
+        if changed & NEW_DATA:
+            if changed & {"dataset", "regDataset", "problem"}:
+                self.added = []
+            self._regenerate()
+            self.notes.append("new data, so a new network: iteration 0")
+        elif changed & NEW_MODEL:
+            self.reset()
+            self.notes.append(f"a new network for the new {', '.join(sorted(changed & NEW_MODEL))}")
+        elif changed & NEW_OPTIMIZER:
+            self._resume()
+            self._new_optimizer()
+            self._record()
+            self.notes.append(
+                f"a new {settings.optimizer} optimizer: its state starts afresh, the weights "
+                "are kept, the history starts here"
+            )
+        else:
+            self.optimizer.lr = settings.learningRate
+
+    def regenerate(self) -> None:
+        """New data from the next seed (TF Playground's "regenerate")."""
+        self.change(replace(self.settings, seed=(self.settings.seed + 1) % 2**31))
+
+    def restart(self) -> None:
+        """A new model at iteration 0 on the same data (TF Playground's reset button)."""
+        self.reset()
+        self.notes = []
+        self._log("reset")
+
+    def add_point(self, x: float, y: float, label: float) -> None:
         """A training point placed by hand (and kept through regenerations)."""
         if not (math.isfinite(x) and math.isfinite(y) and abs(x) <= 6 and abs(y) <= 6):
             raise ValueError(f"a point must lie in the plane [-6, 6] x [-6, 6], got ({x}, {y})")
-        if label not in range(self.settings.classes):
-            raise ValueError(f"a point's class is 0..{self.settings.classes - 1}, got {label!r}")
+        s = self.settings
+        if s.regression:
+            if isinstance(label, bool) or not -1 <= label <= 1:
+                raise ValueError(f"a point's value is a number from -1 to 1, got {label!r}")
+        elif label not in range(s.classes):
+            raise ValueError(f"a point's class is 0..{s.classes - 1}, got {label!r}")
         if len(self.train_X) + len(self.test_X) >= LIMITS["numSamples"][1]:
             raise ValueError(f"there are {LIMITS['numSamples'][1]} points already, the most")
-        self.added.append((float(x), float(y), int(label)))
+        self._resume()
+        self.added.append((float(x), float(y), float(label)))
         self.train_X = np.concatenate([self.train_X, [[x, y]]])
-        self.train_y = np.concatenate([self.train_y, [label]])
-        self._record_losses()
+        self.train_y = np.concatenate([self.train_y, [float(label)]])
+        self.data_version += 1
+        self._log("add_point", float(x), float(y), float(label))
+        self._record()
 
     def remove_point(self, x: float, y: float) -> None:
         """The training or test point nearest to (x, y), if one is within 0.5."""
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise ValueError(f"a point is two finite numbers, got ({x}, {y})")
         best = None
         for name in ("train", "test"):
             X = getattr(self, f"{name}_X")
@@ -230,18 +322,24 @@ class Session:
         name, i, _ = best
         if name == "train" and len(self.train_X) == 1:
             raise ValueError("the last training point stays: there would be nothing to learn")
+        self._resume()
         setattr(self, f"{name}_X", np.delete(getattr(self, f"{name}_X"), i, axis=0))
         setattr(self, f"{name}_y", np.delete(getattr(self, f"{name}_y"), i))
         self.added = [p for p in self.added if math.hypot(p[0] - x, p[1] - y) > 0.5]
         self.selected = min(self.selected, len(self.train_X) - 1)
-        self._record_losses()
+        self.data_version += 1
+        self._log("remove_point", float(x), float(y))
+        self._record()
 
     def set_weight(self, layer: int, neuron: int, input: int, value: float) -> None:
         """A weight edited by hand."""
         if not math.isfinite(value) or abs(value) > 100:
             raise ValueError(f"a weight must be a number from -100 to 100, got {value}")
+        self._resume()
         self._weight(layer, neuron, input).data = float(value)
         self.chosen = (layer, neuron, input)
+        self._log("set_weight", layer, neuron, input, float(value))
+        self._record()
 
     def choose_weight(self, layer: int, neuron: int, input: int) -> None:
         self._weight(layer, neuron, input)
@@ -253,6 +351,12 @@ class Session:
             raise ValueError(f"there are {len(self.train_X)} training points; got {sample}")
         self.selected = sample
 
+    def weight_index(self, layer: int, neuron: int, input: int) -> int:
+        """Where a weight sits in ``model.parameters()``."""
+        self._weight(layer, neuron, input)
+        before = sum(n.nout * (n.nin + 1) for n in self.model.layers[:layer])
+        return before + neuron * (self.model.layers[layer].nin + 1) + input
+
     def _weight(self, layer: int, neuron: int, input: int) -> Value:
         layers = self.model.layers
         if not 0 <= layer < len(layers):
@@ -263,7 +367,86 @@ class Session:
             )
         return layers[layer].neurons[neuron].w[input]
 
-    # --- what the page draws ------------------------------------------------------------------
+    # --- the history -------------------------------------------------------------------------
+
+    def scrub(self, iteration: int | None) -> None:
+        """Show the kept iteration nearest at or before ``iteration`` (None: the run now).
+        The run itself is not changed until it trains on (``train_from``)."""
+        if iteration is None or iteration >= self.iteration:
+            self.shown = None
+            return
+        if iteration < 0:
+            raise ValueError(f"an iteration is 0 or more, got {iteration}")
+        self.shown = self.history.find(iteration)
+
+    def train_from(self, iteration: int) -> None:
+        """Go back to the kept iteration nearest at or before ``iteration``: its
+        parameters, its optimizer state and batch order; the rows after it forgotten."""
+        if not 0 <= iteration <= self.iteration:
+            raise ValueError(f"the run has iterations 0 to {self.iteration}, got {iteration}")
+        index = self.history.find(iteration)
+        row = self.history.row(index)
+        self.history.cut(index)
+        self.numbers.set_data(row.parameters)
+        self.numbers.zero_grad()
+        self.numbers.add_grad(row.gradients)
+        for name, values in zip(self.optimizer.buffers, row.buffers):
+            getattr(self.optimizer, name)[:] = values
+        self.optimizer.steps = row.steps
+        self._rng.bit_generator.state = row.rng
+        self.iteration = row.iteration
+        self.shown = None
+        self._log("train_from", row.iteration)
+
+    def _resume(self) -> None:
+        """An action on a scrubbed view trains on from the iteration shown."""
+        if self.shown is not None:
+            self.train_from(self.history.row(self.shown).iteration)
+
+    @contextmanager
+    def showing(self) -> Iterator[Row]:
+        """The model holds the parameters (and gradients) of the row on view, for as
+        long as the block runs; then those of the run again."""
+        row = self.now
+        if self.shown is None:
+            yield row
+            return
+        data, grad = self.numbers.data(), self.numbers.grad()
+        self.numbers.set_data(row.parameters)
+        self.numbers.zero_grad()
+        self.numbers.add_grad(row.gradients)
+        try:
+            yield row
+        finally:
+            self.numbers.set_data(data)
+            self.numbers.zero_grad()
+            self.numbers.add_grad(grad)
+
+    # --- what the run says about itself --------------------------------------------------------
+
+    def hints(self) -> list[str]:
+        """What a lecturer would point out: a diverging loss, saturated units."""
+        hints = []
+        losses = self.history.losses[: self.history.count, 0]
+        now, lowest = losses[-1], np.nanmin(losses) if np.isfinite(losses).any() else math.nan
+        if not math.isfinite(now) or (now > 10 * lowest and now - lowest > 0.1):
+            hints.append(
+                "The loss is diverging (it is inf or nan, or over ten times its lowest): "
+                "each step overshoots the valley. Try a learning rate ten times smaller, "
+                "then reset."
+            )
+        grads = np.abs(self.numbers.grad()[self.is_weight])
+        if self.optimizer.steps and np.mean(grads < SATURATED) > 0.5:
+            hints.append(
+                "Most weights' gradients are under 1e-8: the units are saturated (tanh or "
+                "sigmoid stuck at their ends, or ReLUs dead), so almost nothing flows back. "
+                "Try a smaller learning rate, then reset."
+            )
+        return hints
+
+    @property
+    def history_table(self) -> dict[str, np.ndarray]:
+        return self.history.table()
 
     def url_hash(self) -> str:
         return to_hash(self.settings)
@@ -273,219 +456,13 @@ class Session:
         """A session from a URL (or its hash) in TF Playground's keys."""
         return cls(from_hash(text.partition("#")[2] if "#" in text else text), **kwargs)
 
-    def frame(self, graph: bool = True) -> dict[str, Any]:
-        """Everything the page shows, as JSON-ready data."""
-        s = self.settings
-        axis = np.linspace(-data.RADIUS, data.RADIUS, GRID)
-        xs, ys = np.meshgrid(axis, axis[::-1])  # row 0 at the top: y = 6
-        plane = np.column_stack([xs.ravel(), ys.ravel()])
-        activations = self._grid_tape.forward(feature_columns(plane, s.features))
-        last = self.model.layers[-1].nout
-        out = activations[:, -last:]
-        probabilities = class_probabilities(self.model, out[:, 0] if last == 1 else out, s.loss)
-        if probabilities.ndim == 1:
-            shade = 2 * probabilities - 1  # -1 class 0 .. +1 class 1
-            classes = (probabilities > 0.5).astype(float)
+    def _log(self, action: str, *arguments: Any) -> None:
+        if action == "step" and self.log and self.log[-1][0] == "step":
+            self.log[-1] = ("step", self.log[-1][1] + arguments[0])
         else:
-            shade = probabilities.max(axis=1)
-            classes = probabilities.argmax(axis=1).astype(float)
-        neurons = []
-        for k in range(len(self._neurons) - last):  # the hidden neurons; the output is above
-            a = activations[:, k]
-            scale = float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) or 1.0
-            neurons.append(_bytes(a / scale))
-        layers = []
-        for layer in self.model.layers:
-            layers.append(
-                {
-                    "w": [[w.data for w in n.w] for n in layer.neurons],
-                    "g": [[w.grad for w in n.w] for n in layer.neurons],
-                    "b": [n.b.data for n in layer.neurons],
-                }
-            )
-        frame: dict[str, Any] = {
-            "type": "state",
-            "iteration": self.iteration,
-            "trainLoss": self.train_loss,
-            "testLoss": self.test_loss,
-            "history": _thin(self.train_losses, self.test_losses),
-            "grid": GRID,
-            "shade": _bytes(shade),
-            "classes": _bytes(classes / max(1, s.classes - 1) * 2 - 1),
-            "nclasses": s.classes,
-            "neurons": neurons,
-            "layers": layers,
-            "features": [FEATURES[f] for f in s.features],
-            "train": {"X": self.train_X.round(3).tolist(), "y": self.train_y.tolist()},
-            "test": {"X": self.test_X.round(3).tolist(), "y": self.test_y.tolist()},
-            "selected": self.selected,
-            "chosen": list(self.chosen),
-            "explain": self._explain(),
-            "settings": _settings_json(s),
-            "hash": self.url_hash(),
-        }
-        if graph:
-            frame["graph"] = self._graph_frame()
-        finite: dict[str, Any] = _finite(frame)
-        return finite
+            self.log.append((action, *arguments))
 
-    def _explain(self) -> str:
-        layer, neuron, input = self.chosen
-        if not self.optimizer.last:
-            return "the optimizer has not stepped yet: press step or play"
-        index = self.model.parameters().index(self._weight(layer, neuron, input))
-        name = short_name(f"layers.{layer}.neurons.{neuron}.w.{input}")
-        return self.optimizer.explain(index, name)
-
-    def _sample_loss(self) -> tuple[Value, MLP]:
-        """The selected training point's loss, on a copy of the model (pictures never
-        touch the model's own grads), after its backward pass."""
-        twin = copy.deepcopy(self.model)
-        i = self.selected
-        x = feature_columns(self.train_X[i : i + 1], self.settings.features)[0]
-        loss = _one_loss(self.settings.loss, twin, x, int(self.train_y[i]))
-        loss.backward()
-        return loss, twin
-
-    def _graph_frame(self) -> dict[str, Any]:
-        """The selected sample's loss graph at the current weights: the layout when the
-        graph's shape is new, then the numbers, colours and widths to show in it."""
-        from micrograd_plus.viz.live import GRAD_CELL, LiveGraph
-        from micrograd_plus.viz.palette import DEAD, OP_FILL
-
-        loss, twin = self._sample_loss()
-        shape = (self.settings.networkShape, self.settings.features, self.settings.loss)
-        fresh = self._live is None or self._live[0] != shape
-        if fresh:
-            self._live = (shape, LiveGraph(loss, twin))
-        rows: dict[str, Any] = self._live[1].frame(loss, twin, with_layout=fresh)
-        rows.update(gradCell=GRAD_CELL, colours={"dead": DEAD, "op": OP_FILL})
-        return rows
-
-    def stepper_page(self) -> str:
-        """The stepper page for the selected sample at the current weights."""
-        from micrograd_plus.viz import Stepper
-
-        loss, twin = self._sample_loss()
-        title = f"training point {self.selected} at iteration {self.iteration}"
-        return Stepper(loss, params=twin, title=title, max_nodes=2_000).page
-
-    def export(self) -> dict[str, str]:
-        """The trained model as JSON, and a script that repeats this run."""
-        script = (
-            "from micrograd_plus.playground import Playground\n\n"
-            f"pg = Playground.from_url({self.url_hash()!r})\n"
-            f"pg.step({self.iteration})\n"
-            'print(f"train loss {pg.train_loss:.4f}, test loss {pg.test_loss:.4f}")\n'
-            'pg.model.save("playground_model.json")\n'
-        )
-        return {"model": self.model.to_json(), "script": script}
-
-
-def _one_loss(loss: str, model: MLP, x: np.ndarray, label: int) -> Value:
-    scores = model(x)
-    if loss == "cross_entropy":
-        return cross_entropy(scores, label)
-    if loss == "mse":
-        return mse_loss(scores, float(label))
-    return binary_cross_entropy_with_logits(scores, float(label))
-
-
-def _thin(train: list[float], test: list[float]) -> dict[str, Any]:
-    """The loss curves with at most HISTORY points each (and their step numbers)."""
-    every = max(1, math.ceil(len(train) / HISTORY))
-    steps = list(range(0, len(train), every))
-    if steps[-1] != len(train) - 1:
-        steps.append(len(train) - 1)
-    return {"step": steps, "train": [train[i] for i in steps], "test": [test[i] for i in steps]}
-
-
-def _settings_json(settings: Settings) -> dict[str, Any]:
-    fields = json.loads(json.dumps(settings.__dict__, default=list))
-    fields.pop("extra", None)
-    return dict(fields)
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no inf or nan: they travel as text."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
-def handle(session: Session, message: Any) -> dict[str, Any]:
-    """What a page asked for, done: the reply is the new frame, an export, or an error
-    that says what was wrong (and leaves the session as it was before the message)."""
-    try:
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            raise ValueError("a message is an object with a 'type'")
-        kind = message["type"]
-        if kind in ("tick", "step"):
-            session.step(1)
-        elif kind == "init":
-            session.settings = from_hash(_text(message, "hash"), session.settings)
-            session.added = []
-            session._regenerate()
-        elif kind == "set":
-            session.set(_text(message, "key"), _text(message, "value"))
-        elif kind == "reset":
-            session.reset()
-        elif kind == "regenerate":
-            session.settings = replace(session.settings, seed=(session.settings.seed + 1) % 2**31)
-            session._regenerate()
-        elif kind == "point":
-            label = message.get("label")
-            if not isinstance(label, int) or isinstance(label, bool):
-                raise ValueError(f"a point's label is a class number, got {label!r}"[:200])
-            session.add_point(_number(message, "x"), _number(message, "y"), label)
-        elif kind == "remove":
-            session.remove_point(_number(message, "x"), _number(message, "y"))
-        elif kind == "select":
-            session.select(_whole(message, "sample"))
-        elif kind == "weight":
-            where = (_whole(message, "layer"), _whole(message, "neuron"), _whole(message, "input"))
-            if "value" in message:
-                session.set_weight(*where, _number(message, "value"))
-            else:
-                session.choose_weight(*where)
-        elif kind == "export":
-            what = message.get("what", "model")
-            return {
-                "type": "export",
-                "what": what if what == "script" else "model",
-                **session.export(),
-            }
-        elif kind == "stepper":
-            return {"type": "stepper", "page": session.stepper_page()}
-        elif kind != "frame":
-            raise ValueError(f"unknown message type {kind!r}"[:200])
-        return session.frame()
-    except (ValueError, KeyError, TypeError) as error:
-        return {"type": "error", "message": str(error)[:300]}
-
-
-def _text(message: dict[str, Any], key: str) -> str:
-    value = message.get(key)
-    if not isinstance(value, str) or len(value) > 4000:
-        raise ValueError(
-            f"{key} must be text (at most 4,000 characters), got {type(value).__name__}"
-        )
-    return value
-
-
-def _number(message: dict[str, Any], key: str) -> float:
-    value = message.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{key} must be a finite number, got {value!r}"[:200])
-    return float(value)
-
-
-def _whole(message: dict[str, Any], key: str) -> int:
-    value = message.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{key} must be a whole number, got {value!r}"[:200])
-    return value
+    def restart_log(self) -> None:
+        """The log of actions starts again from the settings now (a new link)."""
+        self.start = to_hash(self.settings)
+        self.log = []

@@ -2,181 +2,201 @@
 // Python sends and sends back what the user does. The same module runs in Jupyter (the
 // widget's model) and in the page `micrograd-plus playground` serves (a model over a
 // WebSocket, made in index.html). It only uses model.send and model.on("msg:custom").
-// Python owns the state: while playing, the page asks for one iteration at a time and
-// asks for the next when the last has been drawn.
+// Python owns the state and every choice and limit (sent once as `choices`); a frame
+// carries only what changed. While playing, the page asks for one iteration at a time
+// and asks for the next when the reply to the last has been drawn.
 
 const ORANGE = [245, 147, 34], BLUE = [8, 119, 189], GREEN = [0, 158, 115], WHITE = [255, 255, 255];
 const CLASS_COLOURS = [ORANGE, BLUE, GREEN];
-const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
-const REGULAR_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
-const DATASETS = [["circle", "circle"], ["xor", "xor"], ["gauss", "gauss"], ["spiral", "spiral"],
-                  ["moons", "moons"], ["three", "3 classes"]];
-const FEATURE_KEYS = [["x", "x1"], ["y", "x2"], ["xSquared", "x1²"], ["ySquared", "x2²"],
-                      ["xTimesY", "x1·x2"], ["sinX", "sin x1"], ["sinY", "sin x2"]];
-const MAX_LAYERS = 8, MAX_NEURONS = 16;
+const CHOSEN = "#e6a000";
+const SVGNS = "http://www.w3.org/2000/svg";
 
 const TEMPLATE = `
-<div class="mgp-playground">
+<div class="mgp-playground" tabindex="0">
   <header>
-    <button id="reset-button" title="reset the network">⟲</button>
-    <button id="play-pause-button" title="train"><span class="play">▶</span><span class="pause">❚❚</span></button>
+    <button id="reset-button" title="a new network at iteration 0">⟲</button>
+    <button id="play-pause-button" title="train (space)"><span class="play">▶</span><span class="pause">❚❚</span></button>
     <button id="next-step-button" title="one iteration">▶|</button>
-    <label>Iteration <span id="iter-number">000,000</span></label>
+    <label class="iter">Iteration <span id="iter-number">000,000</span></label>
     <label>Learning rate <select id="learningRate"></select></label>
-    <label>Activation <select id="activations">
-      <option value="relu">ReLU</option><option value="tanh">Tanh</option>
-      <option value="sigmoid">Sigmoid</option><option value="linear">Linear</option>
-      <option value="leakyrelu">Leaky ReLU</option></select></label>
-    <label>Regularization <select id="regularizations">
-      <option value="none">None</option><option value="L1">L1</option><option value="L2">L2</option></select></label>
+    <label>Activation <select id="activations"></select></label>
+    <label>Regularization <select id="regularizations"></select></label>
     <label>Reg. rate <select id="regularRate"></select></label>
-    <label>Problem <select id="problem"><option value="classification">Classification</option></select></label>
-    <label>Loss <select id="loss"><option value="bce">BCE</option><option value="mse">MSE</option>
-      <option value="cross_entropy">Cross-entropy</option></select></label>
-    <label>Optimizer <select id="optimizer"><option value="sgd">SGD</option>
-      <option value="momentum">Momentum</option><option value="rmsprop">RMSprop</option>
-      <option value="adam">Adam</option><option value="adamw">AdamW</option></select></label>
+    <label>Problem <select id="problem"></select></label>
+    <label>Loss <select id="loss"></select></label>
+    <label>Optimizer <select id="optimizer"></select></label>
+    <label title="projector mode: every text at least 18 px (key P)"><input type="checkbox" id="projector"> P</label>
   </header>
+  <div id="banner" role="status" aria-live="polite"><span id="message"></span><span id="notes"></span></div>
   <main>
     <section class="data">
       <h2>Data</h2>
       <div id="datasets"></div>
       <label>Ratio of training to test data: <span id="percTrainData-value"></span>%
-        <input type="range" id="percTrainData" min="10" max="90" step="10"></label>
+        <input type="range" id="percTrainData" step="10"></label>
       <label>Noise: <span id="noise-value"></span>
-        <input type="range" id="noise" min="0" max="50" step="5"></label>
+        <input type="range" id="noise" step="5"></label>
       <label>Batch size: <span id="batchSize-value"></span>
         <input type="range" id="batchSize" min="1" max="30" step="1"></label>
       <button id="data-regen-button">Regenerate</button>
       <h2>Features</h2>
       <div id="features"></div>
-      <p class="hint">Click the plane to add a point of class <select id="point-class">
-        <option value="0">orange</option><option value="1" selected>blue</option>
-        <option value="2">green</option></select>; shift-click removes one; click a point
-        to see its graph.</p>
+      <p class="hint">Click the plane to add a point of <select id="point-class"></select>;
+        shift-click removes one; click a point to see its graph.</p>
     </section>
-    <section class="network">
-      <h2><button id="add-layers">+</button><button id="remove-layers">−</button>
+    <section class="middle">
+      <h2><button id="add-layers" title="add a hidden layer">+</button><button id="remove-layers" title="remove a hidden layer">−</button>
         <span id="num-layers"></span> hidden layers
-        <label><input type="checkbox" id="show-grads"> edges show dL/dw over the batch</label></h2>
+        <label><input type="checkbox" id="show-grads"> edges: dL/dw of the batch</label>
+        <span id="weight-box" hidden><span id="weight-name"></span> =
+          <input id="weight-value" type="number" step="0.01"><button id="weight-set">set</button></span></h2>
       <div id="layer-buttons"></div>
-      <svg id="network" xmlns="http://www.w3.org/2000/svg"></svg>
-      <div id="weight-box" hidden>
-        <label><span id="weight-name"></span> = <input id="weight-value" type="number" step="0.01"></label>
-        <button id="weight-set">set</button>
-      </div>
+      <div id="network-box"><canvas id="network-canvas"></canvas><svg id="network" xmlns="http://www.w3.org/2000/svg"></svg></div>
+      <h2>One sample's graph: <span id="sample-name"></span>
+        <button id="graph-fit" title="the whole graph in view">fit</button>
+        <button id="graph-in" title="zoom in">+</button><button id="graph-out" title="zoom out">−</button>
+        <button id="open-stepper">step through it</button></h2>
+      <div id="sample-graph"><canvas></canvas><svg xmlns="http://www.w3.org/2000/svg"></svg></div>
     </section>
     <section class="output">
       <h2>Output</h2>
       <div>Test loss <span id="loss-test"></span> · Training loss <span id="loss-train"></span></div>
       <svg id="linechart" viewBox="0 0 300 60" preserveAspectRatio="none"></svg>
+      <div class="scrub"><input type="range" id="scrubber" min="0" max="0" value="0" title="the run's history">
+        <button id="train-from" hidden>train from here</button><button id="back-to-now" hidden>now</button></div>
       <div id="heatmap"><canvas width="40" height="40"></canvas><svg viewBox="0 0 300 300"></svg></div>
       <label><input type="checkbox" id="show-test-data"> Show test data</label>
       <label><input type="checkbox" id="discretize"> Discretize output</label>
       <div class="export"><button id="export-model">model.json</button>
         <button id="export-script">script.py</button></div>
+      <h2>What the optimizer did to <span id="explain-name"></span></h2>
+      <pre id="explain"></pre>
     </section>
   </main>
-  <section class="sample">
-    <h2>One sample's graph: <span id="sample-name"></span>
-      <button id="open-stepper">step through it</button></h2>
-    <div id="sample-graph"></div>
-    <h2>What the optimizer just did to <span id="explain-name"></span></h2>
-    <pre id="explain"></pre>
-    <div id="message" role="status"></div>
-  </section>
+  <div id="edge-tip" hidden></div>
 </div>`;
 
 const STYLE = `
-.mgp-playground { font-family: Helvetica, Arial, sans-serif; font-size: 13px; color: #212121; }
-.mgp-playground header { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center;
-  padding: 6px 8px; background: #183d4e; color: white; }
+.mgp-playground { font-family: Helvetica, Arial, sans-serif; font-size: 13px; color: #212121; outline: none; }
+.mgp-playground header { display: flex; flex-wrap: wrap; gap: 2px 8px; align-items: center;
+  padding: 3px 8px; background: #183d4e; color: white; font-size: 12px; }
 .mgp-playground header label { white-space: nowrap; }
-.mgp-playground header select { font-size: 13px; }
-.mgp-playground button { font-size: 13px; cursor: pointer; }
-#play-pause-button { width: 44px; height: 44px; border-radius: 50%; font-size: 18px; }
+.mgp-playground select, .mgp-playground button, .mgp-playground input { font-size: inherit; }
+.mgp-playground header select { max-width: 96px; }
+.mgp-playground button { cursor: pointer; }
+#play-pause-button { width: 34px; height: 34px; border-radius: 50%; font-size: 15px; }
 #play-pause-button .pause, #play-pause-button.playing .play { display: none; }
 #play-pause-button.playing .pause { display: inline; }
-#iter-number { font-size: 20px; font-variant-numeric: tabular-nums; }
-.mgp-playground main { display: grid; grid-template-columns: 210px 1fr 320px; gap: 12px; padding: 8px; }
-.mgp-playground h2 { font-size: 13px; text-transform: uppercase; margin: 6px 0; font-weight: normal; color: #555; }
-.mgp-playground section.data label { display: block; margin: 6px 0; }
-.mgp-playground input[type=range] { width: 100%; }
-#datasets button { margin: 2px; }
-#datasets button.selected, #features button.selected { outline: 2px solid #183d4e; font-weight: bold; }
-#features button { margin: 2px; }
-#network { width: 100%; height: 330px; }
-#network .edge { cursor: pointer; }
-#network .chosen { stroke: #e6a000 !important; }
-#heatmap { position: relative; width: 300px; height: 300px; }
-#heatmap canvas, #heatmap svg { position: absolute; left: 0; top: 0; width: 300px; height: 300px; }
-#heatmap canvas { image-rendering: auto; }
-#heatmap svg circle.selected { stroke: #e6a000; stroke-width: 3; }
-#linechart { width: 300px; height: 60px; background: #fafafa; }
+#iter-number { font-size: 1.5em; font-variant-numeric: tabular-nums; }
+#banner { min-height: 18px; padding: 1px 8px; font-size: 0.95em; }
+#message { color: #b2182b; margin-right: 10px; }
+#notes { color: #0b5394; }
+#notes .hint { background: #fff3cd; color: #6b4e00; padding: 0 4px; }
+.mgp-playground main { display: grid; grid-template-columns: 190px minmax(0, 1fr) 290px; gap: 10px; padding: 0 8px 4px; }
+.mgp-playground h2 { font-size: 1em; text-transform: uppercase; margin: 4px 0; font-weight: normal; color: #555; }
+.mgp-playground section.data label { display: block; margin: 4px 0; }
+.mgp-playground input[type=range] { width: 100%; margin: 0; }
+#datasets { display: grid; grid-template-columns: repeat(3, 1fr); gap: 3px; }
+#datasets button { padding: 1px; font-size: 0.85em; }
+#datasets canvas { display: block; width: 100%; aspect-ratio: 1; }
+#datasets button.selected, #features button.selected { outline: 2px solid #183d4e; font-weight: bold; background: #e3eef4; }
+#features button { margin: 1px; }
+#layer-buttons { font-size: 0.9em; height: 1.5em; position: relative; white-space: nowrap; }
+#layer-buttons span { position: absolute; top: 0; transform: translateX(-50%); }
+#layer-buttons button { padding: 0 3px; }
+#network-box { position: relative; height: 230px; }
+#network-box canvas, #network, #sample-graph canvas, #sample-graph svg { position: absolute; left: 0; top: 0;
+  width: 100%; height: 100%; }
+#sample-graph { height: 330px; border: 1px solid #ddd; overflow: hidden; cursor: grab; position: relative; }
+#sample-graph svg { user-select: none; }
+#sample-graph .box { cursor: pointer; }
+#edge-tip { position: fixed; pointer-events: none; background: #212121; color: white; padding: 2px 6px;
+  border-radius: 3px; font-size: 12px; z-index: 10; }
+.mgp-playground.projector #edge-tip { font-size: 18px; }
+#heatmap { position: relative; width: 240px; height: 240px; }
+#heatmap canvas, #heatmap svg { position: absolute; left: 0; top: 0; width: 240px; height: 240px; }
+#heatmap svg circle.selected { stroke: ${CHOSEN}; stroke-width: 3; }
+#linechart { width: 280px; height: 56px; background: #fafafa; display: block; }
+.scrub { display: flex; gap: 4px; align-items: center; width: 280px; }
 #loss-train, #loss-test { font-variant-numeric: tabular-nums; }
-.mgp-playground section.sample { padding: 0 8px 8px; }
-#sample-graph { max-height: 360px; overflow: auto; border: 1px solid #ddd; }
-#sample-graph svg { max-width: none; }
-#explain { background: #fff8e1; padding: 6px; margin: 0; white-space: pre-wrap; }
-#message { color: #b2182b; min-height: 1.2em; }
-.hint { color: #666; }
+#explain { background: #fff8e1; padding: 4px; margin: 0; white-space: pre-wrap; font-size: 0.85em;
+  max-height: 120px; overflow: auto; }
+.mgp-playground .hint { color: #666; font-size: 0.9em; }
+.mgp-playground.projector, .mgp-playground.projector h2, .mgp-playground.projector #explain,
+.mgp-playground.projector .hint, .mgp-playground.projector #datasets button,
+.mgp-playground.projector #layer-buttons, .mgp-playground.projector #banner { font-size: 18px; }
+.mgp-playground.projector main { grid-template-columns: 230px minmax(0, 1fr) 320px; }
 `;
 
 function html(el, text) { el.innerHTML = text; }  // only our own templates, never data
 
-function colourFor(value, classes) {  // value in [-1, 1]: orange .. white .. blue
-  const [r, g, b] = value < 0 ? ORANGE : BLUE;
-  const t = Math.min(1, Math.abs(value));
-  return [WHITE[0] + (r - WHITE[0]) * t, WHITE[1] + (g - WHITE[1]) * t, WHITE[2] + (b - WHITE[2]) * t];
-}
+function mix(base, t) { return WHITE.map((w, k) => Math.round(w + (base[k] - w) * t)); }
+function rgb(c) { return `rgb(${c[0]},${c[1]},${c[2]})`; }
+function diverging(v) { return mix(v < 0 ? ORANGE : BLUE, Math.min(1, Math.abs(v))); }  // [-1, 1]
 
-function bytes(text) {  // base64 of 0..255 -> numbers in [-1, 1]
-  const raw = atob(text), out = new Float32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i) / 127.5 - 1;
+function bytes(text) {  // base64 of 0..255 (numbers in [-1, 1] as (v + 1) * 127.5)
+  const raw = atob(text), out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
   return out;
 }
 
-function paint(canvas, size, values, classes, nclasses, discretize) {
-  canvas.width = size; canvas.height = size;
-  const ctx = canvas.getContext("2d"), image = ctx.createImageData(size, size);
-  for (let i = 0; i < size * size; i++) {
-    let rgb;
-    if (nclasses > 2) {
-      const c = Math.round((classes[i] + 1) / 2 * (nclasses - 1));
-      const base = CLASS_COLOURS[c], strength = discretize ? 1 : Math.max(0, (values[i] + 1) / 2);
-      rgb = base.map((v, k) => WHITE[k] + (v - WHITE[k]) * strength * 0.8);
-    } else {
-      const v = discretize ? Math.sign(values[i]) : values[i];
-      rgb = colourFor(v * 0.85);
-    }
-    image.data.set([rgb[0], rgb[1], rgb[2], 255], i * 4);
-  }
-  ctx.putImageData(image, 0, 0);
+function floats(text) {  // base64 of little-endian float32
+  const raw = atob(text), buffer = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) buffer[i] = raw.charCodeAt(i);
+  return new Float32Array(buffer.buffer);
 }
 
-function featureMap(key, size) {  // an input feature over the plane, scaled to [-1, 1]
-  const out = new Float32Array(size * size);
-  for (let r = 0; r < size; r++) {
-    for (let c = 0; c < size; c++) {
-      const x = -6 + 12 * c / (size - 1), y = 6 - 12 * r / (size - 1);
-      const v = {x: x / 6, y: y / 6, xSquared: x * x / 18 - 1, ySquared: y * y / 18 - 1,
-                 xTimesY: x * y / 36, sinX: Math.sin(x), sinY: Math.sin(y)}[key];
-      out[r * size + c] = v;
+// The colour of each byte 0..255 (a number in [-1, 1]) on the orange-white-blue scale.
+const SCALE = Array.from({length: 256}, (_, b) => diverging((b / 127.5 - 1) * 0.85));
+
+// Maps of numbers in [-1, 1] (bytes, `size` x `size` each, one after another) painted
+// side by side into one canvas (an atlas): one putImageData for them all.
+function atlas(canvas, size, count, values, classes, nclasses, discretize) {
+  if (canvas.width !== size * Math.max(1, count)) { canvas.width = size * Math.max(1, count); canvas.height = size; }
+  const ctx = canvas.getContext("2d"), picture = ctx.createImageData(canvas.width, size), out = picture.data;
+  for (let m = 0; m < count; m++) {
+    for (let i = 0; i < size * size; i++) {
+      const b = values[m * size * size + i], at = ((i / size | 0) * canvas.width + m * size + i % size) * 4;
+      let colour;
+      if (nclasses > 2) {
+        const c = Math.round(classes[i] / 127.5), strength = discretize ? 1 : Math.max(0, b / 127.5 - 1);
+        colour = mix(CLASS_COLOURS[c] || WHITE, 0.25 + 0.55 * strength);
+      } else colour = SCALE[discretize ? (b > 127 ? 255 : b < 127 ? 0 : 127) : b];
+      out[at] = colour[0]; out[at + 1] = colour[1]; out[at + 2] = colour[2]; out[at + 3] = 255;
     }
   }
-  return out;
+  ctx.putImageData(picture, 0, 0);
+  return canvas;
 }
 
-function svgEl(name, attrs) {
-  const el = document.createElementNS("http://www.w3.org/2000/svg", name);
+function svgEl(name, attrs, parent) {
+  const el = document.createElementNS(SVGNS, name);
   for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, v);
+  if (parent) parent.appendChild(el);
   return el;
 }
 
 function fmt(x) {
   if (typeof x === "string") return x;
+  if (!isFinite(x)) return String(x);
   return Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(3) : x.toExponential(2);
 }
+
+function featureBytes(key, size) {  // an input feature over the plane, as bytes
+  const out = new Uint8Array(size * size);
+  for (let r = 0; r < size; r++) for (let q = 0; q < size; q++) {
+    const v = featureValue(key, -6 + 12 * q / (size - 1), 6 - 12 * r / (size - 1));
+    out[r * size + q] = Math.round((Math.max(-1, Math.min(1, v)) + 1) * 127.5);
+  }
+  return out;
+}
+
+function featureValue(key, x, y) {  // an input feature over the plane, scaled to [-1, 1]
+  return {x: x / 6, y: y / 6, xSquared: x * x / 18 - 1, ySquared: y * y / 18 - 1,
+          xTimesY: x * y / 36, sinX: Math.sin(x), sinY: Math.sin(y)}[key];
+}
+
+function weightName(l, k, j) { return `L${l + 1}.N${k + 1}.w${j}`; }
 
 function render({ model, el }) {
   const root = document.createElement("div");
@@ -185,33 +205,21 @@ function render({ model, el }) {
   el.appendChild(style);
   el.appendChild(root);
   html(root, TEMPLATE);
+  const app = root.firstElementChild;
   const $ = (id) => root.querySelector("#" + id);
   const standalone = !!(model.get && model.get("standalone"));
-  let playing = false, waiting = false, frame = null, graphParts = null, destroyed = false;
+  let playing = false, waiting = false, destroyed = false, scrubbing = false;
+  let state = null;  // the last frame, with what earlier frames sent (choices, shape, points)
+  let net = null, graph = null;  // the network and sample-graph pictures, built per shape
+  const opened = new Set();  // neurons of the sample graph opened into their nodes
   const send = (message) => { model.send(message); };
 
   // --- controls -----------------------------------------------------------------------------
-  for (const rate of LEARNING_RATES) $("learningRate").add(new Option(String(rate), String(rate)));
-  for (const rate of REGULAR_RATES) $("regularRate").add(new Option(String(rate), String(rate)));
-  for (const [key, label] of DATASETS) {
-    const b = document.createElement("button");
-    b.textContent = label; b.dataset.key = key;
-    b.onclick = () => send({type: "set", key: "dataset", value: key});
-    $("datasets").appendChild(b);
-  }
-  for (const [key, label] of FEATURE_KEYS) {
-    const b = document.createElement("button");
-    b.textContent = label; b.dataset.key = key; b.id = "feature-" + key;
-    b.onclick = () => {
-      const on = !frame.settings.features.includes(key);
-      send({type: "set", key: key, value: on ? "true" : "false"});
-    };
-    $("features").appendChild(b);
-  }
-  const selects = {learningRate: "learningRate", activations: "activation",
-                   regularizations: "regularization", regularRate: "regularizationRate",
-                   loss: "loss", optimizer: "optimizer"};
-  for (const [id, key] of Object.entries(selects)) {
+  const selects = {learningRate: ["learningRate", "learningRates"], activations: ["activation", "activations"],
+                   regularizations: ["regularization", "regularizations"],
+                   regularRate: ["regularizationRate", "regularizationRates"],
+                   problem: ["problem", "problems"], loss: ["loss", "losses"], optimizer: ["optimizer", "optimizers"]};
+  for (const [id, [key]] of Object.entries(selects)) {
     $(id).onchange = () => send({type: "set", key: key, value: $(id).value});
   }
   for (const key of ["percTrainData", "noise", "batchSize"]) {
@@ -221,22 +229,47 @@ function render({ model, el }) {
   for (const [id, key] of [["show-test-data", "showTestData"], ["discretize", "discretize"]]) {
     $(id).onchange = () => send({type: "set", key: key, value: $(id).checked ? "true" : "false"});
   }
-  $("show-grads").onchange = () => frame && drawNetwork(frame);
-  $("reset-button").onclick = () => { setPlaying(false); send({type: "reset"}); };
+  $("show-grads").onchange = () => state && drawNetwork();
+  $("projector").onchange = () => setProjector($("projector").checked);
+  $("reset-button").onclick = () => send({type: "reset"});
   $("next-step-button").onclick = () => { setPlaying(false); send({type: "step"}); };
   $("play-pause-button").onclick = () => setPlaying(!playing);
   $("data-regen-button").onclick = () => send({type: "regenerate"});
-  $("add-layers").onclick = () => shape(frame.settings.networkShape.concat([2]));
-  $("remove-layers").onclick = () => shape(frame.settings.networkShape.slice(0, -1));
+  $("add-layers").onclick = () => shape(state.settings.networkShape.concat([2]));
+  $("remove-layers").onclick = () => shape(state.settings.networkShape.slice(0, -1));
   $("export-model").onclick = () => send({type: "export", what: "model"});
   $("export-script").onclick = () => send({type: "export", what: "script"});
   $("open-stepper").onclick = () => send({type: "stepper"});
   $("weight-set").onclick = () => {
-    const [layer, neuron, input] = frame.chosen;
+    const [layer, neuron, input] = state.chosen;
     send({type: "weight", layer: layer, neuron: neuron, input: input, value: Number($("weight-value").value)});
   };
+  $("scrubber").oninput = () => {
+    setPlaying(false);
+    const at = Number($("scrubber").value);
+    scrub(at >= state.runIteration ? null : at);
+  };
+  $("train-from").onclick = () => send({type: "train_from", iteration: state.iteration});
+  $("back-to-now").onclick = () => scrub(null);
+  app.addEventListener("keydown", (event) => {
+    if (event.target.tagName === "INPUT" || event.target.tagName === "SELECT") return;
+    if (event.key === "p" || event.key === "P") { setProjector(!app.classList.contains("projector")); }
+    else if (event.key === " ") { event.preventDefault(); setPlaying(!playing); }
+  });
+  let pendingScrub;
+  function scrub(iteration) {  // one scrub in flight at a time: the latest wins
+    if (scrubbing) { pendingScrub = {value: iteration}; return; }
+    scrubbing = true;
+    send({type: "scrub", iteration: iteration});
+  }
+  function setProjector(on) {
+    app.classList.toggle("projector", on);
+    $("projector").checked = on;
+    if (state) { drawNetwork(); fitGraph(); drawGraph(); }
+  }
   function shape(sizes) {
-    if (sizes.length > MAX_LAYERS) return;
+    const [, most] = state.choices.limits.hiddenLayers;
+    if (sizes.length > most) return;
     send({type: "set", key: "networkShape", value: sizes.join(",")});
   }
   function setPlaying(on) {
@@ -245,9 +278,56 @@ function render({ model, el }) {
     if (on && !waiting) tick();
   }
   function tick() {
-    if (!playing || destroyed) return;
+    if (!playing || destroyed || waiting) return;
     waiting = true;
     send({type: "tick"});
+  }
+
+  function fillControls(choices) {  // the menus, from what Python offers
+    for (const [id, [, list]] of Object.entries(selects)) {
+      $(id).replaceChildren(...choices[list].map(([value, label]) => new Option(label, String(value))));
+    }
+    const limits = choices.limits;
+    for (const key of ["percTrainData", "noise", "batchSize"]) {
+      $(key).min = String(limits[key][0]);
+      $(key).max = String(key === "batchSize" ? 30 : limits[key][1]);
+    }
+    $("features").replaceChildren(...choices.features.map(([key, label]) => {
+      const b = document.createElement("button");
+      b.textContent = label; b.dataset.key = key; b.id = "feature-" + key;
+      b.onclick = () => send({type: "set", key: key, value: state.settings.features.includes(key) ? "false" : "true"});
+      return b;
+    }));
+  }
+
+  function fillDatasets(s) {  // the data set buttons, with their previews
+    const regression = s.problem === "regression";
+    const list = regression ? state.choices.regDatasets : state.choices.datasets;
+    const key = regression ? "regDataset" : "dataset";
+    const shown = $("datasets");
+    if (shown.dataset.kind === key) return;
+    shown.dataset.kind = key;
+    shown.replaceChildren(...list.map(([name, label]) => {
+      const b = document.createElement("button");
+      b.dataset.key = name; b.title = label;
+      b.onclick = () => send({type: "set", key: key, value: name});
+      const canvas = document.createElement("canvas");
+      canvas.width = 48; canvas.height = 48;
+      const ctx = canvas.getContext("2d"), preview = state.choices.previews[name];
+      preview.X.forEach((p, i) => {
+        ctx.fillStyle = regression ? rgb(diverging(preview.y[i])) : rgb(CLASS_COLOURS[preview.y[i]]);
+        ctx.beginPath(); ctx.arc((p[0] + 6) * 4, (6 - p[1]) * 4, 1.8, 0, 2 * Math.PI); ctx.fill();
+      });
+      b.appendChild(canvas);
+      b.appendChild(document.createTextNode(label));
+      return b;
+    }));
+    const classes = $("point-class");
+    classes.replaceChildren(...(regression
+      ? [["-1", "value −1 (orange)"], ["0", "value 0"], ["1", "value +1 (blue)"]]
+      : [["0", "orange"], ["1", "blue"], ...(s.dataset === "three" ? [["2", "green"]] : [])]
+    ).map(([v, label]) => new Option(label, v)));
+    classes.value = "1";
   }
 
   // the plane: click adds a point, shift-click removes one, a click on a point selects it
@@ -263,177 +343,504 @@ function render({ model, el }) {
   });
 
   // --- drawing ------------------------------------------------------------------------------
-  function drawControls(f) {
-    const s = f.settings;
+  function drawControls() {
+    const f = state, s = f.settings;
     $("iter-number").textContent = f.iteration.toLocaleString("en-US", {minimumIntegerDigits: 6});
-    $("learningRate").value = String(s.learningRate);
-    if ($("learningRate").value !== String(s.learningRate)) {
-      $("learningRate").add(new Option(String(s.learningRate), String(s.learningRate)));
-      $("learningRate").value = String(s.learningRate);
+    for (const [id, [key]] of Object.entries(selects)) {
+      const value = String(s[key]);
+      if (![...$(id).options].some((o) => o.value === value)) $(id).add(new Option(value, value));
+      $(id).value = value;
     }
-    $("activations").value = s.activation;
-    $("regularizations").value = s.regularization;
-    $("regularRate").value = String(s.regularizationRate);
-    $("loss").value = s.loss;
-    $("optimizer").value = s.optimizer;
     for (const key of ["percTrainData", "noise", "batchSize"]) {
       $(key).value = s[key]; $(key + "-value").textContent = String(s[key]);
     }
     $("show-test-data").checked = s.showTestData;
     $("discretize").checked = s.discretize;
-    for (const b of $("datasets").children) b.classList.toggle("selected", b.dataset.key === s.dataset);
+    fillDatasets(s);
+    const chosenSet = s.problem === "regression" ? s.regDataset : s.dataset;
+    for (const b of $("datasets").children) b.classList.toggle("selected", b.dataset.key === chosenSet);
     for (const b of $("features").children) b.classList.toggle("selected", s.features.includes(b.dataset.key));
     $("num-layers").textContent = String(s.networkShape.length);
-    $("loss-train").textContent = fmt(f.trainLoss);
-    $("loss-test").textContent = fmt(f.testLoss);
+    $("loss-train").textContent = fmt(Number(f.trainLoss));
+    $("loss-test").textContent = fmt(Number(f.testLoss));
+    const notes = $("notes");
+    notes.replaceChildren();
+    for (const text of f.notes) notes.appendChild(document.createTextNode(text + ". "));
+    for (const text of f.hints) {
+      const hint = document.createElement("span");
+      hint.className = "hint"; hint.textContent = text;
+      notes.appendChild(hint);
+    }
   }
 
-  function drawPlane(f) {
-    const canvas = $("heatmap").querySelector("canvas");
-    paint(canvas, f.grid, bytes(f.shade), bytes(f.classes), f.nclasses, f.settings.discretize);
+  function drawPlane() {
+    const f = state, s = f.settings, regression = f.shape.regression;
+    atlas($("heatmap").querySelector("canvas"), f.grid, 1, f.shadeBytes, f.classBytes,
+          regression ? 2 : f.shape.nclasses, s.discretize);
+    const key = [f.pointsVersion, s.showTestData, f.selected].join(",");
+    if (plane.dataset.key === key) return;
+    plane.dataset.key = key;
     plane.replaceChildren();
     const at = (v) => (v + 6) / 12 * 300;
-    const dots = [["train", f.train, "white"]];
-    if (f.settings.showTestData) dots.push(["test", f.test, "black"]);
+    const dots = [["train", f.points.train, "white"]];
+    if (s.showTestData) dots.push(["test", f.points.test, "black"]);
     for (const [kind, set, edge] of dots) {
       set.X.forEach((p, i) => {
-        const c = CLASS_COLOURS[set.y[i]];
-        const dot = svgEl("circle", {cx: at(p[0]), cy: 300 - at(p[1]), r: 3.5,
-          fill: `rgb(${c[0]},${c[1]},${c[2]})`, stroke: edge, "stroke-width": 1});
+        const colour = regression ? diverging(set.y[i]) : CLASS_COLOURS[set.y[i]];
+        const dot = svgEl("circle", {cx: at(p[0]), cy: 300 - at(p[1]), r: 3.5, fill: rgb(colour),
+          stroke: edge, "stroke-width": 1}, plane);
         if (kind === "train") {
           dot.dataset.sample = String(i);
           if (i === f.selected) dot.classList.add("selected");
         }
-        plane.appendChild(dot);
       });
     }
   }
 
-  function drawLoss(f) {
-    const chart = $("linechart");
+  function drawLoss() {
+    const f = state, chart = $("linechart"), h = f.curve;
     chart.replaceChildren();
-    const h = f.history, n = h.step[h.step.length - 1] || 1;
+    const n = Math.max(1, h.iteration[h.iteration.length - 1]);
     const values = h.train.concat(h.test).map(Number).filter((v) => isFinite(v));
     const top = Math.max(...values, 1e-9);
     for (const [series, colour] of [[h.test, "#9e9e9e"], [h.train, "#212121"]]) {
-      const points = series.map((v, i) => `${h.step[i] / n * 300},${60 - Math.min(Number(v) / top, 1) * 58}`);
-      chart.appendChild(svgEl("polyline", {points: points.join(" "), fill: "none", stroke: colour,
-        "stroke-width": 1.5, "vector-effect": "non-scaling-stroke"}));
+      const points = series.map((v, i) => {
+        const y = isFinite(Number(v)) ? 58 - Math.min(Number(v) / top, 1) * 56 : 2;
+        return `${h.iteration[i] / n * 300},${y}`;
+      });
+      svgEl("polyline", {points: points.join(" "), fill: "none", stroke: colour,
+        "stroke-width": 1.5, "vector-effect": "non-scaling-stroke"}, chart);
     }
+    if (f.scrubbed) {
+      const x = f.iteration / n * 300;
+      svgEl("line", {x1: x, x2: x, y1: 0, y2: 60, stroke: CHOSEN, "stroke-width": 2,
+        "vector-effect": "non-scaling-stroke"}, chart);
+    }
+    const scrubber = $("scrubber");
+    scrubber.max = String(f.runIteration);
+    if (!scrubbing) scrubber.value = String(f.iteration);
+    $("train-from").hidden = !f.scrubbed;
+    $("back-to-now").hidden = !f.scrubbed;
   }
 
-  function drawNetwork(f) {
-    const svg = $("network"), grads = $("show-grads").checked;
+  // the network: neurons as maps (one canvas under the SVG), edges by weight or dL/dw
+  function layoutNetwork(box) {
+    const sizes = state.shape.sizes, width = box.clientWidth || 600, height = box.clientHeight || 270;
+    const most = Math.max(...sizes);
+    const size = Math.max(8, Math.min(34, (height - 10) / (most * 1.25)));
+    const x = (c) => 6 + c * (width - size - 12) / Math.max(1, sizes.length - 1);
+    const y = (c, k) => (height - sizes[c] * size * 1.25 + size * 0.25) / 2 + k * size * 1.25;
+    return {sizes, width, height, size, x, y};
+  }
+
+  function buildNetwork() {
+    const svg = $("network"), box = $("network-box");
     svg.replaceChildren();
-    const width = svg.clientWidth || 600, height = 330, size = 34;
-    const columns = [f.features.length, ...f.layers.map((l) => l.w.length)];
-    const x = (c) => 20 + c * (width - 60) / Math.max(1, columns.length - 1);
-    const y = (c, k) => 20 + k * (size + 8) + (height - 40 - columns[c] * (size + 8)) / 2;
-    // edges first, under the neurons
-    const chosen = f.chosen.join(",");
-    f.layers.forEach((layer, l) => {
-      const amounts = grads ? layer.g : layer.w;
-      const biggest = Math.max(...amounts.flat().map((v) => Math.abs(Number(v)) || 0), 1e-12);
-      layer.w.forEach((row, k) => row.forEach((w, j) => {
-        const a = Number(amounts[k][j]), share = Math.abs(a) / biggest;
-        const path = svgEl("path", {
-          d: `M${x(l) + size},${y(l, j) + size / 2} C${(x(l) + size + x(l + 1)) / 2},${y(l, j) + size / 2} ` +
-             `${(x(l) + size + x(l + 1)) / 2},${y(l + 1, k) + size / 2} ${x(l + 1)},${y(l + 1, k) + size / 2}`,
-          fill: "none", stroke: a >= 0 ? "#0877bd" : "#f59322",
-          "stroke-width": grads ? 0.5 + 5 * Math.sqrt(share) : 0.5 + 5 * share, class: "edge"});
-        const name = `L${l + 1}.N${k + 1}.w${j}`;
-        if ([l, k, j].join(",") === chosen) path.classList.add("chosen");
-        const title = svgEl("title");
-        title.textContent = `${name} = ${fmt(Number(w))}, dL/dw = ${fmt(Number(layer.g[k][j]))} (batch)`;
-        path.appendChild(title);
-        path.dataset.weight = [l, k, j].join(",");
-        path.onclick = () => {
-          send({type: "weight", layer: l, neuron: k, input: j});
-          $("weight-box").hidden = false;
-          $("weight-name").textContent = name;
-          $("weight-value").value = Number(w).toFixed(4);
-        };
-        svg.appendChild(path);
-      }));
-    });
-    // neurons: small maps of their activation over the plane
-    const maps = [...f.features.map((_, j) => featureMap(frame.settings.features[j], f.grid)),
-                  ...f.neurons.map(bytes)];
-    let index = 0;
-    columns.forEach((count, c) => {
+    const L = layoutNetwork(box), {sizes, size, x, y} = L;
+    svg.setAttribute("viewBox", `0 0 ${L.width} ${L.height}`);
+    const edges = [];  // drawn on the canvas: thousands of SVG paths repaint too slowly
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      for (let k = 0; k < sizes[l + 1]; k++) {
+        for (let j = 0; j < sizes[l]; j++) {
+          const x0 = x(l) + size, y0 = y(l, j) + size / 2, x1 = x(l + 1), y1 = y(l + 1, k) + size / 2;
+          edges.push({x0, y0, x1, y1, l, k, j, i: parameterIndex(l, k, j)});
+        }
+      }
+    }
+    sizes.forEach((count, c) => {
       for (let k = 0; k < count; k++) {
-        const canvas = document.createElement("canvas");
-        const last = c === columns.length - 1;
-        if (last) paint(canvas, f.grid, bytes(f.shade), bytes(f.classes), f.nclasses, false);
-        else paint(canvas, c === 0 ? f.grid : Math.round(Math.sqrt(maps[index].length)), maps[index], null, 2, false);
-        if (!last) index++;
-        const image = svgEl("image", {x: x(c), y: y(c, k), width: size, height: size,
-          href: canvas.toDataURL(), preserveAspectRatio: "none"});
-        const title = svgEl("title");
-        title.textContent = c === 0 ? f.features[k] : `L${c}.N${k + 1}`;
-        image.appendChild(title);
-        svg.appendChild(image);
-        svg.appendChild(svgEl("rect", {x: x(c), y: y(c, k), width: size, height: size,
-          fill: "none", stroke: "#666"}));
+        const rect = svgEl("rect", {x: x(c), y: y(c, k), width: size, height: size, fill: "none", stroke: "#666"}, svg);
+        const title = svgEl("title", {}, rect);
+        title.textContent = c === 0 ? state.shape.features[k] : `L${c}.N${k + 1}`;
       }
     });
-    // +/- neurons under each hidden layer
+    const canvas = $("network-canvas"), ratio = window.devicePixelRatio || 1;
+    canvas.width = L.width * ratio; canvas.height = L.height * ratio;
+    const half = state.grid / 2, keys = state.shape.featureKeys, features = document.createElement("canvas");
+    const inputs = new Uint8Array(half * half * keys.length);
+    keys.forEach((key, k) => inputs.set(featureBytes(key, half), k * half * half));
+    atlas(features, half, keys.length, inputs, null, 2, false);
+    net = {L, edges, features, maps: document.createElement("canvas"),
+           key: JSON.stringify([state.shape.sizes, L.width, L.height])};
     const buttons = $("layer-buttons");
     buttons.replaceChildren();
-    f.settings.networkShape.forEach((n, l) => {
+    const [, widest] = state.choices.limits.neurons;
+    state.settings.networkShape.forEach((n, l) => {
       const span = document.createElement("span");
       for (const [label, delta] of [["+", 1], ["−", -1]]) {
         const b = document.createElement("button");
         b.textContent = label;
         b.onclick = () => {
-          const sizes = frame.settings.networkShape.slice();
-          sizes[l] = Math.min(MAX_NEURONS, Math.max(1, sizes[l] + delta));
+          const sizes = state.settings.networkShape.slice();
+          sizes[l] = Math.min(widest, Math.max(1, sizes[l] + delta));
           shape(sizes);
         };
         span.appendChild(b);
       }
-      span.appendChild(document.createTextNode(` ${n} neurons `));
+      span.appendChild(document.createTextNode(` ${n} `));
+      span.style.left = `${L.x(l + 1) + L.size / 2}px`;
       buttons.appendChild(span);
     });
   }
 
-  function drawGraph(f) {
-    const g = f.graph;
-    if (!g) return;
-    const box = $("sample-graph");
-    if (g.svg) {  // a new layout: our own SVG, drawn by Graphviz from escaped labels
-      html(box, g.svg);
-      const picture = box.querySelector("svg");
-      picture.removeAttribute("id");
-      const view = picture.viewBox.baseVal;  // its own size, in points: text stays readable
-      picture.setAttribute("width", String(Math.round(view.width * 1.1)));
-      picture.setAttribute("height", String(Math.round(view.height * 1.1)));
-      graphParts = findParts(picture, g.gradCell);
-      // start where the loss is: the output's box, near the right of the view
-      const last = Object.keys(graphParts.boxes).sort((a, b) => Number(b.slice(1)) - Number(a.slice(1)))[0];
-      if (last) {
-        const target = graphParts.boxes[last].group.getBoundingClientRect();
-        const outer = box.getBoundingClientRect();
-        box.scrollLeft += target.right - outer.left - outer.width + 20;
-        box.scrollTop += target.top - outer.top - outer.height / 2;
+  function parameterIndex(l, k, j) {  // where weight j of neuron k of layer l sits in params
+    const sizes = state.shape.sizes;
+    let at = 0;
+    for (let i = 0; i < l; i++) at += sizes[i + 1] * (sizes[i] + 1);
+    return at + k * (sizes[l] + 1) + j;
+  }
+
+  function drawNetwork() {
+    const box = $("network-box");
+    const key = JSON.stringify([state.shape.sizes, box.clientWidth, box.clientHeight]);
+    if (!net || net.key !== key) buildNetwork();
+    const {L, edges} = net, grads = $("show-grads").checked, f = state;
+    const amounts = grads ? f.gradArray : f.paramArray;
+    let biggest = 1e-12;
+    for (const e of edges) biggest = Math.max(biggest, Math.abs(amounts[e.i]) || 0);
+    const ctx = $("network-canvas").getContext("2d"), ratio = window.devicePixelRatio || 1;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, L.width, L.height);
+    const chosen = f.chosen.join(",");
+    let picked = null;
+    for (const e of edges) {
+      const a = amounts[e.i], share = Math.abs(a) / biggest || 0;
+      if ([e.l, e.k, e.j].join(",") === chosen) picked = e;
+      curve(ctx, e, a >= 0 ? "#0877bd" : "#f59322",
+            (grads ? 0.5 + 4 * Math.sqrt(share) : 0.5 + 4 * share) * Math.min(1, L.size / 24));
+    }
+    if (picked) curve(ctx, picked, CHOSEN, 4);
+    ctx.imageSmoothingEnabled = true;
+    const half = f.grid / 2, sizes = L.sizes, hidden = sizes.slice(1, -1).reduce((a, b) => a + b, 0);
+    atlas(net.maps, half, hidden, bytes(f.neurons), null, 2, false);
+    const output = $("heatmap").querySelector("canvas");
+    let index = 0;
+    sizes.forEach((count, c) => {
+      for (let k = 0; k < count; k++) {
+        const [x, y] = [L.x(c), L.y(c, k)];
+        if (c === 0) ctx.drawImage(net.features, k * half, 0, half, half, x, y, L.size, L.size);
+        else if (c === sizes.length - 1) ctx.drawImage(output, x, y, L.size, L.size);
+        else ctx.drawImage(net.maps, (index++) * half, 0, half, half, x, y, L.size, L.size);
+      }
+    });
+  }
+
+  function curve(ctx, e, colour, width) {
+    const mid = (e.x0 + e.x1) / 2;
+    ctx.beginPath();
+    ctx.moveTo(e.x0, e.y0);
+    ctx.bezierCurveTo(mid, e.y0, mid, e.y1, e.x1, e.y1);
+    ctx.strokeStyle = colour; ctx.lineWidth = width;
+    ctx.stroke();
+  }
+
+  function nearestCurve(px, py) {  // the network's edge under the pointer, if any
+    let best = null, bestDistance = 5;
+    for (const e of net.edges) {
+      if (px < e.x0 - 5 || px > e.x1 + 5) continue;
+      const mid = (e.x0 + e.x1) / 2;
+      for (let t = 0; t <= 1; t += 0.05) {
+        const u = 1 - t;
+        const x = u * u * u * e.x0 + 3 * u * u * t * mid + 3 * u * t * t * mid + t * t * t * e.x1;
+        const y = u * u * u * e.y0 + 3 * u * u * t * e.y0 + 3 * u * t * t * e.y1 + t * t * t * e.y1;
+        const d = Math.hypot(x - px, y - py);
+        if (d < bestDistance) { bestDistance = d; best = e; }
       }
     }
-    if (!graphParts) return;
-    for (const [id, row] of Object.entries(g.nodes)) showNode(graphParts, id, row);
-    for (const [key, row] of Object.entries(g.edges)) showEdge(graphParts, key, row);
-    for (const [id, row] of Object.entries(g.dead)) showDead(graphParts, id, row[0], g.colours);
-    $("sample-name").textContent = `training point ${f.selected}`;
+    return best;
+  }
+
+  function tip(event, text) {
+    const shown = $("edge-tip");
+    shown.hidden = !text;
+    if (!text) return;
+    shown.textContent = text;
+    shown.style.left = `${event.clientX + 12}px`;
+    shown.style.top = `${event.clientY + 12}px`;
+  }
+
+  function weightText(e, sample) {
+    const f = state, i = e.i;
+    const batch = `${weightName(e.l, e.k, e.j)} = ${fmt(f.paramArray[i])}, dL/dw = ${fmt(f.gradArray[i])} (batch)`;
+    return sample ? `${batch}, ${fmt(graph.dw[i])} (this sample)` : batch;
+  }
+
+  function pointer(event, element) {
+    const box = element.getBoundingClientRect();
+    return [event.clientX - box.left, event.clientY - box.top];
+  }
+
+  $("network").addEventListener("mousemove", (event) => {
+    if (!net) return;
+    const e = nearestCurve(...pointer(event, $("network")));
+    $("network").style.cursor = e ? "pointer" : "default";
+    tip(event, e ? weightText(e, false) : "");
+  });
+  $("network").addEventListener("mouseleave", (event) => tip(event, ""));
+  $("network").addEventListener("click", (event) => {
+    const e = net && nearestCurve(...pointer(event, $("network")));
+    if (e) chooseWeight(e.l, e.k, e.j);
+  });
+
+  function chooseWeight(l, k, j) {
+    send({type: "weight", layer: l, neuron: k, input: j});
+    $("weight-box").hidden = false;
+    $("weight-name").textContent = weightName(l, k, j);
+    $("weight-value").value = Number(state.paramArray[parameterIndex(l, k, j)]).toFixed(4);
+    showInGraph([l, k, j]);
+  }
+
+  // --- the sample graph: an overview, one box a neuron, zoom and pan ---------------------------
+  const graphBox = $("sample-graph"), graphSvg = graphBox.querySelector("svg");
+  const BOX_W = 150, BOX_H = 50, PITCH_X = 190, PITCH_Y = 60, FONT = 12;
+  let camera = {x: 0, y: 0, scale: 1};
+
+  function buildGraph() {
+    const sizes = state.shape.sizes, columns = [...sizes, 1];  // the inputs, the layers, the loss
+    const tallest = Math.max(...columns);
+    const place = (c, k) => [c * PITCH_X, (tallest - columns[c]) * PITCH_Y / 2 + k * PITCH_Y];
+    graphSvg.replaceChildren();
+    const world = svgEl("g", {}, graphSvg), boxLayer = svgEl("g", {}, world);
+    const edges = [];  // on the canvas under the boxes
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      for (let k = 0; k < sizes[l + 1]; k++) {
+        for (let j = 0; j < sizes[l]; j++) {
+          const [x0, y0] = place(l, j), [x1, y1] = place(l + 1, k);
+          edges.push({x0: x0 + BOX_W, y0: y0 + BOX_H / 2, x1, y1: y1 + BOX_H / 2, l, k, j,
+                      i: parameterIndex(l, k, j)});
+        }
+      }
+    }
+    const last = sizes.length - 1, outputs = [];
+    for (let k = 0; k < sizes[last]; k++) {  // the outputs into the loss
+      const [x0, y0] = place(last, k), [x1, y1] = place(last + 1, 0);
+      outputs.push({x0: x0 + BOX_W, y0: y0 + BOX_H / 2, x1, y1: y1 + BOX_H / 2});
+    }
+    const boxes = [];
+    columns.forEach((count, c) => {
+      for (let k = 0; k < count; k++) {
+        const [x, y] = place(c, k);
+        const g = svgEl("g", {class: "box", transform: `translate(${x},${y})`}, boxLayer);
+        const rect = svgEl("rect", {width: BOX_W, height: BOX_H, rx: 4, fill: "white", stroke: "#555"}, g);
+        const lines = [0, 1, 2].map((i) => svgEl("text", {x: 5, y: 14 + i * 15.5, "font-size": FONT,
+          "font-family": "Helvetica, Arial, sans-serif", fill: "#212121"}, g));
+        const title = svgEl("title", {}, g);
+        const neuron = c === 0 || c === columns.length - 1 ? null : [c - 1, k];
+        if (neuron) g.onclick = (event) => { event.stopPropagation(); toggleOpen(neuron); };
+        boxes.push({g, rect, lines, title, c, k, x, y, neuron});
+      }
+    });
+    const detail = svgEl("g", {}, world);
+    graph = {key: JSON.stringify([sizes, state.shape.loss]), world, edges, outputs, boxes, detail, place,
+             width: (columns.length - 1) * PITCH_X + BOX_W, height: tallest * PITCH_Y};
+    fitGraph();
+  }
+
+  function minimumText() { return app.classList.contains("projector") ? 18 : 9; }
+
+  function applyCamera() {
+    graph.world.setAttribute("transform", `translate(${camera.x},${camera.y}) scale(${camera.scale})`);
+    drawGraphEdges();
+    // text too small to read is left out until zoomed in (at projector size: under 18 px)
+    const shown = FONT * camera.scale >= minimumText() ? "visible" : "hidden";
+    for (const b of graph.boxes) for (const t of b.lines) t.style.visibility = shown;
+    graph.detail.style.visibility = shown;
+  }
+
+  function fitGraph() {
+    if (!graph) return;
+    const w = graphBox.clientWidth || 700, h = graphBox.clientHeight || 300;
+    const scale = Math.min((w - 16) / graph.width, (h - 16) / graph.height, 2);
+    camera = {scale, x: (w - graph.width * scale) / 2, y: (h - graph.height * scale) / 2};
+    applyCamera();
+  }
+
+  function zoom(factor, cx, cy) {
+    const w = graphBox.clientWidth || 700, h = graphBox.clientHeight || 300;
+    cx = cx === undefined ? w / 2 : cx; cy = cy === undefined ? h / 2 : cy;
+    const scale = Math.min(4, Math.max(0.05, camera.scale * factor));
+    camera.x = cx - (cx - camera.x) * scale / camera.scale;
+    camera.y = cy - (cy - camera.y) * scale / camera.scale;
+    camera.scale = scale;
+    applyCamera();
+  }
+
+  graphBox.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    const box = graphBox.getBoundingClientRect();
+    zoom(event.deltaY < 0 ? 1.2 : 1 / 1.2, event.clientX - box.left, event.clientY - box.top);
+  }, {passive: false});
+  let drag = null;
+  graphBox.addEventListener("pointerdown", (event) => { drag = {x: event.clientX, y: event.clientY, moved: false}; });
+  window.addEventListener("pointermove", (event) => {
+    if (!drag || !graph) return;
+    const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
+    camera.x += dx; camera.y += dy; drag.x = event.clientX; drag.y = event.clientY;
+    applyCamera();
+  });
+  window.addEventListener("pointerup", () => { setTimeout(() => { drag = null; }, 0); });
+  graphBox.addEventListener("dblclick", () => fitGraph());
+  $("graph-fit").onclick = () => fitGraph();
+  $("graph-in").onclick = () => zoom(1.5);
+  $("graph-out").onclick = () => zoom(1 / 1.5);
+
+  function toggleOpen(neuron) {
+    if (drag && drag.moved) return;
+    const key = neuron.join(",");
+    if (opened.has(key)) opened.delete(key); else { opened.clear(); opened.add(key); }
+    drawGraph();
+  }
+
+  function showInGraph(where) {  // a weight's edge into view, readable
+    if (!graph) return;
+    const [l, k, j] = where;
+    const [x0, y0] = graph.place(l, j), [x1, y1] = graph.place(l + 1, k);
+    const w = graphBox.clientWidth || 700, h = graphBox.clientHeight || 300;
+    const scale = Math.max(camera.scale, Math.min(1.2, minimumText() / FONT * 1.1));
+    camera = {scale, x: w / 2 - (x0 + BOX_W + x1) / 2 * scale, y: h / 2 - (y0 + y1 + BOX_H) / 2 * scale};
+    applyCamera();
+  }
+
+  function drawGraphEdges() {  // width by this sample's |dL/dw| (0 to 1 on a log scale), colour by w's sign
+    if (!graph || !graph.dw) return;
+    const canvas = graphBox.querySelector("canvas"), ratio = window.devicePixelRatio || 1;
+    const w = graphBox.clientWidth || 700, h = graphBox.clientHeight || 330;
+    if (canvas.width !== Math.round(w * ratio)) { canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio); }
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    ctx.setTransform(ratio * camera.scale, 0, 0, ratio * camera.scale, ratio * camera.x, ratio * camera.y);
+    const dw = graph.dw, chosen = state.chosen.join(",");
+    let biggest = 1e-12, picked = null;
+    for (const v of dw) biggest = Math.max(biggest, Math.abs(v) || 0);
+    for (const e of graph.edges) {
+      const share = Math.log10(1 + 9 * Math.abs(dw[e.i]) / biggest) || 0;
+      if ([e.l, e.k, e.j].join(",") === chosen) picked = e;
+      line(ctx, e, state.paramArray[e.i] >= 0 ? "#0877bd" : "#f59322", 0.6 + 5 * share);
+    }
+    for (const e of graph.outputs) line(ctx, e, "#999", 1);
+    if (picked) line(ctx, picked, CHOSEN, 6);
+  }
+
+  function line(ctx, e, colour, width) {
+    ctx.beginPath(); ctx.moveTo(e.x0, e.y0); ctx.lineTo(e.x1, e.y1);
+    ctx.strokeStyle = colour; ctx.lineWidth = width; ctx.stroke();
+  }
+
+  function nearestLine(px, py) {  // the graph's edge under the pointer (world coordinates)
+    let best = null, bestDistance = 5 / camera.scale;
+    for (const e of graph.edges) {
+      if (px < e.x0 || px > e.x1) continue;
+      const dx = e.x1 - e.x0, dy = e.y1 - e.y0;
+      const t = Math.max(0, Math.min(1, ((px - e.x0) * dx + (py - e.y0) * dy) / (dx * dx + dy * dy)));
+      const d = Math.hypot(e.x0 + t * dx - px, e.y0 + t * dy - py);
+      if (d < bestDistance) { bestDistance = d; best = e; }
+    }
+    return best;
+  }
+
+  function graphEdgeAt(event) {
+    if (!graph) return null;
+    const [x, y] = pointer(event, graphBox);
+    return nearestLine((x - camera.x) / camera.scale, (y - camera.y) / camera.scale);
+  }
+  graphBox.addEventListener("mousemove", (event) => {
+    if (drag) return;
+    const e = graphEdgeAt(event);
+    tip(event, e ? weightText(e, true) : "");
+  });
+  graphBox.addEventListener("mouseleave", (event) => tip(event, ""));
+  graphBox.addEventListener("click", (event) => {
+    if (drag && drag.moved) return;
+    const e = graphEdgeAt(event);
+    if (e) chooseWeight(e.l, e.k, e.j);
+  });
+
+  function drawGraph() {
+    const f = state, sample = f.sample, sizes = f.shape.sizes;
+    const key = JSON.stringify([sizes, f.shape.loss]);
+    if (!graph || graph.key !== key) buildGraph();
+    graph.dw = floats(sample.dw);
+    const dw = graph.dw;
+    drawGraphEdges();
+    const activation = f.shape.activation;
+    let n = 0;
+    for (const b of graph.boxes) {
+      let texts, title;
+      if (b.c === 0) {
+        const name = f.shape.features[b.k];
+        texts = [`input ${name}`, `data ${fmt(sample.x[b.k])}`, `grad ${fmt(sample.dx[b.k])}`];
+        title = `input ${name} = ${sample.x[b.k]}`;
+      } else if (b.neuron) {
+        const [z, a] = [sample.z[n], sample.a[n]];
+        const last = b.c === sizes.length - 1, act = last ? "linear" : activation;
+        texts = [`L${b.c}.N${b.k + 1} = ${act}(z)`, `z ${fmt(z[0])}   grad ${fmt(z[1])}`,
+                 `out ${fmt(a[0])}   grad ${fmt(a[1])}`];
+        title = `L${b.c}.N${b.k + 1}: z = w·x + b = ${z[0]} (dL/dz ${z[1]}); ${last ? "output" : activation}(z) = ${a[0]} (dL/da ${a[1]}); click to open`;
+        n++;
+      } else {
+        texts = [`loss (${f.shape.loss})`, `data ${fmt(sample.loss)}`, `target ${fmt(sample.target)}`];
+        title = `the loss of this sample: ${sample.loss}`;
+      }
+      b.lines.forEach((t, i) => { t.textContent = texts[i]; });
+      if (b.neuron) b.rect.setAttribute("fill", rgb(mix(diverging(Math.tanh(sample.a[n - 1][0])), 0.45)));
+      b.title.textContent = title;
+      b.rect.setAttribute("stroke", b.neuron && opened.has(b.neuron.join(",")) ? CHOSEN : "#555");
+    }
+    drawDetail(dw);
+    $("sample-name").textContent = `training point ${f.selected} (${sample.point.map((v) => v.toFixed(2)).join(", ")})`;
+  }
+
+  function drawDetail(dw) {  // an opened neuron: its products, the bias, the sum, the activation
+    graph.detail.replaceChildren();
+    if (!opened.size) return;
+    const [l, k] = [...opened][0].split(",").map(Number), f = state, sizes = f.shape.sizes;
+    if (l + 1 >= sizes.length || k >= sizes[l + 1]) { opened.clear(); return; }
+    const product = floats(f.sample.product), productGrad = floats(f.sample.productGrad);
+    let n = 0;
+    for (let i = 0; i < l; i++) n += sizes[i + 1];
+    n += k;
+    const lines = [];
+    for (let j = 0; j < sizes[l]; j++) {
+      const i = parameterIndex(l, k, j);
+      lines.push([`${weightName(l, k, j)}·x${j} = ${fmt(product[i])}   grad ${fmt(productGrad[i])}   dL/dw ${fmt(dw[i])}`, [l, k, j]]);
+    }
+    const b = parameterIndex(l, k, sizes[l]);
+    lines.push([`+ b = ${fmt(f.paramArray[b])}   dL/db ${fmt(dw[b])}`]);
+    lines.push([`Σ = z = ${fmt(f.sample.z[n][0])}   grad ${fmt(f.sample.z[n][1])}`]);
+    const act = l + 1 === sizes.length - 1 ? "output" : f.shape.activation;
+    lines.push([`${act}(z) = ${fmt(f.sample.a[n][0])}   grad ${fmt(f.sample.a[n][1])}`]);
+    const [x, y] = graph.place(l + 1, k);
+    const width = 330, height = 10 + lines.length * 15;
+    const g = svgEl("g", {transform: `translate(${x + BOX_W / 2 - width / 2},${y + BOX_H + 4})`}, graph.detail);
+    svgEl("rect", {width, height, rx: 4, fill: "#fffdf5", stroke: CHOSEN, "stroke-width": 1.5}, g);
+    lines.forEach(([text, weight], i) => {
+      const t = svgEl("text", {x: 6, y: 16 + i * 15, "font-size": FONT, "font-family": "Helvetica, Arial, sans-serif"}, g);
+      t.textContent = text;
+      if (weight) { t.style.cursor = "pointer"; t.onclick = (event) => { event.stopPropagation(); chooseWeight(...weight); }; }
+    });
+    g.onclick = (event) => event.stopPropagation();
   }
 
   function draw(f) {
-    frame = f;
-    drawControls(f);
-    drawPlane(f);
-    drawLoss(f);
-    drawNetwork(f);
-    drawGraph(f);
+    if (f.choices) { state = {...(state || {}), choices: f.choices}; fillControls(f.choices); }
+    const previous = state || {};
+    state = {...previous, ...f};
+    if (f.points) state.pointsVersion = (previous.pointsVersion || 0) + 1;
+    if (f.shape) state.shape = {...f.shape, nclasses: f.settings.dataset === "three" && !f.shape.regression ? 3 : 2};
+    if (!state.shape || !state.points || !state.choices) return;  // wait for the full frame
+    state.paramArray = floats(f.params);
+    state.gradArray = floats(f.grads);
+    state.shadeBytes = bytes(f.shade);
+    state.classBytes = bytes(f.classes);
+    drawControls();
+    drawPlane();
+    drawLoss();
+    drawNetwork();
+    drawGraph();
     const [l, k, j] = f.chosen;
-    $("explain-name").textContent = `L${l + 1}.N${k + 1}.w${j}`;
+    $("explain-name").textContent = weightName(l, k, j);
     $("explain").textContent = f.explain;
     if (standalone && window.location.hash.slice(1) !== f.hash) {
       history.replaceState(null, "", "#" + f.hash);
@@ -449,26 +856,45 @@ function render({ model, el }) {
 
   function onMessage(message) {
     if (destroyed || !message || typeof message !== "object") return;
+    if (message.re === "tick") waiting = false;
+    if (message.re === "scrub") {
+      scrubbing = false;
+      if (pendingScrub) { const next = pendingScrub.value; pendingScrub = undefined; scrub(next); }
+    }
     if (message.type === "state") {
       $("message").textContent = "";
-      waiting = false;
+      if (playing && !waiting) tick();  // Python trains the next while this one is drawn
       draw(message);
-      if (playing) requestAnimationFrame(tick);
     } else if (message.type === "error") {
-      waiting = false;
       $("message").textContent = message.message;
-      if (frame) drawControls(frame);  // back to what Python holds
+      if (message.re === "tick") setPlaying(false);
+      if (state && state.shape) drawControls();  // back to what Python holds
     } else if (message.type === "export") {
+      if (message.note) $("message").textContent = message.note;
       if (message.what === "script") download("playground_run.py", message.script, "text/x-python");
       else download("model.json", message.model, "application/json");
     } else if (message.type === "stepper") {
       window.open(URL.createObjectURL(new Blob([message.page], {type: "text/html"})), "_blank");
+    } else if (message.type === "connection") {  // from index.html: the socket dropped or came back
+      $("message").textContent = message.text;
+      if (message.open) {
+        waiting = false; scrubbing = false;
+        send({type: "init", hash: window.location.hash.slice(1)});
+      }
     }
   }
   model.on("msg:custom", onMessage);
-  if (standalone) send({type: "init", hash: window.location.hash.slice(1)});
-  else send({type: "frame"});
-  return () => { destroyed = true; playing = false; };
+  if (standalone) {
+    window.addEventListener("hashchange", () => {
+      if (!state || window.location.hash.slice(1) !== state.hash) {
+        send({type: "init", hash: window.location.hash.slice(1)});
+      }
+    });
+    send({type: "init", hash: window.location.hash.slice(1)});
+  } else send({type: "frame"});
+  const resized = new ResizeObserver(() => { if (state && state.shape) { drawNetwork(); fitGraph(); } });
+  resized.observe($("network-box"));
+  return () => { destroyed = true; playing = false; resized.disconnect(); };
 }
 
 export default { render };

@@ -1,0 +1,115 @@
+"""The run's history: every iteration's parameters, gradients, optimizer state and losses,
+kept within a memory budget so that a class can scrub back to any iteration and train
+on from there.
+
+Rows live in preallocated arrays. When the budget is full, the older half is thinned
+(every second row of it dropped, the first kept), so recent iterations stay dense and
+old ones grow sparse, and the budget holds however long the run goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["BUDGET", "History", "Row"]
+
+BUDGET = 64 * 1024 * 1024  # bytes of arrays at most, for the default
+
+
+@dataclass(frozen=True)
+class Row:
+    """One kept iteration: what training from it again needs, and what it showed."""
+
+    iteration: int
+    train_loss: float
+    test_loss: float
+    parameters: np.ndarray  # in model.parameters() order
+    gradients: np.ndarray  # of the iteration's last batch
+    buffers: np.ndarray  # the optimizer's state arrays, one row each
+    steps: int  # the optimizer's step count
+    rng: dict[str, Any]  # the batch order's generator
+
+
+class History:
+    """Rows in iteration order; ``add`` one after each iteration, ``row(i)``, ``cut(i)``."""
+
+    def __init__(self, size: int, buffers: int, budget: int = BUDGET) -> None:
+        self.size = size
+        row_bytes = 8 * size * (2 + buffers) + 24
+        self.capacity = max(8, budget // row_bytes)
+        self.iterations = np.zeros(self.capacity, dtype=np.int64)
+        self.losses = np.zeros((self.capacity, 2))
+        self.parameters = np.zeros((self.capacity, size))
+        self.gradients = np.zeros((self.capacity, size))
+        self.buffers = np.zeros((self.capacity, buffers, size))
+        self.steps = np.zeros(self.capacity, dtype=np.int64)
+        self.rngs: list[dict[str, Any]] = []
+        self.count = 0
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.iterations, self.losses, self.parameters, self.gradients, self.buffers)
+        return sum(a.nbytes for a in arrays) + self.steps.nbytes
+
+    def add(self, row: Row) -> None:
+        if self.count and row.iteration <= self.iterations[self.count - 1]:
+            self.cut(self.count - 1)  # the same iteration again (a point added): replace it
+        if self.count == self.capacity:
+            self._thin()
+        k = self.count
+        self.iterations[k] = row.iteration
+        self.losses[k] = (row.train_loss, row.test_loss)
+        self.parameters[k] = row.parameters
+        self.gradients[k] = row.gradients
+        self.buffers[k] = row.buffers
+        self.steps[k] = row.steps
+        self.rngs.append(row.rng)
+        self.count += 1
+
+    def _thin(self) -> None:
+        """Every second row of the older half dropped (its first row kept)."""
+        half = self.count // 2
+        keep = np.concatenate([np.arange(0, half, 2), np.arange(half, self.count)])
+        for array in (self.iterations, self.losses, self.parameters, self.gradients):
+            array[: len(keep)] = array[keep]
+        self.buffers[: len(keep)] = self.buffers[keep]
+        self.steps[: len(keep)] = self.steps[keep]
+        self.rngs = [self.rngs[i] for i in keep]
+        self.count = len(keep)
+
+    def find(self, iteration: int) -> int:
+        """The index of the kept row nearest to ``iteration`` at or before it."""
+        if not self.count:
+            raise ValueError("the history is empty")
+        index = int(np.searchsorted(self.iterations[: self.count], iteration, side="right")) - 1
+        return max(0, index)
+
+    def row(self, index: int) -> Row:
+        return Row(
+            int(self.iterations[index]),
+            float(self.losses[index, 0]),
+            float(self.losses[index, 1]),
+            self.parameters[index].copy(),
+            self.gradients[index].copy(),
+            self.buffers[index].copy(),
+            int(self.steps[index]),
+            self.rngs[index],
+        )
+
+    def cut(self, index: int) -> None:
+        """Forget the rows after ``index`` (training goes on from it)."""
+        self.count = index + 1
+        del self.rngs[self.count :]
+
+    def table(self) -> dict[str, np.ndarray]:
+        """The kept rows as arrays: iteration, train_loss, test_loss, parameters."""
+        n = self.count
+        return {
+            "iteration": self.iterations[:n].copy(),
+            "train_loss": self.losses[:n, 0].copy(),
+            "test_loss": self.losses[:n, 1].copy(),
+            "parameters": self.parameters[:n].copy(),
+        }

@@ -1,0 +1,185 @@
+"""The playground's messages: what a page (or a kernel) asks, and the one reply to each.
+
+``Channel(session).handle(message)`` answers every message exactly once: the new frame,
+an export, the stepper's page, or ``{"type": "error", "message": ...}`` that says what
+was wrong in this project's words. No message can end a session: a refusal leaves the
+session as it was, and even a failure of our own becomes an error reply.
+
+Messages (JSON objects with a ``type``): ``init`` (a URL hash), ``frame``, ``tick`` or
+``step``, ``set`` (key, value as a URL hash writes them), ``reset``, ``regenerate``,
+``point`` (x, y, label), ``remove`` (x, y), ``select`` (sample), ``weight`` (layer,
+neuron, input, and value to edit it), ``scrub`` (iteration, or null for now),
+``train_from`` (iteration), ``export`` (what: model or script), ``stepper``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from typing import Any
+
+from micrograd_plus.playground.session import Session, feature_columns, one_loss
+from micrograd_plus.playground.settings import from_hash
+from micrograd_plus.playground.view import View, export
+from micrograd_plus.viz import Stepper
+
+__all__ = ["MAX_DEPTH", "MAX_MESSAGE", "Channel", "parse"]
+
+MAX_MESSAGE = 64 * 1024  # a user's action is small; anything larger is refused
+MAX_DEPTH = 4  # a message is an object of numbers and text: nothing nests deeper
+
+
+class Refused(ValueError):
+    """A message that cannot be done, with the sentence that says why."""
+
+
+def parse(text: str | bytes) -> Any:
+    """A message's JSON, refused (``Refused``) when too large or nested too deep, before
+    the parser sees it."""
+    if len(text) > MAX_MESSAGE:
+        raise Refused(f"a message is at most {MAX_MESSAGE:,} bytes, got {len(text):,}")
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    depth = deepest = 0
+    quoted = escaped = False
+    for char in text:  # nesting outside strings, without parsing
+        if quoted:
+            escaped, quoted = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            quoted = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                raise Refused(f"a message nests at most {MAX_DEPTH} levels deep")
+        elif char in "]}":
+            depth -= 1
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise Refused("a message is a JSON object, and this is not JSON") from None
+
+
+def _deep(message: Any) -> bool:
+    """Whether an object (already parsed, as Jupyter hands it over) nests too deep."""
+    level = [message]
+    for _ in range(MAX_DEPTH + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
+
+
+class Channel:
+    """One page's conversation with a session: its messages in, one reply out each."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.view = View()
+
+    def frame(self) -> dict[str, Any]:
+        return self.view.frame(self.session)
+
+    def handle(self, message: Any) -> dict[str, Any]:
+        """The reply to one message (never an exception)."""
+        kind = message.get("type") if isinstance(message, dict) else None
+        try:
+            return {**self._do(message), "re": str(kind)[:20]}
+        except (Refused, ValueError, KeyError, TypeError, IndexError) as error:
+            return {"type": "error", "message": str(error)[:300], "re": str(kind)[:20]}
+        except Exception as error:  # a failure of ours: said, and the session goes on
+            text = f"the playground could not do {str(kind)[:20]!r} ({type(error).__name__})"
+            return {"type": "error", "message": text, "re": str(kind)[:20]}
+
+    def _do(self, message: Any) -> dict[str, Any]:
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise Refused("a message is an object with a 'type'")
+        if _deep(message):
+            raise Refused(f"a message nests at most {MAX_DEPTH} levels deep")
+        session, kind = self.session, message["type"]
+        if kind in ("tick", "step"):
+            session.step(1)
+        elif kind == "init":
+            settings = from_hash(_text(message, "hash"), session.settings)
+            session.added = []
+            session.change(settings)
+            session.notes = []  # a page that opens has nothing to be told about a change
+            session.restart_log()
+            self.view.forget()
+        elif kind == "frame":
+            self.view.forget()
+        elif kind == "set":
+            session.set(_text(message, "key"), _text(message, "value"))
+        elif kind == "reset":
+            session.restart()
+        elif kind == "regenerate":
+            session.regenerate()
+        elif kind == "point":
+            label = message.get("label")
+            if isinstance(label, bool) or not isinstance(label, int | float):
+                raise Refused(f"a point's label is a number, got {label!r}"[:200])
+            session.add_point(_number(message, "x"), _number(message, "y"), label)
+        elif kind == "remove":
+            session.remove_point(_number(message, "x"), _number(message, "y"))
+        elif kind == "select":
+            session.select(_whole(message, "sample"))
+        elif kind == "weight":
+            where = (_whole(message, "layer"), _whole(message, "neuron"), _whole(message, "input"))
+            if "value" in message:
+                session.set_weight(*where, _number(message, "value"))
+            else:
+                session.choose_weight(*where)
+        elif kind == "scrub":
+            session.scrub(
+                None if message.get("iteration") is None else _whole(message, "iteration")
+            )
+        elif kind == "train_from":
+            session.train_from(_whole(message, "iteration"))
+        elif kind == "export":
+            what = message.get("what", "model")
+            return {"type": "export", "what": "script" if what == "script" else "model",
+                    **export(session)}  # fmt: skip
+        elif kind == "stepper":
+            return {"type": "stepper", "page": stepper_page(session)}
+        else:
+            raise Refused(f"unknown message type {kind!r}"[:200])
+        return self.frame()
+
+
+def stepper_page(session: Session) -> str:
+    """The stepper page for the selected sample at the weights on view."""
+    with session.showing():
+        twin = copy.deepcopy(session.model)
+    i = session.selected
+    x = feature_columns(session.train_X[i : i + 1], session.settings.features)[0]
+    loss = one_loss(session.settings.loss, twin(x), float(session.train_y[i]))
+    loss.backward()
+    title = f"training point {i} at iteration {session.now.iteration}"
+    return Stepper(loss, params=twin, title=title, max_nodes=2_000).page
+
+
+def _text(message: dict[str, Any], key: str) -> str:
+    value = message.get(key)
+    if not isinstance(value, str) or len(value) > 4000:
+        raise Refused(f"{key} must be text (at most 4,000 characters), got {type(value).__name__}")
+    return value
+
+
+def _number(message: dict[str, Any], key: str) -> float:
+    value = message.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise Refused(f"{key} must be a finite number, got {value!r}"[:200])
+    return float(value)
+
+
+def _whole(message: dict[str, Any], key: str) -> int:
+    value = message.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**31:
+        raise Refused(f"{key} must be a whole number, got {value!r}"[:200])
+    return value
