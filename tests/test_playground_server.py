@@ -8,7 +8,11 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -78,6 +82,46 @@ def test_the_channel_answers_and_survives_hostile_messages(server: PlaygroundSer
             assert json.loads(ws.recv())["type"] == "error"
         ws.send(json.dumps({"type": "tick"}))
         assert json.loads(ws.recv())["iteration"] == 1
+
+
+def test_two_host_headers_are_a_400_not_a_traceback(server: PlaygroundServer) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+        host = f"127.0.0.1:{server.port}"
+        raw.sendall(f"GET /?token={server.token} HTTP/1.1\r\nHost: {host}\r\nHost: {host}\r\n\r\n"
+                    .encode())  # fmt: skip
+        answer = raw.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 400") and "Traceback" not in answer
+
+
+def test_no_message_ends_a_session(server: PlaygroundServer) -> None:
+    url = f"ws://127.0.0.1:{server.port}/ws?token={server.token}"
+    with connect(url, origin=Origin(f"http://127.0.0.1:{server.port}")) as ws:
+        ws.send(json.dumps({"type": "init", "hash": "networkShape=2"}))
+        assert json.loads(ws.recv())["type"] == "state"
+        nested = "[" * 20_000 + "]" * 20_000  # 40 KB, far deeper than any message nests
+        huge = json.dumps({"type": "set", "key": "noise", "value": "1" * 100_000})
+        for hostile in [nested, huge, '{"type": "tick", "x": [[[[[1]]]]]}', '"\\ud800"']:
+            ws.send(hostile)
+            reply = json.loads(ws.recv())
+            assert reply["type"] == "error" and "Traceback" not in reply["message"], reply
+        ws.send(json.dumps({"type": "tick"}))
+        assert json.loads(ws.recv())["iteration"] == 1  # the same session, still training
+
+
+def test_the_server_loads_nothing_of_jupyter() -> None:
+    code = (
+        "import sys\n"
+        "from micrograd_plus.playground.server import PlaygroundServer\n"
+        "from micrograd_plus.cli import main\n"
+        "loaded = sorted(m for m in ('anywidget', 'ipywidgets', 'IPython', 'traitlets',"
+        " 'ipykernel') if m in sys.modules)\n"
+        "print(loaded)\n"
+        "from micrograd_plus.playground import Playground\n"
+        "print('anywidget' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]  # the widget still one import away
 
 
 def test_another_sites_page_cannot_open_the_channel(server: PlaygroundServer) -> None:
@@ -171,4 +215,195 @@ def test_a_bad_value_is_a_message_on_the_page(browser: Any, server: PlaygroundSe
     assert "learningRate must be from" in page.inner_text("#message")
     page.click("#next-step-button")  # the session goes on
     page.wait_for_function("document.querySelector('#iter-number').textContent === '000,001'")
+    page.close()
+
+
+def _wait_iteration(page: Any, at_least: int, timeout: int = 30_000) -> None:
+    page.wait_for_function(
+        "n => Number(document.querySelector('#iter-number').textContent.replace(/,/g, '')) >= n",
+        arg=at_least,
+        timeout=timeout,
+    )
+
+
+def _loss(page: Any) -> float:
+    return float(page.inner_text("#loss-train"))
+
+
+def test_every_control_changes_during_play_and_training_goes_on(
+    browser: Any, server: PlaygroundServer
+) -> None:
+    page = _open(browser, server, "dataset=circle&networkShape=4,2&x=true&y=true")
+    page.click("#play-pause-button")
+    changes = [
+        lambda: page.select_option("#learningRate", "0.1"),
+        lambda: page.select_option("#activations", "relu"),
+        lambda: page.select_option("#optimizer", "adam"),
+        lambda: page.click("#add-layers"),
+        lambda: page.select_option("#regularizations", "L2"),
+        lambda: page.select_option("#regularRate", "0.001"),
+        lambda: page.click("#remove-layers"),
+        lambda: page.click("#feature-xSquared"),
+        lambda: page.select_option("#loss", "mse"),
+    ]
+    for change in changes:
+        _wait_iteration(page, _iteration(page) + 3)
+        change()
+        _wait_iteration(page, 3)  # a new network starts at 0: it trains on from there
+        assert page.inner_text("#message") == ""
+    before = _iteration(page)
+    _wait_iteration(page, before + 10)  # still playing
+    settings = page.evaluate("location.hash")
+    for part in ["learningRate=0.1", "activation=relu", "optimizer=adam", "regularization=L2",
+                 "xSquared=true", "loss=mse", "networkShape=4,2"]:  # fmt: skip
+        assert part in settings
+    assert page.errors == []
+    page.close()
+
+
+def test_zero_hidden_layers_learn_the_circle_from_the_squares(
+    browser: Any, server: PlaygroundServer
+) -> None:
+    page = _open(browser, server, "dataset=circle&networkShape=&x=false&y=false"
+                                  "&xSquared=true&ySquared=true&learningRate=0.1")  # fmt: skip
+    assert page.inner_text("#num-layers") == "0"
+    page.click("#play-pause-button")
+    page.wait_for_function("Number(document.querySelector('#loss-train').textContent) < 0.2",
+                           timeout=30_000)  # fmt: skip
+    page.click("#play-pause-button")
+    assert _iteration(page) <= 1000 and _loss(page) < 0.2
+    assert page.errors == []
+    page.close()
+
+
+def test_a_tf_regression_link_opens_as_regression_and_learns(
+    browser: Any, server: PlaygroundServer
+) -> None:
+    link = ("activation=tanh&batchSize=10&dataset=circle&regDataset=reg-plane&learningRate=0.03"
+            "&regularizationRate=0&noise=0&networkShape=4,2&seed=0.61390&showTestData=false"
+            "&discretize=false&percTrainData=50&x=true&y=true&xTimesY=false&xSquared=false"
+            "&ySquared=false&cosX=false&sinX=false&cosY=false&sinY=false&collectStats=false"
+            "&problem=regression&initZero=false&hideText=false")  # fmt: skip
+    page = _open(browser, server, link)
+    assert page.input_value("#problem") == "regression" and page.input_value("#loss") == "mse"
+    assert page.locator("#datasets button.selected").get_attribute("data-key") == "reg-plane"
+    start = _loss(page)
+    page.click("#play-pause-button")
+    page.wait_for_function(
+        "start => Number(document.querySelector('#loss-train').textContent) < 0.7 * start",
+        arg=start, timeout=30_000)  # fmt: skip
+    page.click("#play-pause-button")
+    assert _iteration(page) <= 1500
+    page.close()
+
+
+def test_a_link_pasted_into_the_open_tab_applies_at_once(
+    browser: Any, server: PlaygroundServer
+) -> None:
+    page = _open(browser, server, "networkShape=4,2&dataset=circle&x=true&y=true")
+    page.evaluate("location.hash = 'networkShape=3&dataset=xor&activation=relu&x=true&y=true'")
+    page.wait_for_function("document.querySelector('#activations').value === 'relu'")
+    assert page.inner_text("#num-layers") == "1"
+    assert page.locator("#datasets button.selected").get_attribute("data-key") == "xor"
+    page.close()
+
+
+LARGEST = ("networkShape=16,16,16,16,16,16,16,16&numSamples=1000&x=true&y=true&xSquared=true"
+           "&ySquared=true&xTimesY=true&sinX=true&sinY=true")  # fmt: skip
+
+
+def test_the_largest_network_shows_at_once_with_every_neuron_in_view(
+    browser: Any, server: PlaygroundServer
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    start = time.perf_counter()
+    page.goto(server.url + "#" + LARGEST)
+    page.wait_for_function("document.querySelector('#loss-train').textContent !== ''")
+    assert time.perf_counter() - start < 1.0  # the first frame, page load included
+    box = page.locator("#network-box").bounding_box()
+    neurons = page.eval_on_selector_all(
+        "#network rect",
+        "els => els.map(e => { const b = e.getBoundingClientRect();"
+        " return [b.left, b.top, b.right, b.bottom]; })",
+    )
+    assert len(neurons) == 7 + 8 * 16 + 1
+    for left, top, right, bottom in neurons:
+        assert box["x"] <= left and right <= box["x"] + box["width"] + 0.5
+        assert box["y"] <= top and bottom <= box["y"] + box["height"] + 0.5
+    page.close()
+
+
+def _along(a: Any, b: Any, curved: bool, t: float = 0.3) -> tuple[float, float]:
+    """A point a share t along the edge from box a's right side to box b's left side (a
+    cubic curve with its control points half-way across, or a line)."""
+    x0, y0, x1, y1 = a[2], (a[1] + a[3]) / 2, b[0], (b[1] + b[3]) / 2
+    if not curved:
+        return x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+    u, mid = 1 - t, (x0 + x1) / 2
+    x = u**3 * x0 + 3 * u * u * t * mid + 3 * u * t * t * mid + t**3 * x1
+    return x, u**3 * y0 + 3 * u * u * t * y0 + 3 * u * t * t * y1 + t**3 * y1
+
+
+def _pixel(page: Any, x: float, y: float) -> tuple[int, int, int]:
+    from io import BytesIO
+
+    from PIL import Image
+
+    shot = Image.open(BytesIO(page.screenshot())).convert("RGB")
+    red, green, blue = shot.getpixel((round(x), round(y)))
+    return red, green, blue
+
+
+def test_a_weight_chosen_in_the_network_is_lit_in_the_sample_graph(
+    browser: Any, server: PlaygroundServer
+) -> None:
+    page = _open(browser, server, "networkShape=4,2&x=true&y=true")
+    page.evaluate("document.querySelector('#sample-graph').scrollIntoView()")
+    # the network's edge L2.N1.w2: from hidden neuron L1.N3 to L2.N1; click its middle
+    net = page.eval_on_selector_all(
+        "#network rect",
+        "els => els.map(e => { const b = e.getBoundingClientRect();"
+        " return [e.querySelector('title').textContent, b.left, b.top, b.right, b.bottom]; })",
+    )
+    where = {name: (left, top, right, bottom) for name, left, top, right, bottom in net}
+    page.mouse.click(*_along(where["L1.N3"], where["L2.N1"], curved=True))
+    page.wait_for_function("document.querySelector('#explain-name').textContent === 'L2.N1.w2'")
+    assert page.inner_text("#weight-name") == "L2.N1.w2"
+    # in the sample graph, the edge between the same two boxes is drawn in the chosen gold
+    boxes = page.eval_on_selector_all(
+        "#sample-graph g.box",
+        "els => els.map(e => { const b = e.querySelector('rect').getBoundingClientRect();"
+        " return [e.querySelector('text').textContent, b.left, b.top, b.right, b.bottom]; })",
+    )
+    found = {str(name).split(" ")[0]: (left, top, right, bottom)
+             for name, left, top, right, bottom in boxes}  # fmt: skip
+    graph = page.locator("#sample-graph").bounding_box()
+    middle = _along(found["L1.N3"], found["L2.N1"], curved=False)
+    assert graph["x"] < middle[0] < graph["x"] + graph["width"]  # brought into view
+    assert graph["y"] < middle[1] < graph["y"] + graph["height"]
+    assert _pixel(page, *middle) == (230, 160, 0)  # #e6a000
+    page.close()
+
+
+def test_the_scrubber_restores_an_earlier_iteration(browser: Any, server: PlaygroundServer) -> None:
+    page = _open(browser, server, "networkShape=4,2&x=true&y=true&learningRate=0.1")
+    seen = {}
+    for n in range(1, 13):
+        page.click("#next-step-button")
+        _wait_iteration(page, n)
+        seen[n] = (page.inner_text("#loss-train"), page.inner_text("#loss-test"))
+    scrubber = page.locator("#scrubber")
+    assert scrubber.get_attribute("max") == "12"
+    scrubber.fill("5")  # as a drag of the range input ends at 5
+    page.wait_for_function("document.querySelector('#iter-number').textContent === '000,005'")
+    assert (page.inner_text("#loss-train"), page.inner_text("#loss-test")) == seen[5]
+    assert page.locator("#train-from").is_visible()
+    page.click("#train-from")
+    page.wait_for_function("document.querySelector('#scrubber').max === '5'")
+    page.click("#next-step-button")
+    _wait_iteration(page, 6)
+    assert (page.inner_text("#loss-train"), page.inner_text("#loss-test")) == seen[
+        6
+    ]  # the same run
+    assert page.errors == []
     page.close()

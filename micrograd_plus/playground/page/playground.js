@@ -94,6 +94,7 @@ const STYLE = `
 #notes .hint { background: #fff3cd; color: #6b4e00; padding: 0 4px; }
 .mgp-playground main { display: grid; grid-template-columns: 190px minmax(0, 1fr) 290px; gap: 10px; padding: 0 8px 4px; }
 .mgp-playground h2 { font-size: 1em; text-transform: uppercase; margin: 4px 0; font-weight: normal; color: #555; }
+.mgp-playground h2 span, .mgp-playground h2 label { text-transform: none; }
 .mgp-playground section.data label { display: block; margin: 4px 0; }
 .mgp-playground input[type=range] { width: 100%; margin: 0; }
 #datasets { display: grid; grid-template-columns: repeat(3, 1fr); gap: 3px; }
