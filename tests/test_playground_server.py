@@ -236,19 +236,22 @@ def test_every_control_changes_during_play_and_training_goes_on(
     page = _open(browser, server, "dataset=circle&networkShape=4,2&x=true&y=true")
     page.click("#play-pause-button")
     changes = [
-        lambda: page.select_option("#learningRate", "0.1"),
-        lambda: page.select_option("#activations", "relu"),
-        lambda: page.select_option("#optimizer", "adam"),
-        lambda: page.click("#add-layers"),
-        lambda: page.select_option("#regularizations", "L2"),
-        lambda: page.select_option("#regularRate", "0.001"),
-        lambda: page.click("#remove-layers"),
-        lambda: page.click("#feature-xSquared"),
-        lambda: page.select_option("#loss", "mse"),
+        ("select", "#learningRate", "0.1"),
+        ("select", "#activations", "relu"),
+        ("select", "#optimizer", "adam"),
+        ("click", "#add-layers", ""),
+        ("select", "#regularizations", "L2"),
+        ("select", "#regularRate", "0.001"),
+        ("click", "#remove-layers", ""),
+        ("click", "#feature-xSquared", ""),
+        ("select", "#loss", "mse"),
     ]
-    for change in changes:
+    for how, where, value in changes:
         _wait_iteration(page, _iteration(page) + 3)
-        change()
+        if how == "select":
+            page.select_option(where, value)
+        else:
+            page.click(where)
         _wait_iteration(page, 3)  # a new network starts at 0: it trains on from there
         assert page.inner_text("#message") == ""
     before = _iteration(page)
@@ -350,8 +353,8 @@ def _pixel(page: Any, x: float, y: float) -> tuple[int, int, int]:
     from PIL import Image
 
     shot = Image.open(BytesIO(page.screenshot())).convert("RGB")
-    red, green, blue = shot.getpixel((round(x), round(y)))
-    return red, green, blue
+    red, green, blue = shot.getpixel((round(x), round(y)))  # type: ignore[misc]
+    return int(red), int(green), int(blue)
 
 
 def test_a_weight_chosen_in_the_network_is_lit_in_the_sample_graph(
