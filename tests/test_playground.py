@@ -270,3 +270,55 @@ def test_a_learning_rate_of_10_says_the_units_saturated() -> None:
     pg.step(20)
     assert np.isfinite(pg.session.numbers.data()).all()
     assert any("saturated" in hint for hint in pg.session.hints())
+
+
+def test_the_settings_are_traits_that_observe_and_link() -> None:
+    ipywidgets = pytest.importorskip("ipywidgets")
+    pg = Playground(seed=2)
+    seen: list[float] = []
+    pg.observe(lambda change: seen.append(change["new"]), names="learning_rate")
+    pg.learning_rate = 0.1
+    assert pg.session.optimizer.lr == 0.1 and pg.settings.learningRate == 0.1 and seen == [0.1]
+    slider = ipywidgets.FloatSlider(min=0.001, max=1.0)
+    ipywidgets.link((slider, "value"), (pg, "learning_rate"))
+    slider.value = 0.3
+    assert pg.learning_rate == 0.3 and pg.session.optimizer.lr == 0.3
+    pg.network_shape = [3]
+    assert pg.model.nouts == [3, 1] and pg.network_shape == [3]
+    pg.dataset = "three"  # brings its loss, and the loss trait follows
+    assert pg.loss == "cross_entropy" and pg.model.nouts == [3, 3]
+    pg.channel.handle({"type": "set", "key": "activation", "value": "relu"})
+    pg._sync()  # what the page's message does after its reply
+    assert pg.activation == "relu"
+    with pytest.raises(ValueError, match="learningRate must be from 1e-06 to 10, got 99"):
+        pg.learning_rate = 99
+    with pytest.raises(ValueError, match="networkShape is a list of hidden layer sizes"):
+        pg.network_shape = 4
+    with pytest.raises(ValueError, match=r"each feature is chosen once, got \['x', 'x'\]"):
+        pg.features = ["x", "x"]
+    with pytest.raises(ValueError, match="features is a list of feature names"):
+        pg.features = "x"
+    with pytest.raises(ValueError, match="seed must be a whole number from 0 to 2147483647"):
+        pg.seed = -1
+    assert pg.learning_rate == 0.3 and pg.network_shape == [3]  # refused: nothing changed
+
+
+def test_regression_as_tf_playground_makes_it() -> None:
+    pg = Playground(problem="regression", reg_dataset="reg-gauss", network_shape=[4, 2], seed=3)
+    s = pg.settings
+    assert (s.loss, s.outputs, pg.model.output_activation) == ("mse", 1, "linear")
+    y = pg.session.train_y
+    assert y.dtype == np.float64 and -1 <= y.min() < 0 < y.max() <= 1
+    start = pg.train_loss
+    pg.step(300)
+    assert pg.train_loss < 0.7 * start
+    assert "problem=regression" in pg.url_hash() and "regDataset=reg-gauss" in pg.url_hash()
+    assert Playground.from_url(pg.url_hash()).settings == pg.settings
+
+
+def test_unsupported_tf_keys_are_named_in_a_note() -> None:
+    pg = Playground.from_url("#networkShape=2&cosX=true&initZero=true&color=red")
+    notes = Channel(pg.session).frame()["notes"]
+    assert any(note.startswith("cosX=true is not supported") for note in notes)
+    assert any(note.startswith("initZero=true is not supported") for note in notes)
+    assert "color is not a setting here and was ignored" in notes

@@ -60,7 +60,12 @@ def test_the_widget_shows_the_page_in_jupyterlab_and_trains(lab: tuple[str, Path
     sync_api = pytest.importorskip("playwright.sync_api")
     url, folder = lab
     code = "from micrograd_plus.playground import Playground\npg = Playground(seed=1)\npg"
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    cells = [
+        code,
+        "pg.learning_rate = 0.01",
+        "print('rate', pg.learning_rate, pg.session.optimizer.lr)",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}  # fmt: skip
     nbformat.write(notebook, folder / "playground.ipynb")
@@ -92,4 +97,17 @@ def test_the_widget_shows_the_page_in_jupyterlab_and_trains(lab: tuple[str, Path
         read = "els => els.map(e => e.textContent)"
         texts = page.eval_on_selector_all("#sample-graph text", read)
         assert any(str(t).startswith("grad ") for t in texts)
+        # a trait set from Python changes the page; a change on the page shows in Python
+        page.click(".jp-Cell:nth-child(2) .cm-content")
+        page.click("[data-command='notebook:run-cell-and-select-next']")
+        page.wait_for_function("document.querySelector('#learningRate').value === '0.01'",
+                               timeout=30_000)  # fmt: skip
+        page.select_option("#learningRate", "0.3")
+        page.wait_for_timeout(500)
+        page.click(".jp-Cell:nth-child(3) .cm-content")
+        page.click("[data-command='notebook:run-cell-and-select-next']")
+        page.wait_for_selector(".jp-Cell:nth-child(3) .jp-OutputArea-output", timeout=30_000)
+        assert page.inner_text(".jp-Cell:nth-child(3) .jp-OutputArea-output").strip() == (
+            "rate 0.3 0.3"
+        )
         browser.close()
