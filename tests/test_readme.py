@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,10 +51,15 @@ def test_the_gradients_of_gradients_are_the_numbers_the_comments_say() -> None:
 
 
 def test_the_playground_prints_what_its_comment_says(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = python_block("## Watch it learn: the playground")
-    code = code.replace('pg.model.save("circle.json")\n', "")  # writes nowhere
-    exec(compile(code, "README.md", "exec"), {})
+    monkeypatch.chdir(tmp_path)
+    found: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), found)
     line = next(line for line in code.splitlines() if line.startswith("print("))
     assert capsys.readouterr().out.strip() == line.split("# ")[1]
+    pg: Any = found["pg"]
+    assert pg.iteration == 100 and pg.learning_rate == 0.01 and pg.session.optimizer.lr == 0.01
+    assert len(pg.history["iteration"]) == 101  # iterations 0 to 100, one row each
+    assert (tmp_path / "circle.json").exists()

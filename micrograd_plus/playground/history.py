@@ -2,9 +2,10 @@
 kept within a memory budget so that a class can scrub back to any iteration and train
 on from there.
 
-Rows live in preallocated arrays. When the budget is full, the older half is thinned
-(every second row of it dropped, the first kept), so recent iterations stay dense and
-old ones grow sparse, and the budget holds however long the run goes.
+Rows live in arrays that double as they fill, up to the budget. When the budget is full,
+the older half is thinned (every second row of it dropped, the first kept), so recent
+iterations stay dense and old ones grow sparse, and the budget holds however long the
+run goes.
 """
 
 from __future__ import annotations
@@ -37,17 +38,28 @@ class History:
     """Rows in iteration order; ``add`` one after each iteration, ``row(i)``, ``cut(i)``."""
 
     def __init__(self, size: int, buffers: int, budget: int = BUDGET) -> None:
-        self.size = size
-        row_bytes = 8 * size * (2 + buffers) + 24
-        self.capacity = max(8, budget // row_bytes)
-        self.iterations = np.zeros(self.capacity, dtype=np.int64)
-        self.losses = np.zeros((self.capacity, 2))
-        self.parameters = np.zeros((self.capacity, size))
-        self.gradients = np.zeros((self.capacity, size))
-        self.buffers = np.zeros((self.capacity, buffers, size))
-        self.steps = np.zeros(self.capacity, dtype=np.int64)
+        self.size, self.nbuffers = size, buffers
+        row_bytes = 8 * size * (2 + buffers) + 32
+        self.capacity = max(8, budget // row_bytes)  # rows at most
         self.rngs: list[dict[str, Any]] = []
         self.count = 0
+        self._allocate(min(self.capacity, 64))
+
+    def _allocate(self, rows: int) -> None:
+        """Arrays of ``rows`` rows, holding the rows kept so far."""
+        old = self.__dict__.get("parameters")
+        fresh = {
+            "iterations": np.zeros(rows, dtype=np.int64),
+            "losses": np.zeros((rows, 2)),
+            "parameters": np.zeros((rows, self.size)),
+            "gradients": np.zeros((rows, self.size)),
+            "buffers": np.zeros((rows, self.nbuffers, self.size)),
+            "steps": np.zeros(rows, dtype=np.int64),
+        }
+        for name, array in fresh.items():
+            if old is not None:
+                array[: self.count] = getattr(self, name)[: self.count]
+            setattr(self, name, array)
 
     @property
     def nbytes(self) -> int:
@@ -57,8 +69,11 @@ class History:
     def add(self, row: Row) -> None:
         if self.count and row.iteration <= self.iterations[self.count - 1]:
             self.cut(self.count - 1)  # the same iteration again (a point added): replace it
-        if self.count == self.capacity:
-            self._thin()
+        if self.count == len(self.iterations):
+            if self.count < self.capacity:
+                self._allocate(min(self.capacity, 2 * self.count))
+            else:
+                self._thin()
         k = self.count
         self.iterations[k] = row.iteration
         self.losses[k] = (row.train_loss, row.test_loss)

@@ -106,6 +106,8 @@ const STYLE = `
 #layer-buttons span { position: absolute; top: 0; transform: translateX(-50%); }
 #layer-buttons button { padding: 0 3px; }
 #network-box { position: relative; height: 230px; }
+#weight-box { margin-left: 10px; padding: 1px 4px; background: #fff3cd; border-radius: 3px; }
+#weight-value { width: 80px; }
 #network-box canvas, #network, #sample-graph canvas, #sample-graph svg { position: absolute; left: 0; top: 0;
   width: 100%; height: 100%; }
 #sample-graph { height: 330px; border: 1px solid #ddd; overflow: hidden; cursor: grab; position: relative; }
