@@ -322,3 +322,13 @@ def test_unsupported_tf_keys_are_named_in_a_note() -> None:
     assert any(note.startswith("cosX=true is not supported") for note in notes)
     assert any(note.startswith("initZero=true is not supported") for note in notes)
     assert "color is not a setting here and was ignored" in notes
+
+
+def test_three_classes_show_a_map_per_output_and_offer_their_loss_only() -> None:
+    session = Session(Settings(dataset="three", loss="cross_entropy", networkShape=(4,)))
+    session.step(5)
+    frame = Channel(session).frame()
+    maps = np.frombuffer(base64.b64decode(frame["outputs"]), dtype=np.uint8).reshape(3, -1)
+    assert not (maps[0] == maps[1]).all() and not (maps[1] == maps[2]).all()
+    assert frame["losses"] == ["cross_entropy"]
+    assert Channel(Session()).frame()["losses"] == ["bce", "mse"]

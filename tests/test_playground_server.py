@@ -196,7 +196,7 @@ def test_the_hash_sets_the_controls(browser: Any, server: PlaygroundServer) -> N
     assert page.input_value("#learningRate") == "0.1"
     assert page.input_value("#regularizations") == "L2"
     assert page.input_value("#regularRate") == "0.01"
-    assert page.inner_text("#num-layers") == "3"
+    assert page.inner_text("#num-layers") == "3 hidden layers"
     assert page.input_value("#noise") == "10" and page.input_value("#batchSize") == "20"
     assert page.locator("#feature-xTimesY.selected").count() == 1
     page.select_option("#activations", "tanh")  # and a control changes the URL's hash
@@ -269,7 +269,7 @@ def test_zero_hidden_layers_learn_the_circle_from_the_squares(
 ) -> None:
     page = _open(browser, server, "dataset=circle&networkShape=&x=false&y=false"
                                   "&xSquared=true&ySquared=true&learningRate=0.1")  # fmt: skip
-    assert page.inner_text("#num-layers") == "0"
+    assert page.inner_text("#num-layers") == "0 hidden layers"
     page.click("#play-pause-button")
     page.wait_for_function("Number(document.querySelector('#loss-train').textContent) < 0.2",
                            timeout=30_000)  # fmt: skip
@@ -304,10 +304,16 @@ def test_a_link_pasted_into_the_open_tab_applies_at_once(
     browser: Any, server: PlaygroundServer
 ) -> None:
     page = _open(browser, server, "networkShape=4,2&dataset=circle&x=true&y=true")
+    page.select_option("#problem", "regression")
+    page.select_option("#learningRate", "1")
+    page.wait_for_function("location.hash.includes('learningRate=1&')")
     page.evaluate("location.hash = 'networkShape=3&dataset=xor&activation=relu&x=true&y=true'")
     page.wait_for_function("document.querySelector('#activations').value === 'relu'")
-    assert page.inner_text("#num-layers") == "1"
+    assert page.inner_text("#num-layers") == "1 hidden layer"
     assert page.locator("#datasets button.selected").get_attribute("data-key") == "xor"
+    # what the link leaves out takes its default, as when the link is opened afresh
+    assert page.input_value("#problem") == "classification"
+    assert page.input_value("#learningRate") == "0.03"
     page.close()
 
 
@@ -384,7 +390,7 @@ def test_a_weight_chosen_in_the_network_is_lit_in_the_sample_graph(
     middle = _along(found["L1.N3"], found["L2.N1"], curved=False)
     assert graph["x"] < middle[0] < graph["x"] + graph["width"]  # brought into view
     assert graph["y"] < middle[1] < graph["y"] + graph["height"]
-    assert _pixel(page, *middle) == (230, 160, 0)  # #e6a000
+    assert _pixel(page, *middle) == (194, 24, 91)  # #c2185b, the chosen weight's colour
     page.close()
 
 
@@ -409,4 +415,61 @@ def test_the_scrubber_restores_an_earlier_iteration(browser: Any, server: Playgr
         6
     ]  # the same run
     assert page.errors == []
+    page.close()
+
+
+def test_an_error_stays_in_view_while_playing(browser: Any, server: PlaygroundServer) -> None:
+    page = _open(browser, server, "networkShape=3&x=true&y=true")
+    page.click("#play-pause-button")
+    _wait_iteration(page, 5)
+    page.evaluate("location.hash = 'networkShape=3&learningRate=100'")
+    page.wait_for_function("document.querySelector('#message').textContent.length > 0")
+    _wait_iteration(page, _iteration(page) + 10)  # ten frames later, still there
+    assert "learningRate must be from" in page.inner_text("#message")
+    assert "learningRate=0.03" in page.evaluate("location.hash")  # the settings in use
+    page.click("#play-pause-button")
+    page.close()
+
+
+def test_quick_clicks_on_the_layer_buttons_all_count(
+    browser: Any, server: PlaygroundServer
+) -> None:
+    page = _open(browser, server, "networkShape=1&x=true&y=true")
+    for _ in range(3):
+        page.click("#add-layers", delay=0)
+    plus = page.locator("#layer-buttons span").first.locator("button").first
+    for _ in range(15):
+        plus.click(delay=0)
+    page.wait_for_function("location.hash.includes('networkShape=16,2,2,2&')")
+    assert page.inner_text("#num-layers") == "4 hidden layers"
+    page.close()
+
+
+def test_projector_mode_sets_every_text_to_18_px_or_more(
+    browser: Any, server: PlaygroundServer
+) -> None:
+    page = _open(browser, server, "networkShape=4,2&x=true&y=true")
+    page.click("#next-step-button")
+    _wait_iteration(page, 1)
+    page.keyboard.press("p")
+    page.wait_for_function("document.querySelector('.mgp-playground.projector') !== null")
+    sizes = page.evaluate(
+        """() => {
+        const out = [];
+        for (const el of document.querySelectorAll('.mgp-playground *')) {
+            const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+            const style = getComputedStyle(el);
+            if (!own || style.visibility === 'hidden' || style.display === 'none') continue;
+            const box = el.getBoundingClientRect();
+            if (box.width === 0 || box.height === 0) continue;
+            let size = parseFloat(style.fontSize);  // an SVG text as drawn, zoom included
+            if (el instanceof SVGElement) size *= el.getScreenCTM().a;
+            out.push([el.textContent.slice(0, 30), size]);
+        }
+        return out;
+    }"""
+    )
+    shown = [text for text, _ in sizes]
+    assert "Iteration 000,001" in " ".join(shown) and any(t.startswith("z ") for t in shown)
+    assert [(text, size) for text, size in sizes if size < 18] == []
     page.close()

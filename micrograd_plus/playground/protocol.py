@@ -106,7 +106,8 @@ class Channel:
         if kind in ("tick", "step"):
             session.step(1)
         elif kind == "init":
-            settings = from_hash(_text(message, "hash"), session.settings)
+            text = _text(message, "hash")  # a link's missing keys take their defaults
+            settings = from_hash(text) if text.strip("#") else session.settings
             session.added = []
             session.change(settings)
             session.notes = []  # a page that opens has nothing to be told about a change

@@ -394,8 +394,12 @@ class Session:
             getattr(self.optimizer, name)[:] = values
         self.optimizer.steps = row.steps
         self._rng.bit_generator.state = row.rng
+        forgotten = self.iteration - row.iteration
         self.iteration = row.iteration
         self.shown = None
+        self.notes = [f"training on from iteration {row.iteration}"]
+        if forgotten:
+            self.notes[0] += f": the {forgotten:,} iterations after it are forgotten"
         self._log("train_from", row.iteration)
 
     def _resume(self) -> None:

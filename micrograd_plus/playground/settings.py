@@ -153,6 +153,13 @@ class Settings:
     def outputs(self) -> int:
         return 3 if self.loss == "cross_entropy" else 1
 
+    @property
+    def losses(self) -> tuple[str, ...]:
+        """The losses this problem and data set can learn with."""
+        if self.regression:
+            return ("mse",)
+        return ("cross_entropy",) if self.dataset == "three" else ("bce", "mse")
+
     def notes(self) -> list[str]:
         """What a link asked for that this playground does not do, one sentence each."""
         notes = []

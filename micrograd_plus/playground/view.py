@@ -83,6 +83,7 @@ class View:
                 "explain": _explain(session),
                 "sample": _sample(session),
                 "settings": _settings_json(s),
+                "losses": list(s.losses),
                 "hash": session.url_hash(),
                 "notes": session.notes + s.notes(),
                 "hints": session.hints(),
@@ -136,6 +137,11 @@ def _plane(session: Session) -> dict[str, Any]:
         else:
             shade = probabilities.max(axis=1)
             classes = probabilities.argmax(axis=1) - 1.0  # -1, 0, 1 for classes 0, 1, 2
+    if s.outputs > 1:  # each class's probability, as a map of its output neuron
+        every = probabilities.reshape(GRID, GRID, -1)[::2, ::2].reshape(GRID**2 // 4, -1).T
+        outputs = _bytes(2 * every.ravel() - 1)
+    else:
+        outputs = ""
     hidden = activations.shape[1] - s.outputs
     maps = activations.reshape(GRID, GRID, -1)[::2, ::2, :hidden].reshape(GRID**2 // 4, hidden).T
     finite = np.where(np.isfinite(maps), np.abs(maps), 0.0)
@@ -146,6 +152,7 @@ def _plane(session: Session) -> dict[str, Any]:
         "shade": _bytes(shade),
         "classes": _bytes(classes),
         "neurons": _bytes(scaled.ravel()),
+        "outputs": outputs,
     }
 
 

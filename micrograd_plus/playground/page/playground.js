@@ -8,7 +8,7 @@
 
 const ORANGE = [245, 147, 34], BLUE = [8, 119, 189], GREEN = [0, 158, 115], WHITE = [255, 255, 255];
 const CLASS_COLOURS = [ORANGE, BLUE, GREEN];
-const CHOSEN = "#e6a000";
+const CHOSEN = "#c2185b";  // the chosen weight: neither class's colour
 const SVGNS = "http://www.w3.org/2000/svg";
 
 const TEMPLATE = `
@@ -46,10 +46,8 @@ const TEMPLATE = `
     </section>
     <section class="middle">
       <h2><button id="add-layers" title="add a hidden layer">+</button><button id="remove-layers" title="remove a hidden layer">−</button>
-        <span id="num-layers"></span> hidden layers
-        <label><input type="checkbox" id="show-grads"> edges: dL/dw of the batch</label>
-        <span id="weight-box" hidden><span id="weight-name"></span> =
-          <input id="weight-value" type="number" step="0.01"><button id="weight-set">set</button></span></h2>
+        <span id="num-layers"></span>
+        <label><input type="checkbox" id="show-grads"> edges: dL/dw of the batch</label></h2>
       <div id="layer-buttons"></div>
       <div id="network-box"><canvas id="network-canvas"></canvas><svg id="network" xmlns="http://www.w3.org/2000/svg"></svg></div>
       <h2>One sample's graph: <span id="sample-name"></span>
@@ -70,6 +68,8 @@ const TEMPLATE = `
       <div class="export"><button id="export-model">model.json</button>
         <button id="export-script">script.py</button></div>
       <h2>What the optimizer did to <span id="explain-name"></span></h2>
+      <div id="weight-box" hidden><span id="weight-name"></span> =
+        <input id="weight-value" type="number" step="0.01"><button id="weight-set">set</button></div>
       <pre id="explain"></pre>
     </section>
   </main>
@@ -83,6 +83,8 @@ const STYLE = `
 .mgp-playground header label { white-space: nowrap; }
 .mgp-playground select, .mgp-playground button, .mgp-playground input { font-size: inherit; }
 .mgp-playground header select { max-width: 96px; }
+.mgp-playground header #loss { max-width: 120px; }
+.mgp-playground button:disabled { cursor: default; opacity: 0.4; }
 .mgp-playground button { cursor: pointer; }
 #play-pause-button { width: 34px; height: 34px; border-radius: 50%; font-size: 15px; }
 #play-pause-button .pause, #play-pause-button.playing .play { display: none; }
@@ -106,7 +108,7 @@ const STYLE = `
 #layer-buttons span { position: absolute; top: 0; transform: translateX(-50%); }
 #layer-buttons button { padding: 0 3px; }
 #network-box { position: relative; height: 230px; }
-#weight-box { margin-left: 10px; padding: 1px 4px; background: #fff3cd; border-radius: 3px; }
+#weight-box { margin: 2px 0; }
 #weight-value { width: 80px; }
 #network-box canvas, #network, #sample-graph canvas, #sample-graph svg { position: absolute; left: 0; top: 0;
   width: 100%; height: 100%; }
@@ -120,15 +122,16 @@ const STYLE = `
 #heatmap canvas, #heatmap svg { position: absolute; left: 0; top: 0; width: 240px; height: 240px; }
 #heatmap svg circle.selected { stroke: ${CHOSEN}; stroke-width: 3; }
 #linechart { width: 280px; height: 56px; background: #fafafa; display: block; }
-.scrub { display: flex; gap: 4px; align-items: center; width: 280px; }
+.scrub { display: flex; gap: 4px; align-items: center; width: 280px; height: 22px; }
+.scrub input { flex: 1; min-width: 0; }
+.scrub button { white-space: nowrap; padding: 0 4px; font-size: 0.9em; }
 #loss-train, #loss-test { font-variant-numeric: tabular-nums; }
 #explain { background: #fff8e1; padding: 4px; margin: 0; white-space: pre-wrap; font-size: 0.85em;
   max-height: 120px; overflow: auto; }
 .mgp-playground .hint { color: #666; font-size: 0.9em; }
-.mgp-playground.projector, .mgp-playground.projector h2, .mgp-playground.projector #explain,
-.mgp-playground.projector .hint, .mgp-playground.projector #datasets button,
-.mgp-playground.projector #layer-buttons, .mgp-playground.projector #banner { font-size: 18px; }
+.mgp-playground.projector, .mgp-playground.projector *:not(svg, svg *) { font-size: 18px !important; }
 .mgp-playground.projector main { grid-template-columns: 230px minmax(0, 1fr) 320px; }
+.mgp-playground.projector header select, .mgp-playground.projector header #loss { max-width: 170px; }
 `;
 
 function html(el, text) { el.innerHTML = text; }  // only our own templates, never data
@@ -215,7 +218,10 @@ function render({ model, el }) {
   let state = null;  // the last frame, with what earlier frames sent (choices, shape, points)
   let net = null, graph = null;  // the network and sample-graph pictures, built per shape
   const opened = new Set();  // neurons of the sample graph opened into their nodes
-  const send = (message) => { model.send(message); };
+  const send = (message) => {  // a user's action clears the last error; ticks and scrubs do not
+    if (!["tick", "scrub"].includes(message.type)) $("message").textContent = "";
+    model.send(message);
+  };
 
   // --- controls -----------------------------------------------------------------------------
   const selects = {learningRate: ["learningRate", "learningRates"], activations: ["activation", "activations"],
@@ -238,8 +244,8 @@ function render({ model, el }) {
   $("next-step-button").onclick = () => { setPlaying(false); send({type: "step"}); };
   $("play-pause-button").onclick = () => setPlaying(!playing);
   $("data-regen-button").onclick = () => send({type: "regenerate"});
-  $("add-layers").onclick = () => shape(state.settings.networkShape.concat([2]));
-  $("remove-layers").onclick = () => shape(state.settings.networkShape.slice(0, -1));
+  $("add-layers").onclick = () => shape(currentShape().concat([2]));
+  $("remove-layers").onclick = () => shape(currentShape().slice(0, -1));
   $("export-model").onclick = () => send({type: "export", what: "model"});
   $("export-script").onclick = () => send({type: "export", what: "script"});
   $("open-stepper").onclick = () => send({type: "stepper"});
@@ -254,8 +260,10 @@ function render({ model, el }) {
   };
   $("train-from").onclick = () => send({type: "train_from", iteration: state.iteration});
   $("back-to-now").onclick = () => scrub(null);
-  app.addEventListener("keydown", (event) => {
-    if (event.target.tagName === "INPUT" || event.target.tagName === "SELECT") return;
+  // keys: P projector mode, space play/pause (on the whole page when it is ours alone)
+  (standalone ? window : app).addEventListener("keydown", (event) => {
+    if (["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName) || event.target.isContentEditable) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === "p" || event.key === "P") { setProjector(!app.classList.contains("projector")); }
     else if (event.key === " ") { event.preventDefault(); setPlaying(!playing); }
   });
@@ -270,9 +278,12 @@ function render({ model, el }) {
     $("projector").checked = on;
     if (state) { drawNetwork(); fitGraph(); drawGraph(); }
   }
+  let asked = null, askedCount = 0;  // the network shape last asked for, until Python has it
+  function currentShape() { return (asked || state.settings.networkShape).slice(); }
   function shape(sizes) {
     const [, most] = state.choices.limits.hiddenLayers;
     if (sizes.length > most) return;
+    asked = sizes; askedCount++;
     send({type: "set", key: "networkShape", value: sizes.join(",")});
   }
   function setPlaying(on) {
@@ -307,7 +318,15 @@ function render({ model, el }) {
     const regression = s.problem === "regression";
     const list = regression ? state.choices.regDatasets : state.choices.datasets;
     const key = regression ? "regDataset" : "dataset";
-    const shown = $("datasets");
+    const shown = $("datasets"), classes = $("point-class");
+    if (classes.dataset.kind !== s.problem + s.dataset) {
+      classes.dataset.kind = s.problem + s.dataset;
+      classes.replaceChildren(...(regression
+        ? [["-1", "value −1 (orange)"], ["0", "value 0"], ["1", "value +1 (blue)"]]
+        : [["0", "orange"], ["1", "blue"], ...(s.dataset === "three" ? [["2", "green"]] : [])]
+      ).map(([v, label]) => new Option(label, v)));
+      classes.value = "1";
+    }
     if (shown.dataset.kind === key) return;
     shown.dataset.kind = key;
     shown.replaceChildren(...list.map(([name, label]) => {
@@ -325,12 +344,6 @@ function render({ model, el }) {
       b.appendChild(document.createTextNode(label));
       return b;
     }));
-    const classes = $("point-class");
-    classes.replaceChildren(...(regression
-      ? [["-1", "value −1 (orange)"], ["0", "value 0"], ["1", "value +1 (blue)"]]
-      : [["0", "orange"], ["1", "blue"], ...(s.dataset === "three" ? [["2", "green"]] : [])]
-    ).map(([v, label]) => new Option(label, v)));
-    classes.value = "1";
   }
 
   // the plane: click adds a point, shift-click removes one, a click on a point selects it
@@ -363,7 +376,11 @@ function render({ model, el }) {
     const chosenSet = s.problem === "regression" ? s.regDataset : s.dataset;
     for (const b of $("datasets").children) b.classList.toggle("selected", b.dataset.key === chosenSet);
     for (const b of $("features").children) b.classList.toggle("selected", s.features.includes(b.dataset.key));
-    $("num-layers").textContent = String(s.networkShape.length);
+    const layers = s.networkShape.length, [, most] = state.choices.limits.hiddenLayers;
+    $("num-layers").textContent = `${layers} hidden layer${layers === 1 ? "" : "s"}`;
+    $("add-layers").disabled = layers >= most;
+    $("remove-layers").disabled = layers === 0;
+    for (const option of $("loss").options) option.disabled = !f.losses.includes(option.value);
     $("loss-train").textContent = fmt(Number(f.trainLoss));
     $("loss-test").textContent = fmt(Number(f.testLoss));
     const notes = $("notes");
@@ -403,23 +420,24 @@ function render({ model, el }) {
   function drawLoss() {
     const f = state, chart = $("linechart"), h = f.curve;
     chart.replaceChildren();
-    const n = Math.max(1, h.iteration[h.iteration.length - 1]);
+    const first = h.iteration[0], n = Math.max(1, h.iteration[h.iteration.length - 1] - first);
     const values = h.train.concat(h.test).map(Number).filter((v) => isFinite(v));
     const top = Math.max(...values, 1e-9);
     for (const [series, colour] of [[h.test, "#9e9e9e"], [h.train, "#212121"]]) {
       const points = series.map((v, i) => {
         const y = isFinite(Number(v)) ? 58 - Math.min(Number(v) / top, 1) * 56 : 2;
-        return `${h.iteration[i] / n * 300},${y}`;
+        return `${(h.iteration[i] - first) / n * 300},${y}`;
       });
       svgEl("polyline", {points: points.join(" "), fill: "none", stroke: colour,
         "stroke-width": 1.5, "vector-effect": "non-scaling-stroke"}, chart);
     }
     if (f.scrubbed) {
-      const x = f.iteration / n * 300;
+      const x = (f.iteration - first) / n * 300;
       svgEl("line", {x1: x, x2: x, y1: 0, y2: 60, stroke: CHOSEN, "stroke-width": 2,
         "vector-effect": "non-scaling-stroke"}, chart);
     }
     const scrubber = $("scrubber");
+    scrubber.min = String(first);
     scrubber.max = String(f.runIteration);
     if (!scrubbing) scrubber.value = String(f.iteration);
     $("train-from").hidden = !f.scrubbed;
@@ -463,7 +481,7 @@ function render({ model, el }) {
     const inputs = new Uint8Array(half * half * keys.length);
     keys.forEach((key, k) => inputs.set(featureBytes(key, half), k * half * half));
     atlas(features, half, keys.length, inputs, null, 2, false);
-    net = {L, edges, features, maps: document.createElement("canvas"),
+    net = {L, edges, features, maps: document.createElement("canvas"), outputs: document.createElement("canvas"),
            key: JSON.stringify([state.shape.sizes, L.width, L.height])};
     const buttons = $("layer-buttons");
     buttons.replaceChildren();
@@ -474,7 +492,7 @@ function render({ model, el }) {
         const b = document.createElement("button");
         b.textContent = label;
         b.onclick = () => {
-          const sizes = state.settings.networkShape.slice();
+          const sizes = currentShape();
           sizes[l] = Math.min(widest, Math.max(1, sizes[l] + delta));
           shape(sizes);
         };
@@ -516,12 +534,14 @@ function render({ model, el }) {
     ctx.imageSmoothingEnabled = true;
     const half = f.grid / 2, sizes = L.sizes, hidden = sizes.slice(1, -1).reduce((a, b) => a + b, 0);
     atlas(net.maps, half, hidden, bytes(f.neurons), null, 2, false);
+    if (f.outputs) atlas(net.outputs, half, sizes[sizes.length - 1], bytes(f.outputs), null, 2, false);
     const output = $("heatmap").querySelector("canvas");
     let index = 0;
     sizes.forEach((count, c) => {
       for (let k = 0; k < count; k++) {
         const [x, y] = [L.x(c), L.y(c, k)];
         if (c === 0) ctx.drawImage(net.features, k * half, 0, half, half, x, y, L.size, L.size);
+        else if (c === sizes.length - 1 && count > 1) ctx.drawImage(net.outputs, k * half, 0, half, half, x, y, L.size, L.size);
         else if (c === sizes.length - 1) ctx.drawImage(output, x, y, L.size, L.size);
         else ctx.drawImage(net.maps, (index++) * half, 0, half, half, x, y, L.size, L.size);
       }
@@ -653,8 +673,11 @@ function render({ model, el }) {
   function fitGraph() {
     if (!graph) return;
     const w = graphBox.clientWidth || 700, h = graphBox.clientHeight || 300;
-    const scale = Math.min((w - 16) / graph.width, (h - 16) / graph.height, 2);
-    camera = {scale, x: (w - graph.width * scale) / 2, y: (h - graph.height * scale) / 2};
+    const whole = Math.min((w - 16) / graph.width, (h - 16) / graph.height, 2);
+    const readable = minimumText() / FONT;  // in projector mode: the numbers before the whole
+    const scale = app.classList.contains("projector") ? Math.max(whole, readable) : whole;
+    const width = graph.width * scale;  // too wide for the view: the loss's end in it
+    camera = {scale, x: width <= w ? (w - width) / 2 : w - 8 - width, y: (h - graph.height * scale) / 2};
     applyCamera();
   }
 
@@ -700,8 +723,9 @@ function render({ model, el }) {
     const [l, k, j] = where;
     const [x0, y0] = graph.place(l, j), [x1, y1] = graph.place(l + 1, k);
     const w = graphBox.clientWidth || 700, h = graphBox.clientHeight || 300;
-    const scale = Math.max(camera.scale, Math.min(1.2, minimumText() / FONT * 1.1));
-    camera = {scale, x: w / 2 - (x0 + BOX_W + x1) / 2 * scale, y: h / 2 - (y0 + y1 + BOX_H) / 2 * scale};
+    const fits = Math.min((w - 20) / (x1 + BOX_W - x0), (h - 20) / (Math.abs(y1 - y0) + BOX_H));
+    const scale = Math.min(fits, Math.max(camera.scale, minimumText() / FONT * 1.1));
+    camera = {scale, x: w / 2 - (x0 + x1 + BOX_W) / 2 * scale, y: h / 2 - (y0 + y1 + BOX_H) / 2 * scale};
     applyCamera();
   }
 
@@ -807,7 +831,8 @@ function render({ model, el }) {
     const lines = [];
     for (let j = 0; j < sizes[l]; j++) {
       const i = parameterIndex(l, k, j);
-      lines.push([`${weightName(l, k, j)}·x${j} = ${fmt(product[i])}   grad ${fmt(productGrad[i])}   dL/dw ${fmt(dw[i])}`, [l, k, j]]);
+      const input = l === 0 ? f.shape.features[j] : `L${l}.N${j + 1}`;
+      lines.push([`${weightName(l, k, j)} · ${input} = ${fmt(product[i])}   grad ${fmt(productGrad[i])}   dL/dw ${fmt(dw[i])}`, [l, k, j]]);
     }
     const b = parameterIndex(l, k, sizes[l]);
     lines.push([`+ b = ${fmt(f.paramArray[b])}   dL/db ${fmt(dw[b])}`]);
@@ -815,7 +840,7 @@ function render({ model, el }) {
     const act = l + 1 === sizes.length - 1 ? "output" : f.shape.activation;
     lines.push([`${act}(z) = ${fmt(f.sample.a[n][0])}   grad ${fmt(f.sample.a[n][1])}`]);
     const [x, y] = graph.place(l + 1, k);
-    const width = 330, height = 10 + lines.length * 15;
+    const width = 360, height = 10 + lines.length * 15;
     const g = svgEl("g", {transform: `translate(${x + BOX_W / 2 - width / 2},${y + BOX_H + 4})`}, graph.detail);
     svgEl("rect", {width, height, rx: 4, fill: "#fffdf5", stroke: CHOSEN, "stroke-width": 1.5}, g);
     lines.forEach(([text, weight], i) => {
@@ -860,18 +885,19 @@ function render({ model, el }) {
   function onMessage(message) {
     if (destroyed || !message || typeof message !== "object") return;
     if (message.re === "tick") waiting = false;
+    if (message.re === "set" && askedCount > 0 && --askedCount === 0) asked = null;
     if (message.re === "scrub") {
       scrubbing = false;
       if (pendingScrub) { const next = pendingScrub.value; pendingScrub = undefined; scrub(next); }
     }
     if (message.type === "state") {
-      $("message").textContent = "";
       if (playing && !waiting) tick();  // Python trains the next while this one is drawn
       draw(message);
     } else if (message.type === "error") {
       $("message").textContent = message.message;
       if (message.re === "tick") setPlaying(false);
       if (state && state.shape) drawControls();  // back to what Python holds
+      if (standalone && state && message.re === "init") history.replaceState(null, "", "#" + state.hash);
     } else if (message.type === "export") {
       if (message.note) $("message").textContent = message.note;
       if (message.what === "script") download("playground_run.py", message.script, "text/x-python");
