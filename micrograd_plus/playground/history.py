@@ -47,19 +47,20 @@ class History:
 
     def _allocate(self, rows: int) -> None:
         """Arrays of ``rows`` rows, holding the rows kept so far."""
-        old = self.__dict__.get("parameters")
-        fresh = {
-            "iterations": np.zeros(rows, dtype=np.int64),
-            "losses": np.zeros((rows, 2)),
-            "parameters": np.zeros((rows, self.size)),
-            "gradients": np.zeros((rows, self.size)),
-            "buffers": np.zeros((rows, self.nbuffers, self.size)),
-            "steps": np.zeros(rows, dtype=np.int64),
-        }
-        for name, array in fresh.items():
-            if old is not None:
-                array[: self.count] = getattr(self, name)[: self.count]
-            setattr(self, name, array)
+        kept = self.count
+
+        def grown(name: str, shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
+            array: np.ndarray = np.zeros(shape, dtype=dtype)
+            if kept:
+                array[:kept] = getattr(self, name)[:kept]
+            return array
+
+        self.iterations = grown("iterations", (rows,), np.int64)
+        self.losses = grown("losses", (rows, 2))
+        self.parameters = grown("parameters", (rows, self.size))
+        self.gradients = grown("gradients", (rows, self.size))
+        self.buffers = grown("buffers", (rows, self.nbuffers, self.size))
+        self.steps = grown("steps", (rows,), np.int64)
 
     @property
     def nbytes(self) -> int:
