@@ -332,3 +332,14 @@ def test_three_classes_show_a_map_per_output_and_offer_their_loss_only() -> None
     assert not (maps[0] == maps[1]).all() and not (maps[1] == maps[2]).all()
     assert frame["losses"] == ["cross_entropy"]
     assert Channel(Session()).frame()["losses"] == ["bce", "mse"]
+
+
+def test_a_frame_at_the_largest_size_stays_under_its_bound() -> None:
+    features = ("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY")
+    channel = Channel(Session(Settings(networkShape=(16,) * 8, features=features,
+                                       numSamples=1000)))  # fmt: skip
+    first = json.dumps(channel.handle({"type": "frame"}), allow_nan=False)
+    later = json.dumps(channel.handle({"type": "tick"}), allow_nan=False)
+    assert len(later) < 200_000 < len(first)  # the view module's stated bound; points once
+    maps = np.frombuffer(base64.b64decode(json.loads(first)["shape"]["featureMaps"]), np.uint8)
+    assert maps.reshape(7, 20, 20)[0, 0, 0] == 0 and maps.reshape(7, 20, 20)[0, 0, -1] == 255

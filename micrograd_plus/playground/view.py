@@ -97,7 +97,7 @@ class View:
             frame["shape"] = {
                 "sizes": shape,
                 "features": [FEATURES[f] for f in s.features],
-                "featureKeys": list(s.features),
+                "featureMaps": _feature_maps(s.features),
                 "activation": session.model.layers[0].activation if len(shape) > 2 else "linear",
                 "loss": s.loss,
                 "regression": s.regression,
@@ -154,6 +154,12 @@ def _plane(session: Session) -> dict[str, Any]:
         "neurons": _bytes(scaled.ravel()),
         "outputs": outputs,
     }
+
+
+def _feature_maps(features: tuple[str, ...]) -> str:
+    """Each input feature over the plane (every second grid point), scaled to [-1, 1]."""
+    columns = feature_columns(PLANE.reshape(GRID, GRID, 2)[::2, ::2].reshape(-1, 2), features)
+    return _bytes((columns / np.abs(columns).max(axis=0)).T.ravel())
 
 
 def _curve(session: Session) -> dict[str, Any]:

@@ -188,20 +188,6 @@ function fmt(x) {
   return Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(3) : x.toExponential(2);
 }
 
-function featureBytes(key, size) {  // an input feature over the plane, as bytes
-  const out = new Uint8Array(size * size);
-  for (let r = 0; r < size; r++) for (let q = 0; q < size; q++) {
-    const v = featureValue(key, -6 + 12 * q / (size - 1), 6 - 12 * r / (size - 1));
-    out[r * size + q] = Math.round((Math.max(-1, Math.min(1, v)) + 1) * 127.5);
-  }
-  return out;
-}
-
-function featureValue(key, x, y) {  // an input feature over the plane, scaled to [-1, 1]
-  return {x: x / 6, y: y / 6, xSquared: x * x / 18 - 1, ySquared: y * y / 18 - 1,
-          xTimesY: x * y / 36, sinX: Math.sin(x), sinY: Math.sin(y)}[key];
-}
-
 function weightName(l, k, j) { return `L${l + 1}.N${k + 1}.w${j}`; }
 
 function render({ model, el }) {
@@ -477,10 +463,8 @@ function render({ model, el }) {
     });
     const canvas = $("network-canvas"), ratio = window.devicePixelRatio || 1;
     canvas.width = L.width * ratio; canvas.height = L.height * ratio;
-    const half = state.grid / 2, keys = state.shape.featureKeys, features = document.createElement("canvas");
-    const inputs = new Uint8Array(half * half * keys.length);
-    keys.forEach((key, k) => inputs.set(featureBytes(key, half), k * half * half));
-    atlas(features, half, keys.length, inputs, null, 2, false);
+    const half = state.grid / 2, features = document.createElement("canvas");
+    atlas(features, half, state.shape.features.length, bytes(state.shape.featureMaps), null, 2, false);
     net = {L, edges, features, maps: document.createElement("canvas"), outputs: document.createElement("canvas"),
            key: JSON.stringify([state.shape.sizes, L.width, L.height])};
     const buttons = $("layer-buttons");
