@@ -432,11 +432,12 @@ class Session:
         """What a lecturer would point out: a diverging loss, saturated units."""
         hints = []
         losses = self.history.losses[: self.history.count, 0]
-        now, lowest = losses[-1], np.nanmin(losses) if np.isfinite(losses).any() else math.nan
-        if not math.isfinite(now) or (now > 10 * lowest and now - lowest > 0.1):
+        lowest = np.nanmin(losses) if np.isfinite(losses).any() else math.nan
+        recent = float(np.median(losses[-5:]))  # not one noisy batch: the last few
+        if not math.isfinite(losses[-1]) or (recent > 10 * lowest and recent - lowest > 0.1):
             hints.append(
-                "The loss is diverging (it is inf or nan, or over ten times its lowest): "
-                "each step overshoots the valley. Try a learning rate ten times smaller, "
+                "The loss is diverging (it is inf or nan, or has stayed over ten times its "
+                "lowest): each step overshoots the valley. Try a learning rate ten times smaller, "
                 "then reset."
             )
         grads = np.abs(self.numbers.grad()[self.is_weight])
