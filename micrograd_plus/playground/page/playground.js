@@ -700,6 +700,13 @@ function render({ model, el }) {
     const key = neuron.join(",");
     if (opened.has(key)) opened.delete(key); else { opened.clear(); opened.add(key); }
     drawGraph();
+    const panel = graph.detail.firstElementChild;  // the opened neuron's nodes: all in view
+    if (panel) {
+      const shown = panel.getBoundingClientRect(), view = graphBox.getBoundingClientRect();
+      camera.y += Math.min(0, view.bottom - 6 - shown.bottom) + Math.max(0, view.top + 6 - shown.top);
+      camera.x += Math.min(0, view.right - 6 - shown.right) + Math.max(0, view.left + 6 - shown.left);
+      applyCamera();
+    }
   }
 
   function showInGraph(where) {  // a weight's edge into view, readable
