@@ -905,10 +905,9 @@ function render({ model, el }) {
   }
   model.on("msg:custom", onMessage);
   if (standalone) {
-    window.addEventListener("hashchange", () => {
-      if (!state || window.location.hash.slice(1) !== state.hash) {
-        send({type: "init", hash: window.location.hash.slice(1)});
-      }
+    window.addEventListener("hashchange", (event) => {  // the link as pasted, even if a
+      const wanted = new URL(event.newURL).hash.slice(1);  // frame rewrote the address since
+      if (!state || wanted !== state.hash) send({type: "init", hash: wanted});
     });
     send({type: "init", hash: window.location.hash.slice(1)});
   } else send({type: "frame"});
