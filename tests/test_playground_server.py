@@ -473,3 +473,26 @@ def test_projector_mode_sets_every_text_to_18_px_or_more(
     assert "Iteration 000,001" in " ".join(shown) and any(t.startswith("z ") for t in shown)
     assert [(text, size) for text, size in sizes if size < 18] == []
     page.close()
+
+
+def test_the_page_reconnects_by_itself_and_says_so(browser: Any) -> None:
+    first = PlaygroundServer()
+    threading.Thread(target=first.serve_forever, daemon=True).start()
+    page = _open(browser, first, "networkShape=3&learningRate=0.1&x=true&y=true")
+    page.click("#play-pause-button")
+    _wait_iteration(page, 3)
+    first.shutdown()  # the lecturer's laptop drops the server, and starts it again
+    page.wait_for_function("document.querySelector('#message').textContent.includes('dropped')")
+    again = PlaygroundServer(first.port, token=first.token)
+    threading.Thread(target=again.serve_forever, daemon=True).start()
+    try:
+        page.wait_for_function(
+            "document.querySelector('#message').textContent.includes('reconnected')",
+            timeout=15_000,
+        )
+        assert page.input_value("#learningRate") == "0.1"  # the same settings, a new run
+        _wait_iteration(page, 5)  # and it plays on
+        assert page.errors == []
+    finally:
+        page.close()
+        again.shutdown()

@@ -41,8 +41,10 @@ class PlaygroundServer:
     """The page and its channel on 127.0.0.1: ``url`` to open, ``serve_forever()``,
     ``shutdown()`` (from another thread, or Ctrl-C)."""
 
-    def __init__(self, port: int = 0, settings: Settings | None = None) -> None:
-        self.token = secrets.token_urlsafe(24)
+    def __init__(
+        self, port: int = 0, settings: Settings | None = None, token: str | None = None
+    ) -> None:
+        self.token = token or secrets.token_urlsafe(24)  # a given one: the same link again
         self.settings = settings
         self._server: Server = serve(
             self._connection,

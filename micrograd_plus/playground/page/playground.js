@@ -896,11 +896,11 @@ function render({ model, el }) {
     } else if (message.type === "stepper") {
       window.open(URL.createObjectURL(new Blob([message.page], {type: "text/html"})), "_blank");
     } else if (message.type === "connection") {  // from index.html: the socket dropped or came back
-      $("message").textContent = message.text;
       if (message.open) {
         waiting = false; scrubbing = false;
         send({type: "init", hash: window.location.hash.slice(1)});
       }
+      $("message").textContent = message.text;
     }
   }
   model.on("msg:custom", onMessage);
