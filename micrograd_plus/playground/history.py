@@ -32,6 +32,7 @@ class Row:
     buffers: np.ndarray  # the optimizer's state arrays, one row each
     steps: int  # the optimizer's step count
     rng: dict[str, Any]  # the batch order's generator
+    optimizer: str = ""  # which optimizer the buffers are of
 
 
 class History:
@@ -42,6 +43,7 @@ class History:
         row_bytes = 8 * size * (2 + buffers) + 32
         self.capacity = max(8, budget // row_bytes)  # rows at most
         self.rngs: list[dict[str, Any]] = []
+        self.optimizers: list[str] = []
         self.count = 0
         self._allocate(min(self.capacity, 64))
 
@@ -69,7 +71,8 @@ class History:
 
     def add(self, row: Row) -> None:
         if self.count and row.iteration <= self.iterations[self.count - 1]:
-            self.cut(self.count - 1)  # the same iteration again (a point added): replace it
+            self.cut(self.count - 2)  # the same iteration again (a point added): it replaces
+            # the last row
         if self.count == len(self.iterations):
             if self.count < self.capacity:
                 self._allocate(min(self.capacity, 2 * self.count))
@@ -80,9 +83,11 @@ class History:
         self.losses[k] = (row.train_loss, row.test_loss)
         self.parameters[k] = row.parameters
         self.gradients[k] = row.gradients
-        self.buffers[k] = row.buffers
+        self.buffers[k] = 0.0
+        self.buffers[k, : len(row.buffers)] = row.buffers
         self.steps[k] = row.steps
         self.rngs.append(row.rng)
+        self.optimizers.append(row.optimizer)
         self.count += 1
 
     def _thin(self) -> None:
@@ -94,12 +99,16 @@ class History:
         self.buffers[: len(keep)] = self.buffers[keep]
         self.steps[: len(keep)] = self.steps[keep]
         self.rngs = [self.rngs[i] for i in keep]
+        self.optimizers = [self.optimizers[i] for i in keep]
         self.count = len(keep)
 
     def find(self, iteration: int) -> int:
         """The index of the kept row nearest to ``iteration`` at or before it."""
         if not self.count:
             raise ValueError("the history is empty")
+        first, last = int(self.iterations[0]), int(self.iterations[self.count - 1])
+        if iteration < first:
+            raise ValueError(f"the history keeps iterations {first} to {last}, got {iteration}")
         index = int(np.searchsorted(self.iterations[: self.count], iteration, side="right")) - 1
         return max(0, index)
 
@@ -113,12 +122,14 @@ class History:
             self.buffers[index].copy(),
             int(self.steps[index]),
             self.rngs[index],
+            self.optimizers[index],
         )
 
     def cut(self, index: int) -> None:
         """Forget the rows after ``index`` (training goes on from it)."""
         self.count = index + 1
         del self.rngs[self.count :]
+        del self.optimizers[self.count :]
 
     def table(self) -> dict[str, np.ndarray]:
         """The kept rows as arrays: iteration, train_loss, test_loss, parameters."""

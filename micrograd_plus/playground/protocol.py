@@ -107,11 +107,7 @@ class Channel:
             session.step(1)
         elif kind == "init":
             text = _text(message, "hash")  # a link's missing keys take their defaults
-            settings = from_hash(text) if text.strip("#") else session.settings
-            session.added = []
-            session.change(settings)
-            session.notes = []  # a page that opens has nothing to be told about a change
-            session.restart_log()
+            session.open_link(from_hash(text) if text.strip("#") else session.settings)
             self.view.forget()
         elif kind == "frame":
             self.view.forget()

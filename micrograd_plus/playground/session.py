@@ -26,6 +26,8 @@ from micrograd_plus.optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from micrograd_plus.parameters import Numbers
 from micrograd_plus.playground import data
 from micrograd_plus.playground.history import BUDGET, History, Row
+
+BUFFERS = 3  # the most state arrays an optimizer here keeps (RMSprop's, Adam's)
 from micrograd_plus.playground.settings import ACTIVATIONS, LIMITS, Settings, from_hash, to_hash
 from micrograd_plus.tape import Tape
 from micrograd_plus.training import ModelTape
@@ -136,6 +138,7 @@ class Session:
         self.chosen = (0, 0, 0)
         self.shown = None
         self._new_optimizer()
+        self.history = History(len(self.parameters), BUFFERS, self.history_bytes)
         self._record()
 
     def _named(self) -> list[tuple[str, Value]]:
@@ -148,9 +151,6 @@ class Session:
     def _new_optimizer(self) -> None:
         s = self.settings
         self.optimizer = _optimizer(s.optimizer, self.parameters, s.learningRate)
-        self.history = History(
-            len(self.parameters), len(self.optimizer.buffers), self.history_bytes
-        )
 
     def _activations(self, x: list[Value]) -> list[Value]:
         """Every neuron's output for one input: what the network picture shows."""
@@ -222,6 +222,7 @@ class Session:
                 ),
                 optimizer.steps,
                 dict(self._rng.bit_generator.state),
+                self.settings.optimizer,
             )
         )
 
@@ -254,7 +255,8 @@ class Session:
         }
         self.settings = settings
         self.notes = []
-        for name in sorted(changed):
+        first = ("problem", "regDataset", "dataset")  # each brings its loss: logged before it
+        for name in sorted(changed, key=lambda name: (name not in first, name)):
             self._log("setting", name, getattr(settings, name))
         if changed & NEW_DATA:
             if changed & {"dataset", "regDataset", "problem"}:
@@ -270,7 +272,7 @@ class Session:
             self._record()
             self.notes.append(
                 f"a new {settings.optimizer} optimizer: its state starts afresh, the weights "
-                "are kept, the history starts here"
+                "are kept"
             )
         else:
             self.optimizer.lr = settings.learningRate
@@ -323,9 +325,14 @@ class Session:
         if name == "train" and len(self.train_X) == 1:
             raise ValueError("the last training point stays: there would be nothing to learn")
         self._resume()
-        setattr(self, f"{name}_X", np.delete(getattr(self, f"{name}_X"), i, axis=0))
+        X = getattr(self, f"{name}_X")
+        gone = (float(X[i, 0]), float(X[i, 1]))
+        setattr(self, f"{name}_X", np.delete(X, i, axis=0))
         setattr(self, f"{name}_y", np.delete(getattr(self, f"{name}_y"), i))
-        self.added = [p for p in self.added if math.hypot(p[0] - x, p[1] - y) > 0.5]
+        for k, point in enumerate(self.added):  # if it was placed by hand, it is no more
+            if point[:2] == gone:
+                del self.added[k]
+                break
         self.selected = min(self.selected, len(self.train_X) - 1)
         self.data_version += 1
         self._log("remove_point", float(x), float(y))
@@ -335,6 +342,7 @@ class Session:
         """A weight edited by hand."""
         if not math.isfinite(value) or abs(value) > 100:
             raise ValueError(f"a weight must be a number from -100 to 100, got {value}")
+        self._weight(layer, neuron, input)  # refused before anything changes
         self._resume()
         self._weight(layer, neuron, input).data = float(value)
         self.chosen = (layer, neuron, input)
@@ -390,9 +398,13 @@ class Session:
         self.numbers.set_data(row.parameters)
         self.numbers.zero_grad()
         self.numbers.add_grad(row.gradients)
-        for name, values in zip(self.optimizer.buffers, row.buffers):
-            getattr(self.optimizer, name)[:] = values
-        self.optimizer.steps = row.steps
+        afresh = row.optimizer != self.settings.optimizer
+        if afresh:  # that iteration was trained by another optimizer: this one starts anew
+            self._new_optimizer()
+        else:
+            for name, values in zip(self.optimizer.buffers, row.buffers):
+                getattr(self.optimizer, name)[:] = values
+            self.optimizer.steps = row.steps
         self._rng.bit_generator.state = row.rng
         forgotten = self.iteration - row.iteration
         self.iteration = row.iteration
@@ -400,6 +412,11 @@ class Session:
         self.notes = [f"training on from iteration {row.iteration}"]
         if forgotten:
             self.notes[0] += f": the {forgotten:,} iterations after it are forgotten"
+        if afresh:
+            self.notes.append(
+                f"it was trained by {row.optimizer}: the {self.settings.optimizer} optimizer "
+                "starts afresh from it"
+            )
         self._log("train_from", row.iteration)
 
     def _resume(self) -> None:
@@ -467,7 +484,12 @@ class Session:
         else:
             self.log.append((action, *arguments))
 
-    def restart_log(self) -> None:
-        """The log of actions starts again from the settings now (a new link)."""
+    def open_link(self, settings: Settings) -> None:
+        """A fresh run from a link's settings, as a page that opens it starts: new data
+        (no points by hand), a new network, and the log of actions starting here."""
+        self.settings = settings
+        self.added = []
+        self._regenerate()
+        self.notes = []
         self.start = to_hash(self.settings)
         self.log = []

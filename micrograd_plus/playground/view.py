@@ -41,7 +41,8 @@ def _bytes(values: np.ndarray) -> str:
 
 def _floats(values: np.ndarray) -> str:
     """Numbers as base64 float32 (little-endian): what the page shows, in 4 bytes each."""
-    return base64.b64encode(np.asarray(values, dtype="<f4").tobytes()).decode("ascii")
+    with np.errstate(over="ignore"):  # beyond float32: shown as inf
+        return base64.b64encode(np.asarray(values, dtype="<f4").tobytes()).decode("ascii")
 
 
 def _plane_points() -> np.ndarray:
@@ -316,8 +317,12 @@ def _snake(name: str) -> str:
 
 def export(session: Session) -> dict[str, str]:
     """The model as the page's ``model.json`` and a script that repeats the run (with a
-    note when a diverged run's last finite iteration is what was saved)."""
-    model, iteration = saved_model(session)
+    note when a diverged run's last finite iteration is what was saved, or when no kept
+    iteration can be saved: then only the script)."""
+    try:
+        model, iteration = saved_model(session)
+    except ValueError as error:
+        return {"model": "", "script": script(session), "note": f"{error}: no model.json"}
     note = ""
     if model is not session.model:
         note = (

@@ -892,7 +892,7 @@ function render({ model, el }) {
     } else if (message.type === "export") {
       if (message.note) $("message").textContent = message.note;
       if (message.what === "script") download("playground_run.py", message.script, "text/x-python");
-      else download("model.json", message.model, "application/json");
+      else if (message.model) download("model.json", message.model, "application/json");
     } else if (message.type === "stepper") {
       window.open(URL.createObjectURL(new Blob([message.page], {type: "text/html"})), "_blank");
     } else if (message.type === "connection") {  // from index.html: the socket dropped or came back
