@@ -306,7 +306,7 @@ def test_a_link_pasted_into_the_open_tab_applies_at_once(
     page = _open(browser, server, "networkShape=4,2&dataset=circle&x=true&y=true")
     page.select_option("#problem", "regression")
     page.select_option("#learningRate", "1")
-    page.wait_for_function("location.hash.includes('learningRate=1&')")
+    page.wait_for_function("location.hash.includes('learningRate=1.0&')")
     page.evaluate("location.hash = 'networkShape=3&dataset=xor&activation=relu&x=true&y=true'")
     page.wait_for_function("document.querySelector('#activations').value === 'relu'")
     assert page.inner_text("#num-layers") == "1 hidden layer"

@@ -26,8 +26,6 @@ from micrograd_plus.optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from micrograd_plus.parameters import Numbers
 from micrograd_plus.playground import data
 from micrograd_plus.playground.history import BUDGET, History, Row
-
-BUFFERS = 3  # the most state arrays an optimizer here keeps (RMSprop's, Adam's)
 from micrograd_plus.playground.settings import ACTIVATIONS, LIMITS, Settings, from_hash, to_hash
 from micrograd_plus.tape import Tape
 from micrograd_plus.training import ModelTape
@@ -39,6 +37,7 @@ __all__ = ["Session", "feature_columns", "one_loss"]
 NEW_DATA = {"dataset", "regDataset", "problem", "noise", "percTrainData", "numSamples", "seed"}
 NEW_MODEL = {"networkShape", "activation", "features", "loss"}
 NEW_OPTIMIZER = {"optimizer"}
+BUFFERS = 3  # the most state arrays an optimizer here keeps (RMSprop's, Adam's)
 SATURATED = 1e-8  # |dL/dw| under this for most weights: the units are saturated
 
 
