@@ -8,7 +8,9 @@ issue's bars: 20 and 10 updates a second, a first frame within 1 s):
   trained, sent, drawn), and how long the scrubber takes to put an earlier iteration on
   screen;
 - a frame's size in bytes (without the points, which are sent only when they change);
-- the history's memory for MLP(2, [8, 8, 1]) over 5,000 iterations.
+- the history's memory for MLP(2, [8, 8, 1]) over 5,000 iterations;
+- the reference in the same process: the same playground on the scalar engine (one graph
+  per sample, as micrograd trains), as a ratio.
 
     python benchmarks/playground.py
 """
@@ -36,9 +38,9 @@ CASES = {
 }
 
 
-def python_side(settings: Settings, updates: int = 30) -> tuple[float, int]:
+def python_side(settings: Settings, updates: int = 30, engine: str = "tape") -> tuple[float, int]:
     """Updates a second (iteration + frame + JSON) and a frame's size in bytes."""
-    channel = Channel(Session(settings))
+    channel = Channel(Session(settings, engine=engine))
     channel.handle({"type": "frame"})
     times, size = [], 0
     for _ in range(updates):
@@ -104,9 +106,11 @@ def history_memory(iterations: int = 5000) -> tuple[float, int]:
 if __name__ == "__main__":
     for name, settings in CASES.items():
         rate, size = python_side(settings)
+        scalar, _ = python_side(settings, updates=5, engine="scalar")
         print(f"{name}:")
         print(f"  Python side (iteration + frame + JSON): {rate:6.1f} updates/s, "
-              f"a frame {size / 1000:.0f} KB")  # fmt: skip
+              f"a frame {size / 1000:.0f} KB; {rate / scalar:.0f}x the scalar engine's "
+              f"{scalar:.1f} (a graph per sample, as micrograd trains)")  # fmt: skip
         browser = in_chromium(settings)
         if browser is None:
             print("  Chromium not installed: no end-to-end figures")
