@@ -1,9 +1,8 @@
-"""A graph laid out once and then updated in place: the stepper's frames and the
-playground's live sample graph.
+"""A graph laid out once and then updated in place: the stepper's frames.
 
 Graphviz lays a graph out in a second or so, far too slow for every frame. So the graph
 is laid out once, with each box as wide as the longest text it will show, and each
-later look at it (a later step, or the same sample at other weights) is sent as rows of
+later look at it (a later step) is sent as rows of
 texts, colours and widths that a page writes into the same SVG
 (``page/graph_update.js``).
 """
@@ -12,28 +11,20 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import Any
 
-from micrograd_plus.engine import Value
-from micrograd_plus.viz._graph import GraphInfo, Params, describe
+from micrograd_plus.viz._graph import GraphInfo
 from micrograd_plus.viz.dot import (
-    VANISH_BELOW,
     EdgeLook,
     Looks,
     NodeLook,
     emit,
-    full_state,
-    looks,
 )
 from micrograd_plus.viz.rendering import render_bytes
 
-__all__ = ["GRAD_CELL", "LiveGraph", "edge_row", "layout_svg", "node_row", "rows"]
+__all__ = ["GRAD_CELL", "edge_row", "layout_svg", "node_row", "rows"]
 
 GRAD_CELL = "#fdfdfd"  # the grad cell's fill in the layout, by which a page finds it
 SVG = "{http://www.w3.org/2000/svg}"
-# The longest texts a box of the live graph may show: its layout leaves room for them.
-WIDEST_DATA = "data -8.888e-88"
-WIDEST_GRAD = "grad -8.888e-88 (vanished)"
 
 
 def node_row(look: NodeLook) -> list[object]:
@@ -100,39 +91,3 @@ def layout_svg(info: GraphInfo, layout: Looks) -> tuple[str, dict[str, list[floa
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
     text = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg id="picture"', text, count=1)
     return text, extents
-
-
-class LiveGraph:
-    """The graph of one sample's loss, laid out once; ``frame(root)`` of a graph of the
-    same shape (the same sample at other weights) gives what to change in the layout."""
-
-    def __init__(self, root: Value, params: Params = None) -> None:
-        info = describe(root, params)
-        shown = looks(info, full_state(info), full_state(info), False, VANISH_BELOW)
-        nodes = {
-            node: NodeLook(
-                max(look.data, WIDEST_DATA, key=len), WIDEST_GRAD, GRAD_CELL, "black", False
-            )
-            for node, look in shown.nodes.items()
-        }
-        edges = {
-            key: EdgeLook(look.colour, look.width, "-8.888e-88", look.dashed)
-            for key, look in shown.edges.items()
-        }
-        layout = Looks(nodes, edges, set(shown.dead), None, shown.drawn)
-        self.svg, _ = layout_svg(info, layout)
-        self.size = len(info.order)
-
-    def frame(
-        self, root: Value, params: Params = None, with_layout: bool = False
-    ) -> dict[str, Any]:
-        """The rows for ``root``'s graph now (and the layout's SVG if asked)."""
-        info = describe(root, params)
-        if len(info.order) != self.size:
-            raise ValueError("this graph has another shape than the one laid out")
-        shown = looks(info, full_state(info), full_state(info), False, VANISH_BELOW)
-        nodes, edges, dead = rows(info, shown)
-        out: dict[str, Any] = {"nodes": nodes, "edges": edges, "dead": dead}
-        if with_layout:
-            out["svg"] = self.svg
-        return out
