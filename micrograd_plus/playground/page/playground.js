@@ -828,7 +828,7 @@ function render({ model, el }) {
     const b = parameterIndex(l, k, sizes[l]);
     lines.push([`+ b = ${fmt(f.paramArray[b])}   dL/db ${fmt(dw[b])}`]);
     lines.push([`Σ = z = ${fmt(f.sample.z[n][0])}   grad ${fmt(f.sample.z[n][1])}`]);
-    const act = l + 1 === sizes.length - 1 ? "output" : f.shape.activation;
+    const act = l + 1 === sizes.length - 1 ? "linear" : f.shape.activation;
     lines.push([`${act}(z) = ${fmt(f.sample.a[n][0])}   grad ${fmt(f.sample.a[n][1])}`]);
     const [x, y] = graph.place(l + 1, k);
     const width = 360, height = 10 + lines.length * 15;
