@@ -7,7 +7,7 @@ module that does the work (``lecture`` for demos and notebooks, ``expression`` a
     micrograd-plus notebooks DIR             every demo as a Jupyter notebook
     micrograd-plus graph "tanh(x*w + b)" --set x=2 --set w=-3 --set b=6.88 --out n.svg
     micrograd-plus train --data moons --layers 16,16 --loss bce --steps 100 --out DIR
-    micrograd-plus playground [--port N] [--no-browser]   watch a network learn, live
+    micrograd-plus playground [--port N] [--link URL] [--no-browser]   watch a network learn
 
 Bad arguments end with status 2 and one line saying what is wrong, never a traceback.
 Heavy modules (matplotlib, the pictures, training) are imported by the command that
@@ -209,14 +209,21 @@ def run_playground(args: argparse.Namespace) -> int:
     import webbrowser
 
     from micrograd_plus.playground.server import PlaygroundServer
+    from micrograd_plus.playground.settings import from_hash
 
+    link = args.link.partition("#")[2] if "#" in args.link else args.link
+    try:
+        from_hash(link)  # refused here, in one line, rather than on the page
+    except ValueError as error:
+        raise UsageError(f"--link: {error}") from None
     try:
         server = PlaygroundServer(args.port)
     except OSError as error:
         raise UsageError(f"--port {args.port}: {error.strerror or error}") from None
-    print(f"playground at {server.url}  (Ctrl-C stops it)", flush=True)
+    url = f"{server.url}#{link}" if link else server.url
+    print(f"playground at {url}  (Ctrl-C stops it)", flush=True)
     if not args.no_browser:
-        webbrowser.open(server.url)
+        webbrowser.open(url)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -315,6 +322,11 @@ def parser() -> Parser:
         type=whole_number_text(0, 65535),
         default=0,
         help="port on 127.0.0.1 (0: any free one)",
+    )
+    live.add_argument(
+        "--link",
+        default="",
+        help="a TF Playground link (or its hash): the page opens with its settings",
     )
     live.add_argument("--no-browser", action="store_true", help="print the address only")
     live.set_defaults(run=run_playground)

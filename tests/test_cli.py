@@ -143,6 +143,8 @@ REFUSALS: list[tuple[list[str], str]] = [
     (["notebooks", "{tmp}/afile"], "is a file"),
     (["notebooks", ""], "folder is empty"),
     (["fly"], "invalid choice: 'fly'"),
+    (["playground", "--link", "https://x/#networkShape=99"], "--link: a hidden layer's size"),
+    (["playground", "--link", "#learningRate=fast"], "--link: learningRate must be a number"),
 ]
 
 
@@ -470,14 +472,15 @@ def test_listing_the_demos_imports_nothing_heavy() -> None:
 
 
 def test_playground_prints_its_address_and_stops_on_ctrl_c() -> None:
+    link = "https://playground.tensorflow.org/#networkShape=3&learningRate=0.1&x=true"
     process = subprocess.Popen(
-        [sys.executable, "-m", "micrograd_plus", "playground", "--no-browser"],
+        [sys.executable, "-m", "micrograd_plus", "playground", "--no-browser", "--link", link],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
-        address = r"http://127\.0\.0\.1:(\d+)/\?token=(\S+)"
+        address = r"http://127\.0\.0\.1:(\d+)/\?token=(\S+)#networkShape=3&learningRate=0\.1&x=true"
         match = re.fullmatch(rf"playground at {address}  \(Ctrl-C stops it\)\n", line)
         assert match, line
         connection = http.client.HTTPConnection("127.0.0.1", int(match.group(1)), timeout=10)
