@@ -345,3 +345,12 @@ def test_a_frame_at_the_largest_size_stays_under_its_bound() -> None:
     maps = np.frombuffer(base64.b64decode(json.loads(first)["shape"]["featureMaps"]), np.uint8)
     x1 = maps.reshape(7, 20, 20)[0]  # x1 from -6 (byte 0) rising to the right, the same down
     assert x1[0, 0] == 0 and (np.diff(x1[0].astype(int)) > 0).all() and (x1 == x1[0]).all()
+
+
+def test_no_saturation_hint_for_a_converged_run_or_before_the_first_step() -> None:
+    pg = Playground(problem="regression", activation="linear", network_shape=[4],
+                    learning_rate=0.01, seed=1)  # fmt: skip
+    pg.step(300)
+    assert pg.train_loss < 1e-20 and pg.session.hints() == []  # converged, not saturated
+    pg.scrub(0)
+    assert pg.session.hints() == []  # iteration 0 has no gradients yet

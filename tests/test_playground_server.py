@@ -502,3 +502,32 @@ def test_the_page_reconnects_by_itself_and_says_so(browser: Any) -> None:
     finally:
         page.close()
         again.shutdown()
+
+
+def test_an_opened_neuron_and_the_chosen_weight_read_at_any_zoom(
+    browser: Any, server: PlaygroundServer
+) -> None:
+    page = _open(browser, server, "networkShape=8,8&x=true&y=true")
+    page.click("#graph-out")
+    page.click("#graph-out")  # far out: the boxes' own text is too small, and hidden
+    assert (
+        page.locator("#sample-graph g.box text").first.evaluate(
+            "t => getComputedStyle(t).visibility"
+        )
+        == "hidden"
+    )
+    page.locator("#sample-graph g.box").nth(2 + 8 + 2).dispatch_event("click")  # L2.N3
+    panel = page.locator("#neuron-detail")
+    panel.wait_for(state="visible")
+    rows = panel.locator("div").all_inner_texts()
+    assert rows[0].startswith("L2.N3.w0 · L1.N1 = ") and rows[-1].startswith("tanh(z) = ")
+    assert len(rows) == 8 + 3  # a product per input, the bias, the sum, the activation
+    graph, shown = page.locator("#sample-graph").bounding_box(), panel.bounding_box()
+    assert graph["x"] <= shown["x"] and shown["x"] + shown["width"] <= graph["x"] + graph["width"]
+    assert graph["y"] <= shown["y"] and shown["y"] + shown["height"] <= graph["y"] + graph["height"]
+    assert panel.evaluate("p => parseFloat(getComputedStyle(p).fontSize)") >= 12
+    panel.locator("div").nth(1).click()  # a product's row chooses its weight
+    page.wait_for_function("document.querySelector('#explain-name').textContent === 'L2.N3.w1'")
+    label = page.locator("#chosen-label")
+    assert label.inner_text().startswith("L2.N3.w1 = ") and label.is_visible()
+    page.close()

@@ -445,9 +445,12 @@ class Session:
     # --- what the run says about itself --------------------------------------------------------
 
     def hints(self) -> list[str]:
-        """What a lecturer would point out: a diverging loss, saturated units."""
+        """What a lecturer would point out at the iteration on view: a diverging loss,
+        saturated units (gradients gone while the loss is still high: not a run that has
+        simply converged)."""
         hints = []
-        losses = self.history.losses[: self.history.count, 0]
+        end = self.history.count if self.shown is None else self.shown + 1
+        losses = self.history.losses[:end, 0]
         lowest = np.nanmin(losses) if np.isfinite(losses).any() else math.nan
         recent = float(np.median(losses[-5:]))  # not one noisy batch: the last few
         if not math.isfinite(losses[-1]) or (recent > 10 * lowest and recent - lowest > 0.1):
@@ -456,12 +459,14 @@ class Session:
                 "lowest): each step overshoots the valley. Try a learning rate ten times smaller, "
                 "then reset."
             )
-        grads = np.abs(self.numbers.grad()[self.is_weight])
-        if self.optimizer.steps and np.mean(grads < SATURATED) > 0.5:
+        row = self.now
+        grads = np.abs(row.gradients[self.is_weight])
+        learning = losses[-1] > 0.01 * losses[0]  # not yet a hundred times lower than at first
+        if row.steps and learning and np.mean(grads < SATURATED) > 0.5:
             hints.append(
-                "Most weights' gradients are under 1e-8: the units are saturated (tanh or "
-                "sigmoid stuck at their ends, or ReLUs dead), so almost nothing flows back. "
-                "Try a smaller learning rate, then reset."
+                "Most weights' gradients are under 1e-8 while the loss is still high: the "
+                "units are saturated (tanh or sigmoid stuck at their ends, or ReLUs dead), so "
+                "almost nothing flows back. Try a smaller learning rate, then reset."
             )
         return hints
 

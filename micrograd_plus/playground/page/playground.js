@@ -54,7 +54,8 @@ const TEMPLATE = `
         <button id="graph-fit" title="the whole graph in view">fit</button>
         <button id="graph-in" title="zoom in">+</button><button id="graph-out" title="zoom out">−</button>
         <button id="open-stepper">step through it</button></h2>
-      <div id="sample-graph"><canvas></canvas><svg xmlns="http://www.w3.org/2000/svg"></svg></div>
+      <div id="sample-graph"><canvas></canvas><svg xmlns="http://www.w3.org/2000/svg"></svg>
+        <div id="neuron-detail" hidden></div><div id="chosen-label" hidden></div></div>
     </section>
     <section class="output">
       <h2>Output</h2>
@@ -115,6 +116,11 @@ const STYLE = `
 #sample-graph { height: 330px; border: 1px solid #ddd; overflow: hidden; cursor: grab; position: relative; }
 #sample-graph svg { user-select: none; }
 #sample-graph .box { cursor: pointer; }
+#neuron-detail, #chosen-label { position: absolute; background: #fffdf5; border: 1.5px solid ${CHOSEN};
+  border-radius: 4px; padding: 2px 6px; font-size: 12px; white-space: pre; cursor: default; }
+#neuron-detail div[data-weight] { cursor: pointer; }
+#neuron-detail div[data-weight]:hover { background: #fde7ef; }
+#chosen-label { pointer-events: none; padding: 0 4px; }
 #edge-tip { position: fixed; pointer-events: none; background: #212121; color: white; padding: 2px 6px;
   border-radius: 3px; font-size: 12px; z-index: 10; }
 .mgp-playground.projector #edge-tip { font-size: 18px; }
@@ -157,14 +163,15 @@ const SCALE = Array.from({length: 256}, (_, b) => diverging((b / 127.5 - 1) * 0.
 
 // Maps of numbers in [-1, 1] (bytes, `size` x `size` each, one after another) painted
 // side by side into one canvas (an atlas): one putImageData for them all.
-function atlas(canvas, size, count, values, classes, nclasses, discretize) {
+function atlas(canvas, size, count, values, classes, nclasses, discretize, tints) {
   if (canvas.width !== size * Math.max(1, count)) { canvas.width = size * Math.max(1, count); canvas.height = size; }
   const ctx = canvas.getContext("2d"), picture = ctx.createImageData(canvas.width, size), out = picture.data;
   for (let m = 0; m < count; m++) {
     for (let i = 0; i < size * size; i++) {
       const b = values[m * size * size + i], at = ((i / size | 0) * canvas.width + m * size + i % size) * 4;
       let colour;
-      if (nclasses > 2) {
+      if (tints) colour = mix(tints[m], b / 255);  // map m in its own colour: white .. full
+      else if (nclasses > 2) {
         const c = Math.round(classes[i] / 127.5), strength = discretize ? 1 : Math.max(0, b / 127.5 - 1);
         colour = mix(CLASS_COLOURS[c] || WHITE, 0.25 + 0.55 * strength);
       } else colour = SCALE[discretize ? (b > 127 ? 255 : b < 127 ? 0 : 127) : b];
@@ -518,7 +525,7 @@ function render({ model, el }) {
     ctx.imageSmoothingEnabled = true;
     const half = f.grid / 2, sizes = L.sizes, hidden = sizes.slice(1, -1).reduce((a, b) => a + b, 0);
     atlas(net.maps, half, hidden, bytes(f.neurons), null, 2, false);
-    if (f.outputs) atlas(net.outputs, half, sizes[sizes.length - 1], bytes(f.outputs), null, 2, false);
+    if (f.outputs) atlas(net.outputs, half, sizes[sizes.length - 1], bytes(f.outputs), null, 2, false, CLASS_COLOURS);
     const output = $("heatmap").querySelector("canvas");
     let index = 0;
     sizes.forEach((count, c) => {
@@ -599,7 +606,7 @@ function render({ model, el }) {
 
   // --- the sample graph: an overview, one box a neuron, zoom and pan ---------------------------
   const graphBox = $("sample-graph"), graphSvg = graphBox.querySelector("svg");
-  const BOX_W = 150, BOX_H = 50, PITCH_X = 190, PITCH_Y = 60, FONT = 12;
+  const BOX_W = 150, BOX_H = 46, PITCH_X = 190, PITCH_Y = 52, FONT = 12;
   let camera = {x: 0, y: 0, scale: 1};
 
   function buildGraph() {
@@ -629,7 +636,7 @@ function render({ model, el }) {
         const [x, y] = place(c, k);
         const g = svgEl("g", {class: "box", transform: `translate(${x},${y})`}, boxLayer);
         const rect = svgEl("rect", {width: BOX_W, height: BOX_H, rx: 4, fill: "white", stroke: "#555"}, g);
-        const lines = [0, 1, 2].map((i) => svgEl("text", {x: 5, y: 14 + i * 15.5, "font-size": FONT,
+        const lines = [0, 1, 2].map((i) => svgEl("text", {x: 5, y: 13 + i * 14.5, "font-size": FONT,
           "font-family": "Helvetica, Arial, sans-serif", fill: "#212121"}, g));
         const title = svgEl("title", {}, g);
         const neuron = c === 0 || c === columns.length - 1 ? null : [c - 1, k];
@@ -637,8 +644,7 @@ function render({ model, el }) {
         boxes.push({g, rect, lines, title, c, k, x, y, neuron});
       }
     });
-    const detail = svgEl("g", {}, world);
-    graph = {key: JSON.stringify([sizes, state.shape.loss]), world, edges, outputs, boxes, detail, place,
+    graph = {key: JSON.stringify([sizes, state.shape.loss]), world, edges, outputs, boxes, place,
              width: (columns.length - 1) * PITCH_X + BOX_W, height: tallest * PITCH_Y};
     fitGraph();
   }
@@ -651,7 +657,7 @@ function render({ model, el }) {
     // text too small to read is left out until zoomed in (at projector size: under 18 px)
     const shown = FONT * camera.scale >= minimumText() ? "visible" : "hidden";
     for (const b of graph.boxes) for (const t of b.lines) t.style.visibility = shown;
-    graph.detail.style.visibility = shown;
+    placeOverlays();
   }
 
   function fitGraph() {
@@ -681,7 +687,11 @@ function render({ model, el }) {
     zoom(event.deltaY < 0 ? 1.2 : 1 / 1.2, event.clientX - box.left, event.clientY - box.top);
   }, {passive: false});
   let drag = null;
-  graphBox.addEventListener("pointerdown", (event) => { drag = {x: event.clientX, y: event.clientY, moved: false}; });
+  graphBox.addEventListener("pointerdown", (event) => {
+    if (event.target.closest("#neuron-detail")) return;
+    drag = {x: event.clientX, y: event.clientY, moved: false};
+  });
+  $("neuron-detail").addEventListener("click", (event) => event.stopPropagation());
   window.addEventListener("pointermove", (event) => {
     if (!drag || !graph) return;
     const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
@@ -700,12 +710,29 @@ function render({ model, el }) {
     const key = neuron.join(",");
     if (opened.has(key)) opened.delete(key); else { opened.clear(); opened.add(key); }
     drawGraph();
-    const panel = graph.detail.firstElementChild;  // the opened neuron's nodes: all in view
-    if (panel) {
-      const shown = panel.getBoundingClientRect(), view = graphBox.getBoundingClientRect();
-      camera.y += Math.min(0, view.bottom - 6 - shown.bottom) + Math.max(0, view.top + 6 - shown.top);
-      camera.x += Math.min(0, view.right - 6 - shown.right) + Math.max(0, view.left + 6 - shown.left);
-      applyCamera();
+  }
+
+  // Screen-space labels over the graph, readable at any zoom: the opened neuron's nodes
+  // beside its box, and the chosen weight's numbers on its edge (kept inside the view).
+  function placeOverlays() {
+    if (!graph) return;
+    const w = graphBox.clientWidth, h = graphBox.clientHeight;
+    const at = (x, y) => [camera.x + x * camera.scale, camera.y + y * camera.scale];
+    const put = (el, x, y) => {
+      el.style.left = `${Math.max(2, Math.min(w - el.offsetWidth - 2, x))}px`;
+      el.style.top = `${Math.max(2, Math.min(h - el.offsetHeight - 2, y))}px`;
+    };
+    const panel = $("neuron-detail");
+    if (!panel.hidden) {
+      const [l, k] = panel.dataset.neuron.split(",").map(Number), [x, y] = graph.place(l + 1, k);
+      const [sx, sy] = at(x + BOX_W, y);
+      put(panel, sx + 8 + panel.offsetWidth < w ? sx + 8 : at(x, y)[0] - panel.offsetWidth - 8, sy);
+    }
+    const label = $("chosen-label");
+    if (!label.hidden) {
+      const [l, k, j] = state.chosen, [x0, y0] = graph.place(l, j), [x1, y1] = graph.place(l + 1, k);
+      const [sx, sy] = at((x0 + BOX_W + x1) / 2, (y0 + y1 + BOX_H) / 2);
+      put(label, sx - label.offsetWidth / 2, sy - label.offsetHeight - 4);
     }
   }
 
@@ -802,7 +829,8 @@ function render({ model, el }) {
         title = `the loss of this sample: ${sample.loss}`;
       }
       b.lines.forEach((t, i) => { t.textContent = texts[i]; });
-      if (b.neuron) b.rect.setAttribute("fill", rgb(mix(diverging(Math.tanh(sample.a[n - 1][0])), 0.45)));
+      const out = b.neuron ? Number(sample.a[n - 1][0]) : 0;
+      if (b.neuron) b.rect.setAttribute("fill", isFinite(out) ? rgb(mix(diverging(Math.tanh(out)), 0.45)) : "#e0e0e0");
       b.title.textContent = title;
       b.rect.setAttribute("stroke", b.neuron && opened.has(b.neuron.join(",")) ? CHOSEN : "#555");
     }
@@ -811,10 +839,17 @@ function render({ model, el }) {
   }
 
   function drawDetail(dw) {  // an opened neuron: its products, the bias, the sum, the activation
-    graph.detail.replaceChildren();
-    if (!opened.size) return;
-    const [l, k] = [...opened][0].split(",").map(Number), f = state, sizes = f.shape.sizes;
-    if (l + 1 >= sizes.length || k >= sizes[l + 1]) { opened.clear(); return; }
+    const panel = $("neuron-detail"), label = $("chosen-label"), f = state, sizes = f.shape.sizes;
+    const [cl, ck, cj] = f.chosen;
+    label.hidden = cl + 1 >= sizes.length || ck >= sizes[cl + 1] || cj >= sizes[cl];
+    if (!label.hidden) {
+      const i = parameterIndex(cl, ck, cj);
+      label.textContent = `${weightName(cl, ck, cj)} = ${fmt(f.paramArray[i])}   dL/dw ${fmt(dw[i])}`;
+    }
+    panel.hidden = !opened.size;
+    if (!opened.size) { placeOverlays(); return; }
+    const [l, k] = [...opened][0].split(",").map(Number);
+    if (l + 1 >= sizes.length || k >= sizes[l + 1]) { opened.clear(); panel.hidden = true; return; }
     const product = floats(f.sample.product), productGrad = floats(f.sample.productGrad);
     let n = 0;
     for (let i = 0; i < l; i++) n += sizes[i + 1];
@@ -830,16 +865,17 @@ function render({ model, el }) {
     lines.push([`Σ = z = ${fmt(f.sample.z[n][0])}   grad ${fmt(f.sample.z[n][1])}`]);
     const act = l + 1 === sizes.length - 1 ? "linear" : f.shape.activation;
     lines.push([`${act}(z) = ${fmt(f.sample.a[n][0])}   grad ${fmt(f.sample.a[n][1])}`]);
-    const [x, y] = graph.place(l + 1, k);
-    const width = 360, height = 10 + lines.length * 15;
-    const g = svgEl("g", {transform: `translate(${x + BOX_W / 2 - width / 2},${y + BOX_H + 4})`}, graph.detail);
-    svgEl("rect", {width, height, rx: 4, fill: "#fffdf5", stroke: CHOSEN, "stroke-width": 1.5}, g);
-    lines.forEach(([text, weight], i) => {
-      const t = svgEl("text", {x: 6, y: 16 + i * 15, "font-size": FONT, "font-family": "Helvetica, Arial, sans-serif"}, g);
-      t.textContent = text;
-      if (weight) { t.style.cursor = "pointer"; t.onclick = (event) => { event.stopPropagation(); chooseWeight(...weight); }; }
-    });
-    g.onclick = (event) => event.stopPropagation();
+    panel.dataset.neuron = `${l},${k}`;
+    panel.replaceChildren(...lines.map(([text, weight]) => {
+      const row = document.createElement("div");
+      row.textContent = text;
+      if (weight) {
+        row.dataset.weight = weight.join(",");
+        row.onclick = (event) => { event.stopPropagation(); chooseWeight(...weight); };
+      }
+      return row;
+    }));
+    placeOverlays();
   }
 
   function draw(f) {
