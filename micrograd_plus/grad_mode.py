@@ -55,21 +55,24 @@ class _GradMode:
             @functools.wraps(fn)
             def generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
                 inner = fn(*args, **kwargs)
-                with mode():
-                    request = next(inner)  # StopIteration ends us too, with its value
-                while True:
-                    try:
-                        reply = yield request
-                    except GeneratorExit:
-                        with mode():
-                            inner.close()
-                        raise
-                    except BaseException as error:  # thrown in: pass it on inside the mode
-                        with mode():
-                            request = inner.throw(error)
-                    else:
-                        with mode():
-                            request = inner.send(reply)
+                try:
+                    with mode():
+                        request = next(inner)
+                    while True:
+                        try:
+                            reply = yield request
+                        except GeneratorExit:
+                            with mode():
+                                inner.close()
+                            raise
+                        except BaseException as error:  # thrown in: passed on inside the mode
+                            with mode():
+                                request = inner.throw(error)
+                        else:
+                            with mode():
+                                request = inner.send(reply)
+                except StopIteration as stop:  # the inner generator ended: so do we, with
+                    return stop.value  # its value (raised on, PEP 479 would make it an error)
 
             return generator  # type: ignore[return-value]
 

@@ -650,6 +650,34 @@ def test_no_grad_on_a_generator_covers_every_step() -> None:
     assert is_grad_enabled()
 
 
+def test_a_no_grad_generator_runs_to_its_end_in_each_way_a_student_loops() -> None:
+    @no_grad()
+    def doubles(xs: list[Value]) -> Generator[Value, None, str]:
+        for x in xs:
+            assert not is_grad_enabled()
+            yield x * 2
+        return "done"
+
+    a = Value(1.5)
+    assert [v.data for v in doubles([a, a])] == [3.0, 3.0]  # list() runs it to its end
+    total = 0.0
+    for v in doubles([a, a, a]):  # a for loop too
+        assert v.inputs == ()
+        total += v.data
+    assert total == 9.0
+
+    def outer() -> Generator[Value, None, str]:
+        result = yield from doubles([a])
+        return result
+
+    steps = outer()
+    next(steps)
+    with pytest.raises(StopIteration) as stop:
+        next(steps)
+    assert stop.value.value == "done" and is_grad_enabled()  # its return value comes out
+    assert list(doubles([])) == []
+
+
 def test_an_exception_thrown_into_a_no_grad_generator_reaches_it_inside_the_block() -> None:
     seen = []
 
