@@ -14,6 +14,7 @@ import json
 import math
 import numbers
 import os
+import random
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,16 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 }
 
 Seed = int | np.random.Generator | None
+
+
+def _generator(seed: Seed) -> np.random.Generator:
+    """The random numbers a module starts from: from ``seed``, or with none, from Python's
+    ``random`` module, so that ``random.seed(1337)`` repeats a notebook as in micrograd."""
+    if seed is None:
+        seed = random.getrandbits(64)
+    return np.random.default_rng(seed)
+
+
 # A scalar engine takes minutes per step beyond this; a file or a command asking for more
 # is refused before anything is built.
 MAX_PARAMETERS = 1_000_000
@@ -256,7 +267,7 @@ class Neuron(Module):
         _check_size(whole_number("nin", nin, 1) + 1)
         self.nin, self.nout = nin, 1
         self.activation = self.output_activation = _activation_name(activation)
-        rng = np.random.default_rng(seed)
+        rng = _generator(seed)
         bound = 1 / math.sqrt(nin)
         numbers = rng.uniform(-bound, bound, nin + 1).tolist()  # w0 .. w(nin-1), then b
         *self.w, self.b = new_parameters(numbers, [*(f"w{i}" for i in range(nin)), "b"])
@@ -296,7 +307,7 @@ class Layer(Module):
     ) -> None:
         whole_number("nout", nout, 1)
         _check_size(whole_number("nin", nin, 1) * nout + nout)
-        rng = np.random.default_rng(seed)
+        rng = _generator(seed)
         self.nin, self.nout = nin, nout
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
         self.activation = self.output_activation = self.neurons[0].activation
@@ -350,7 +361,7 @@ class MLP(Module):
             raise ValueError("an MLP needs at least one layer: nouts is empty")
         sizes = [whole_number("nin", nin, 1), *(whole_number("nouts", n, 1) for n in nouts)]
         _check_size(sum(sizes[i + 1] * (sizes[i] + 1) for i in range(len(nouts))))
-        rng = np.random.default_rng(seed)
+        rng = _generator(seed)
         activations = [activation] * (len(nouts) - 1) + [output_activation]
         self.nin = nin
         self.nouts = nouts

@@ -491,3 +491,18 @@ def test_a_model_with_a_non_finite_parameter_is_not_saved(tmp_path: Path, bad: f
         model.save(path)
     assert path.read_bytes() == good  # the file that loads is kept
     MLP.from_file(path)
+
+
+def test_a_model_without_a_seed_follows_pythons_random_seed_as_micrograds_does() -> None:
+    import random
+
+    random.seed(1337)  # micrograd's demo notebook
+    first = MLP(2, [16, 16, 1]).state_dict()
+    random.seed(1337)
+    again = MLP(2, [16, 16, 1]).state_dict()
+    assert first == again
+    assert MLP(2, [16, 16, 1]).state_dict() != again  # not reseeded: another model
+    random.seed(7)
+    neuron = Neuron(3)
+    random.seed(7)
+    assert [w.data for w in Neuron(3).w] == [w.data for w in neuron.w]
