@@ -116,12 +116,6 @@ def write_stepper(
 # --- the frames: what changes at each step ------------------------------------------------
 
 
-def _changed(
-    before: dict[str, list[object]], after: dict[str, list[object]]
-) -> dict[str, list[object]]:
-    return {key: row for key, row in after.items() if before.get(key) != row}
-
-
 def _quiz(info: GraphInfo, step: Step) -> list[dict[str, object]]:
     """What a step computes, for the class to work out: a forward step's value, a
     backward step's gradients (the last contribution to an input is its new grad)."""
