@@ -678,6 +678,27 @@ def test_a_no_grad_generator_runs_to_its_end_in_each_way_a_student_loops() -> No
     assert list(doubles([])) == []
 
 
+def test_nested_grad_mode_generators_keep_their_own_modes_to_the_end() -> None:
+    a = Value(2.0)
+
+    @enable_grad()
+    def recording() -> Generator[bool, None, None]:
+        yield is_grad_enabled()
+        yield len((a * a).inputs) == 2
+
+    @no_grad()
+    def quiet() -> Generator[bool, None, None]:
+        yield is_grad_enabled()
+        yield from recording()  # enable_grad inside no_grad: records
+        yield is_grad_enabled()
+
+    assert list(quiet()) == [False, True, True, False]
+    assert is_grad_enabled()
+    with no_grad():
+        assert list(recording()) == [True, True] and not is_grad_enabled()
+    assert is_grad_enabled()
+
+
 def test_an_exception_thrown_into_a_no_grad_generator_reaches_it_inside_the_block() -> None:
     seen = []
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -506,3 +508,17 @@ def test_a_model_without_a_seed_follows_pythons_random_seed_as_micrograds_does()
     neuron = Neuron(3)
     random.seed(7)
     assert [w.data for w in Neuron(3).w] == [w.data for w in neuron.w]
+
+
+def test_importing_the_package_and_making_values_draw_nothing_from_random() -> None:
+    code = (
+        "import random\n"
+        "random.seed(5); before = random.getstate()\n"
+        "import micrograd_plus\n"
+        "from micrograd_plus import Value\n"
+        "x = Value(2.0) * Value(3.0); x.backward()\n"
+        "print(random.getstate() == before)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stdout.strip() == "True"
