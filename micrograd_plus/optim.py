@@ -1,7 +1,8 @@
 """Optimizers: use each parameter's ``grad`` to move its ``data`` downhill.
 
-Each follows its ``torch.optim`` namesake step for step: the same options and defaults,
-the same formulas, and state that advances once per ``step()`` (not once per parameter).
+Each follows its ``torch.optim`` namesake step for step (equal to rounding: an ulp may
+differ where the same formula is evaluated in another order): the same options and
+defaults, the same formulas, and state that advances once per ``step()`` (not once per parameter).
 In the formulas, p is a parameter, g its gradient, lr the learning rate, t the step.
 
 Each update rule is written once, in ``update``, in arithmetic that works on one number
