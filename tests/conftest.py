@@ -7,6 +7,8 @@ import os
 import re
 import shutil
 import stat
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -46,6 +48,14 @@ def pytest_collection_modifyitems(config: object, items: list[Any]) -> None:
     for item in items:
         if "needs_dot" in item.keywords:
             item.add_marker(skip)
+
+
+def python_prints(code: str) -> str:
+    """What a fresh Python prints running ``code`` (what importing loads, or draws, is
+    seen only in a process of its own)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    return done.stdout
 
 
 def char_device(path: Path, minor: int) -> Path:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import python_prints
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -467,8 +468,7 @@ def test_listing_the_demos_imports_nothing_heavy() -> None:
         " if m in sys.modules]\n"
         "print(heavy)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    assert python_prints(code).strip() == "[]"
 
 
 def test_playground_prints_its_address_and_stops_on_ctrl_c() -> None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import char_device, one
+from conftest import char_device, one, python_prints
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -519,6 +517,4 @@ def test_importing_the_package_and_making_values_draw_nothing_from_random() -> N
         "x = Value(2.0) * Value(3.0); x.backward()\n"
         "print(random.getstate() == before)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)  # fmt: skip
-    assert done.stdout.strip() == "True"
+    assert python_prints(code).strip() == "True"

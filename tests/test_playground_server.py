@@ -9,14 +9,13 @@ import http.client
 import json
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest import python_prints
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
@@ -119,9 +118,8 @@ def test_the_server_loads_nothing_of_jupyter() -> None:
         "from micrograd_plus.playground import Playground\n"
         "print('anywidget' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)  # fmt: skip
-    assert done.stdout.split("\n")[:2] == ["[]", "True"]  # the widget still one import away
+    printed = python_prints(code).split("\n")
+    assert printed[:2] == ["[]", "True"]  # the widget still one import away
 
 
 def test_another_sites_page_cannot_open_the_channel(server: PlaygroundServer) -> None:
