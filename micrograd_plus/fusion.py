@@ -26,7 +26,7 @@ import numpy as np
 
 from micrograd_plus.engine import Value
 from micrograd_plus.parameters import Numbers, matrix
-from micrograd_plus.schedule import Instruction
+from micrograd_plus.schedule import Instruction, formula
 from micrograd_plus.twins import TWINS
 
 __all__ = ["ACTIVATIONS", "Fused", "Layer"]
@@ -244,14 +244,14 @@ class Fused:
                 first = int(unit.inputs[0])
                 name = layer_names[first]
                 if lines and lines[-1] == f"{name} = {pending[first]}":
-                    lines[-1] = f"{name} = {unit.op}({pending[first]})"
+                    lines[-1] = f"{name} = {formula(unit.op, unit.number, [pending[first]])}"
                 else:
-                    lines.append(f"{name} = {unit.op}({name})")
+                    lines.append(f"{name} = {formula(unit.op, unit.number, [name])}")
                 for i, row in enumerate(unit.rows):
                     shown[int(row)] = f"{name}[{i}]"
             else:
-                args = ", ".join(shown[i] for i in unit.inputs)
-                lines.append(f"{shown[unit.row]} = {unit.op}({args})")
+                args = [shown[i] for i in unit.inputs]
+                lines.append(f"{shown[unit.row]} = {unit.formula(args)}")
         return lines
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from micrograd_plus.floats import exact_text
 from micrograd_plus.twins import TWINS
 
 __all__ = ["Instruction", "Levels"]
@@ -29,6 +30,26 @@ class Instruction:
     op: str  # as the engine names it, its entry in TWINS: "*", "**n", "leaky_relu"
     number: float | None  # the number an op carries (exponent, slope), else None
     inputs: tuple[int, ...]
+
+    def formula(self, args: list[str]) -> str:
+        """The instruction as a line of the program shows it, its inputs named ``args``."""
+        return formula(self.op, self.number, args)
+
+
+INFIX = ("+", "-", "*", "/", "**")
+
+
+def formula(op: str, number: float | None, args: list[str]) -> str:
+    """An op on named inputs as the printed programs write it: ``a + b``, ``-a``,
+    ``a ** 3`` (an exponent carried by the op), ``leaky_relu(a, 0.2)``, ``relu(a)``."""
+    if op in INFIX:
+        return f"{args[0]} {op} {args[1]}"
+    if op == "neg":
+        return f"-{args[0]}"
+    if number is not None:
+        n = exact_text(number)
+        return f"{args[0]} ** {n}" if op == "**n" else f"{op}({args[0]}, {n})"
+    return f"{op}({', '.join(args)})"
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from micrograd_plus.engine import Value, as_value, enable_grad, op_result
-from micrograd_plus.floats import exact_text, format_number
+from micrograd_plus.floats import format_number
 from micrograd_plus.fusion import Fused
 from micrograd_plus.parameters import Numbers
 from micrograd_plus.schedule import Instruction, Levels
@@ -365,7 +365,7 @@ class Tape:
         lines = []
         for instruction in self.program:
             args = [self._names[i] for i in instruction.inputs]
-            lines.append(f"{self._names[instruction.row]} = {_formula(instruction, args)}")
+            lines.append(f"{self._names[instruction.row]} = {instruction.formula(args)}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -415,17 +415,3 @@ def _names(order: list[Value], given: Mapping[Value, str]) -> list[str]:
         else:
             names.append(format_number(node.data))
     return names
-
-
-def _formula(instruction: Instruction, args: list[str]) -> str:
-    infix = {"+": "+", "-": "-", "*": "*", "/": "/", "**": "**"}
-    if instruction.op in infix:
-        return f"{args[0]} {infix[instruction.op]} {args[1]}"
-    if instruction.op == "neg":
-        return f"-{args[0]}"
-    if instruction.number is not None:  # a ** 2, leaky_relu(a, 0.01)
-        n = exact_text(instruction.number)
-        return (
-            f"{args[0]} ** {n}" if instruction.op == "**n" else f"{instruction.op}({args[0]}, {n})"
-        )
-    return f"{instruction.op}({', '.join(args)})"

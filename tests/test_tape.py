@@ -350,6 +350,26 @@ def test_an_op_carrying_nan_replays_on_the_level_schedule(make: Callable[[Value]
     assert np.array_equal(nodes, scalar, equal_nan=True)
 
 
+def test_the_fused_printout_writes_every_op_as_the_program_does() -> None:
+    def every_op(x: list[Value], y: Value) -> Value:
+        h = (x[0] * 0.5 + x[1] / 3 - y).leaky_relu(0.2) ** 3
+        g = (-h).exp() + h.abs().log() + h.tanh() * h.sigmoid() + (1 - y * h).relu()
+        return g**0.5 + 2**y
+
+    tape = Tape.record(every_op, [1.0, 2.0], 0.5)
+    assert tape.fused() == str(tape)  # no layer here: line for line the same text
+    assert "leaky_relu(v4, 0.2)" in str(tape) and " ** 3" in str(tape)
+    for loss, tail in [
+        ("mse", ["v17 = h2[0] - y", "v18 = v17 ** 2"]),
+        ("mae", ["v17 = h2[0] - y", "v18 = abs(v17)"]),
+        ("hinge", ["v17 = y * h2[0]", "v18 = 1.0 - v17", "v19 = relu(v18)"]),
+    ]:
+        model = MLP(2, [3, 1], activation="leaky_relu", seed=0)
+        lines = ModelTape(model, loss).tape.fused().splitlines()
+        assert lines[0] == "h1 = leaky_relu(x @ L1.W.T + L1.b, 0.01)"  # the slope kept
+        assert lines[2:] == tail
+
+
 def test_the_fused_program_reads_as_matrix_products() -> None:
     tape = ModelTape(MLP(2, [16, 16, 1], seed=0), "bce")
     lines = tape.tape.fused().splitlines()
