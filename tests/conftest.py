@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import os
 import re
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -48,6 +50,12 @@ def pytest_collection_modifyitems(config: object, items: list[Any]) -> None:
     for item in items:
         if "needs_dot" in item.keywords:
             item.add_marker(skip)
+
+
+def frame_numbers(text: str, dtype: str = "<f4") -> np.ndarray:
+    """Numbers a playground frame sends as base64: float32 (parameters, gradients), or
+    bytes ``"u1"`` (maps)."""
+    return np.frombuffer(base64.b64decode(text), dtype=dtype)
 
 
 def python_prints(code: str) -> str:

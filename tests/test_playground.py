@@ -3,7 +3,6 @@ numbers bounded, and answers every message (hostile ones with an error)."""
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
@@ -14,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import frame_numbers
 
 from micrograd_plus.nn import MLP
 from micrograd_plus.playground import Playground, settings_from
@@ -120,6 +120,15 @@ def test_points_by_hand_and_their_limits() -> None:
         session.add_point(0.0, 0.0, 2)
 
 
+def test_zero_hidden_layers_train_and_draw() -> None:
+    pg = Playground(network_shape=[], features=["xSquared", "ySquared"], learning_rate=0.1)
+    start = pg.train_loss
+    pg.step(50)
+    frame = Channel(pg.session).frame()
+    assert frame["shape"]["sizes"] == [2, 1] and frame["neurons"] == ""  # no hidden maps
+    assert pg.train_loss < start / 2
+
+
 def test_the_tape_and_the_scalar_engine_train_alike() -> None:
     runs = []
     for engine in ("tape", "scalar"):
@@ -144,10 +153,6 @@ def test_regularization_adds_its_gradient_to_the_weights() -> None:
         assert b.grad == pytest.approx(a.grad + 0.5 * (a.data + 0.03 * a.grad), rel=1e-6)
 
 
-def _floats(text: str) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text), dtype="<f4")
-
-
 def test_a_frame_holds_what_the_page_draws_and_later_ones_only_what_changed() -> None:
     session = Session(Settings(networkShape=(3, 2), features=("x", "y", "sinX")))
     channel = Channel(session)
@@ -156,9 +161,9 @@ def test_a_frame_holds_what_the_page_draws_and_later_ones_only_what_changed() ->
     assert frame["iteration"] == 1 and frame["re"] == "tick"
     assert frame["shape"]["sizes"] == [3, 3, 2, 1]
     assert frame["shape"]["features"] == ["x1", "x2", "sin x1"]
-    assert len(base64.b64decode(frame["neurons"])) == 5 * 20 * 20  # the hidden neurons' maps
+    assert len(frame_numbers(frame["neurons"], "u1")) == 5 * 20 * 20  # the hidden neurons' maps
     assert {"choices", "points"} <= set(frame)
-    params = _floats(frame["params"])
+    params = frame_numbers(frame["params"])
     assert params == pytest.approx(session.numbers.data(), rel=1e-6)
     again = channel.handle({"type": "tick"})
     assert not {"choices", "shape", "points"} & set(again)  # sent once, until they change
@@ -169,7 +174,7 @@ def test_a_frame_holds_what_the_page_draws_and_later_ones_only_what_changed() ->
     loss = float(np.logaddexp(0.0, out.data) - session.train_y[i] * out.data)
     assert again["sample"]["loss"] == pytest.approx(loss, rel=1e-12)
     grads = session.numbers.grad()
-    assert grads == pytest.approx(_floats(again["grads"]), rel=1e-6, abs=1e-30)
+    assert grads == pytest.approx(frame_numbers(again["grads"]), rel=1e-6, abs=1e-30)
 
 
 def test_explain_names_the_chosen_weight_and_states_its_update() -> None:
@@ -179,6 +184,25 @@ def test_explain_names_the_chosen_weight_and_states_its_update() -> None:
     text = Channel(session).frame()["explain"]
     assert text.splitlines()[0].startswith("step ") and "for L2.N1.w1" in text
     assert text.splitlines()[-1].startswith("L2.N1.w1 = L2.N1.w1 - step")
+
+
+def test_explain_after_the_rate_changed_is_the_step_made_and_its_numbers() -> None:
+    session = Session(Settings(networkShape=(2,), seed=3))  # SGD, lr 0.03
+    session.choose_weight(0, 1, 0)
+    session.step(2)
+    index = session.weight_index(0, 1, 0)
+    w = session.numbers.data()[index]
+    session.set("learningRate", "0.5")
+    lines = Channel(session).frame()["explain"].splitlines()
+    assert "SGD(lr=0.03)" in lines[0]  # the rate that step used
+    assert lines[1] == "(the learning rate is 0.5 now: the next step uses it)"
+    assert lines[2].startswith("step = lr * g = 0.03 * ")
+    assert float(lines[-1].rsplit(" = ", 1)[1]) == pytest.approx(w, rel=1e-3)  # what it made
+    session.scrub(1)  # a kept iteration: its own numbers
+    text = Channel(session).frame()["explain"]
+    shown = float(text.split("L1.N2.w0 = ")[1].split(",")[0])
+    assert shown == pytest.approx(session.history.parameters[1, index], rel=1e-3)
+    assert text.startswith("iteration 1, from the history")
 
 
 @pytest.mark.parametrize(
@@ -328,7 +352,7 @@ def test_three_classes_show_a_map_per_output_and_offer_their_loss_only() -> None
     session = Session(Settings(dataset="three", loss="cross_entropy", networkShape=(4,)))
     session.step(5)
     frame = Channel(session).frame()
-    maps = np.frombuffer(base64.b64decode(frame["outputs"]), dtype=np.uint8).reshape(3, -1)
+    maps = frame_numbers(frame["outputs"], "u1").reshape(3, -1)
     assert not (maps[0] == maps[1]).all() and not (maps[1] == maps[2]).all()
     assert frame["losses"] == ["cross_entropy"]
     assert Channel(Session()).frame()["losses"] == ["bce", "mse"]
@@ -342,7 +366,7 @@ def test_a_frame_at_the_largest_size_stays_under_its_bound() -> None:
     later = json.dumps(channel.handle({"type": "tick"}), allow_nan=False)
     assert len(later) < 200_000  # the view module's stated bound
     assert '"points"' in first and '"points"' not in later  # the points only when they change
-    maps = np.frombuffer(base64.b64decode(json.loads(first)["shape"]["featureMaps"]), np.uint8)
+    maps = frame_numbers(json.loads(first)["shape"]["featureMaps"], "u1")
     x1 = maps.reshape(7, 20, 20)[0]  # x1 from -6 (byte 0) rising to the right, the same down
     assert x1[0, 0] == 0 and (np.diff(x1[0].astype(int)) > 0).all() and (x1 == x1[0]).all()
 

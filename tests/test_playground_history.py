@@ -3,11 +3,11 @@ what a session does with them (scrub to a row, train on from one, show them as a
 
 from __future__ import annotations
 
-import base64
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from conftest import frame_numbers
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -165,11 +165,6 @@ def test_training_on_from_a_thinned_history_repeats_the_run(optimizer: str) -> N
     assert np.array_equal(session.numbers.data(), final)
 
 
-def _floats(text: str) -> np.ndarray:
-    """A frame's base64 little-endian float32 numbers."""
-    return np.frombuffer(base64.b64decode(text), dtype="<f4")
-
-
 def test_scrubbing_shows_a_row_in_the_frame_and_leaves_the_run() -> None:
     session = _run("adam")
     session.step(6)
@@ -179,8 +174,8 @@ def test_scrubbing_shows_a_row_in_the_frame_and_leaves_the_run() -> None:
     assert frame["type"] == "state" and frame["scrubbed"]
     assert (frame["iteration"], frame["runIteration"]) == (2, 6)
     row = session.history.row(2)
-    assert np.array_equal(_floats(frame["params"]), row.parameters.astype("<f4"))
-    assert np.array_equal(_floats(frame["grads"]), row.gradients.astype("<f4"))
+    assert np.array_equal(frame_numbers(frame["params"]), row.parameters.astype("<f4"))
+    assert np.array_equal(frame_numbers(frame["grads"]), row.gradients.astype("<f4"))
     assert not np.array_equal(row.parameters, now)
     assert (frame["trainLoss"], frame["testLoss"]) == (row.train_loss, row.test_loss)
     # the run is as it was: its iteration, parameters, gradients and history
@@ -191,7 +186,7 @@ def test_scrubbing_shows_a_row_in_the_frame_and_leaves_the_run() -> None:
         assert np.array_equal(values, table[name]), name
     frame = channel.handle({"type": "scrub", "iteration": None})
     assert not frame["scrubbed"] and frame["iteration"] == frame["runIteration"] == 6
-    assert np.array_equal(_floats(frame["params"]), now.astype("<f4"))
+    assert np.array_equal(frame_numbers(frame["params"]), now.astype("<f4"))
     assert frame["trainLoss"] == table["train_loss"][-1]
 
 

@@ -12,7 +12,6 @@ repeat the run bit for bit. ``KNOWN`` keeps the sequences that found bugs.
 
 from __future__ import annotations
 
-import base64
 import builtins
 import contextlib
 import json
@@ -25,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import frame_numbers
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -155,11 +155,6 @@ def hashes(draw: st.DrawFn, base: Settings) -> str:
     parts = [part for group in kept for part in groups[group]]
     parts += draw(st.lists(st.sampled_from([*(f"{k}=true" for k in UNSUPPORTED), "speed=2"])))
     return ("#" if draw(st.booleans()) else "") + "&".join(draw(st.permutations(parts)))
-
-
-def _floats(text: str) -> np.ndarray:
-    """A frame's base64 little-endian float32 numbers."""
-    return np.frombuffer(base64.b64decode(text), dtype="<f4")
 
 
 def _float32(values: np.ndarray) -> np.ndarray:
@@ -476,7 +471,9 @@ class PlaygroundMachine(RuleBasedStateMachine):
             index = session.history.find(iteration)
             assert session.shown == index and reply["scrubbed"]
             assert reply["iteration"] == session.history.iterations[index] <= iteration
-            assert _same(_floats(reply["params"]), _float32(session.history.parameters[index]))
+            assert _same(
+                frame_numbers(reply["params"]), _float32(session.history.parameters[index])
+            )
 
     @rule(iteration=st.integers(0, 12))
     def train_from(self, iteration: int) -> None:
@@ -566,7 +563,7 @@ class PlaygroundMachine(RuleBasedStateMachine):
         json.dumps(frame, allow_nan=False)
         assert frame["type"] == "state" and frame["runIteration"] == session.iteration
         assert frame["iteration"] == session.now.iteration
-        assert _same(_floats(frame["params"]), _float32(session.now.parameters))
+        assert _same(frame_numbers(frame["params"]), _float32(session.now.parameters))
         assert from_hash(frame["hash"]) == session.settings, "the hash loses a setting"
 
     def the_model_and_optimizer_are_the_settings(self) -> None:
@@ -633,7 +630,7 @@ class PlaygroundMachine(RuleBasedStateMachine):
         assert pg.saved == reply["model"]
 
 
-TestPlaygroundState = PlaygroundMachine.TestCase
+TestPlaygroundState = pytest.mark.slow(PlaygroundMachine.TestCase)  # 300 sequences, ~15 s
 
 
 def test_the_rules_send_every_setting_and_every_menu() -> None:

@@ -129,7 +129,8 @@ class Session:
         self.model = MLP(nin, [*s.networkShape, s.outputs], activation, seed=s.seed)
         self.parameters = self.model.parameters()
         self.numbers = Numbers(self.parameters)
-        self.is_weight = np.array([self._is_weight(name) for name, _ in self._named()])
+        names = [name for name, _ in self.model.named_parameters()]
+        self.is_weight = np.array([".w." in name for name in names])  # not the biases
         self.tape = ModelTape(self.model, s.loss)
         self.grid_tape = Tape.record(self._activations, [0.0] * nin)
         self._rng = np.random.default_rng(s.seed + 2)
@@ -139,13 +140,6 @@ class Session:
         self._new_optimizer()
         self.history = History(len(self.parameters), BUFFERS, self.history_bytes)
         self._record()
-
-    def _named(self) -> list[tuple[str, Value]]:
-        return self.model.named_parameters()
-
-    @staticmethod
-    def _is_weight(name: str) -> bool:
-        return ".w." in name
 
     def _new_optimizer(self) -> None:
         s = self.settings
@@ -164,8 +158,8 @@ class Session:
     def step(self, n: int = 1) -> None:
         """``n`` iterations as TF Playground counts them: each one a pass over the
         training points in a new random order, an optimizer step per batch."""
-        if n and self.shown is not None:
-            self.train_from(self.history.row(self.shown).iteration)
+        if n:
+            self._resume()
         s = self.settings
         features = feature_columns(self.train_X, s.features)
         for _ in range(n):

@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-__all__ = ["FEATURES", "LIMITS", "Settings", "choices", "from_hash", "to_hash"]
+__all__ = ["FEATURES", "LIMITS", "TRAITS", "Settings", "choices", "from_hash", "to_hash"]
 
 # The input features, by TF Playground's keys, and what each computes from (x1, x2).
 FEATURES = {
@@ -192,6 +192,16 @@ class Settings:
         if name in ("features", "networkShape") and isinstance(value, list):
             value = tuple(value)
         return replace(self, **_loss_for(self, {name: value}))
+
+
+# Each setting's name in Python (snake_case: the widget's traits, the exported script's
+# lines) and its field, TF Playground's camelCase URL key.
+TRAITS = {
+    "".join(f"_{c.lower()}" if c.isupper() else c for c in f.name): f.name
+    for f in fields(Settings)
+    if f.name != "extra"
+}
+PYTHON_NAMES = {field: trait for trait, field in TRAITS.items()}
 
 
 def _loss_for(settings: Settings, parsed: dict[str, Any]) -> dict[str, Any]:

@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 
 from micrograd_plus.engine import Value
+from micrograd_plus.floats import format_number
 from micrograd_plus.nn import MLP, short_name
 from micrograd_plus.parameters import Numbers
 from micrograd_plus.playground import data
 from micrograd_plus.playground.session import Session, feature_columns, one_loss
-from micrograd_plus.playground.settings import FEATURES, Settings, choices
+from micrograd_plus.playground.settings import FEATURES, PYTHON_NAMES, Settings, choices
 from micrograd_plus.training import class_probabilities
 
 __all__ = ["CURVE", "GRID", "View", "export", "script"]
@@ -138,13 +139,9 @@ def _plane(session: Session) -> dict[str, Any]:
         else:
             shade = probabilities.max(axis=1)
             classes = probabilities.argmax(axis=1) - 1.0  # -1, 0, 1 for classes 0, 1, 2
-    if s.outputs > 1:  # each class's probability, as a map of its output neuron
-        every = probabilities.reshape(GRID, GRID, -1)[::2, ::2].reshape(GRID**2 // 4, -1).T
-        outputs = _bytes(2 * every.ravel() - 1)
-    else:
-        outputs = ""
-    hidden = activations.shape[1] - s.outputs
-    maps = activations.reshape(GRID, GRID, -1)[::2, ::2, :hidden].reshape(GRID**2 // 4, hidden).T
+    # each class's probability, as a map of its output neuron
+    outputs = _bytes(2 * _maps(probabilities).ravel() - 1) if s.outputs > 1 else ""
+    maps = _maps(activations[:, : activations.shape[1] - s.outputs])
     finite = np.where(np.isfinite(maps), np.abs(maps), 0.0)
     scale = finite.max(axis=1, initial=0.0, keepdims=True)
     scaled = maps / np.where(scale > 0, scale, 1.0)  # one row per hidden neuron
@@ -157,10 +154,18 @@ def _plane(session: Session) -> dict[str, Any]:
     }
 
 
+def _maps(columns: np.ndarray) -> np.ndarray:
+    """Each column of numbers over the plane's grid as a small map: a row each, of every
+    second grid point in both directions (what a neuron's picture shows)."""
+    grid = columns.reshape(GRID, GRID, -1)[::2, ::2]
+    rows, columns, count = grid.shape  # count may be 0 (no hidden layer): no -1 here
+    return np.asarray(grid.reshape(rows * columns, count).T)
+
+
 def _feature_maps(features: tuple[str, ...]) -> str:
-    """Each input feature over the plane (every second grid point), scaled to [-1, 1]."""
-    columns = feature_columns(PLANE.reshape(GRID, GRID, 2)[::2, ::2].reshape(-1, 2), features)
-    return _bytes((columns / np.abs(columns).max(axis=0)).T.ravel())
+    """Each input feature's map, scaled to [-1, 1]."""
+    maps = _maps(feature_columns(PLANE, features))
+    return _bytes((maps / np.abs(maps).max(axis=1, keepdims=True)).ravel())
 
 
 def _curve(session: Session) -> dict[str, Any]:
@@ -190,8 +195,9 @@ def _explain(session: Session) -> str:
         row = session.now
         return (
             f"iteration {row.iteration}, from the history: {name} = "
-            f"{row.parameters[index]:.6g}, its gradient in that iteration's last batch "
-            f"{row.gradients[index]:.6g}.\nPress play or step to train on from here."
+            f"{format_number(row.parameters[index])}, its gradient in that iteration's last "
+            f"batch {format_number(row.gradients[index])}.\nPress play or step to train on "
+            "from here."
         )
     if not session.optimizer.steps:
         return "the optimizer has not stepped yet: press step or play"
@@ -299,7 +305,7 @@ def script(session: Session) -> str:
         if action == "setting":
             name, value = arguments
             value = list(value) if isinstance(value, tuple) else value
-            lines.append(f"pg.{_snake(name)} = {value!r}")
+            lines.append(f"pg.{PYTHON_NAMES[name]} = {value!r}")
         else:
             lines.append(f"pg.{action}({', '.join(repr(a) for a in arguments)})")
     lines += [
@@ -309,10 +315,6 @@ def script(session: Session) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 def export(session: Session) -> dict[str, str]:

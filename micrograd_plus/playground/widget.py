@@ -11,8 +11,6 @@ before traitlets keeps it, so a refusal is the same sentence the page shows.
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import fields
 from typing import Any
 
 import anywidget
@@ -24,18 +22,10 @@ from micrograd_plus.nn import MLP
 from micrograd_plus.playground.protocol import Channel
 from micrograd_plus.playground.server import page_module
 from micrograd_plus.playground.session import Session
-from micrograd_plus.playground.settings import Settings, from_hash
+from micrograd_plus.playground.settings import TRAITS, Settings, from_hash
 from micrograd_plus.playground.view import export, saved_model
 
-__all__ = ["TRAITS", "Playground", "settings_from"]
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"[A-Z]", lambda m: "_" + m.group(0).lower(), name)
-
-
-# Each setting's trait name (snake_case) and its Settings field (TF's camelCase key).
-TRAITS = {_snake(f.name): f.name for f in fields(Settings) if f.name != "extra"}
+__all__ = ["Playground", "settings_from"]
 
 
 def _trait_value(value: Any) -> Any:
@@ -45,12 +35,11 @@ def _trait_value(value: Any) -> Any:
 def settings_from(**given: Any) -> Settings:
     """Settings from keyword arguments in snake_case (``network_shape``) or TF
     Playground's camelCase (``networkShape``)."""
-    names = {f.name for f in fields(Settings)}
+    fields = set(TRAITS.values())
     values: dict[str, Any] = {}
     for key, value in given.items():
-        name = re.sub(r"_([a-z])", lambda m: m.group(1).upper(), key)
-        name = {"trainRatio": "percTrainData"}.get(name, name)
-        if name not in names or name == "extra":
+        name = {"train_ratio": "percTrainData"}.get(key, TRAITS.get(key, key))
+        if name not in fields:
             raise TypeError(f"Playground has no setting {key!r}; see Settings for the list")
         values[name] = tuple(value) if isinstance(value, list) else value
     settings = Settings()
