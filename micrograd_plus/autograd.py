@@ -2,79 +2,40 @@
 as Values whose own graphs can be differentiated again, to any order.
 
 The engine keeps each node's local derivatives as numbers, which is all ``backward()``
-needs; numbers cannot be differentiated again. So each op's local derivatives are also
-written here as Value expressions of the node's inputs and of the node itself (``RULES``,
-keyed by op, as autodidax keeps its rules), and the chain rule is run with Value ops:
+needs; numbers cannot be differentiated again. So here each op's local derivatives are
+computed from its entry in the table of ops (``micrograd_plus.ops``) with the ``VALUES``
+kit: as Value expressions of the node's inputs and of the node itself. The chain rule is
+then run with Value ops,
 
     grad_of[input] = grad_of[input] + local_derivative(input) * grad_of[node]
 
-which records a graph of its own: the derivative's graph. ``tests/test_autograd.py``
-checks every rule against the engine's numbers at random points, and the derivatives of
-every order against PyTorch's. Where PyTorch's derivative is piecewise (relu, abs, the
-clamp in BCE, ``0 ** n``), the piece that holds at the node's numbers is taken, as
-PyTorch does: relu'' = 0.
+which records a graph of its own: the derivative's graph. ``tests/test_ops.py`` checks
+every entry against the engine's numbers, and ``tests/test_autograd.py`` the derivatives
+of every order against PyTorch's. Where a derivative is piecewise (relu, abs, BCE's
+clamp, ``0 ** n``), the piece that holds at the node's numbers is taken, as PyTorch
+does: relu'' = 0. A local derivative that is the constant 0 passes nothing back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from micrograd_plus import floats
 from micrograd_plus.engine import Value, enable_grad
+from micrograd_plus.ops import OPS, VALUES
 
-__all__ = ["RULES", "grad", "local_derivatives"]
-
-Rule = Callable[[tuple[Value, ...], Value, float], tuple[Value | float, ...]]
-
-
-def _power(a: Value, n: Value, out: Value) -> tuple[Value | float, ...]:
-    """out = a ** n, n a Value:  d/da = n * a**(n - 1) (0 where n = 0),  d/dn =
-    out * log(a) (0 where a = 0 and n >= 0)."""
-    d_da: Value | float = 0.0 if n.data == 0 else n * a ** (n - 1)
-    d_dn: Value | float = 0.0 if a.data == 0 and n.data >= 0 else out * a.log()
-    return d_da, d_dn
-
-
-def _bce(p: Value, y: Value) -> tuple[Value | float, ...]:
-    """d/dp = (p - y) / max(p (1 - p), eps),  d/dy = -log(p / (1 - p)), as PyTorch."""
-    spread = p * (1 - p)
-    d_dp = (p - y) / spread if spread.data > floats.BCE_EPSILON else (p - y) / floats.BCE_EPSILON
-    return d_dp, -(p / (1 - p)).log()
-
-
-# Each op's local derivatives as Values: (inputs, the node itself, its op_number or 0) ->
-# one per input. A float is a constant: nothing flows through it to a higher derivative.
-RULES: dict[str, Rule] = {
-    "+": lambda xs, out, n: (1.0, 1.0),
-    "-": lambda xs, out, n: (1.0, -1.0),
-    "neg": lambda xs, out, n: (-1.0,),
-    "*": lambda xs, out, n: (xs[1], xs[0]),
-    "/": lambda xs, out, n: (1 / xs[1], -(out / xs[1])),
-    "**": lambda xs, out, n: _power(xs[0], xs[1], out),
-    "**n": lambda xs, out, n: (0.0 if n == 0 else n * xs[0] ** (n - 1),),
-    "sum": lambda xs, out, n: (1.0,) * len(xs),
-    "exp": lambda xs, out, n: (out,),
-    "log": lambda xs, out, n: (1 / xs[0],),
-    "tanh": lambda xs, out, n: (1 - out * out,),
-    "sigmoid": lambda xs, out, n: (out * (1 - out),),
-    "relu": lambda xs, out, n: (1.0 if xs[0].data > 0 else 0.0,),
-    "leaky_relu": lambda xs, out, n: (1.0 if xs[0].data > 0 else n,),
-    "abs": lambda xs, out, n: (1.0 if xs[0].data > 0 else -1.0 if xs[0].data < 0 else 0.0,),
-    "step": lambda xs, out, n: (0.0,),
-    "bce": lambda xs, out, n: _bce(xs[0], xs[1]),
-    "bce_with_logits": lambda xs, out, n: (xs[0].sigmoid() - xs[1], -xs[0]),
-}
+__all__ = ["grad", "local_derivatives"]
 
 
 def local_derivatives(node: Value) -> tuple[Value | float, ...]:
-    """``node``'s local derivatives as Values (a graph of its inputs), by ``RULES``."""
-    if node.op not in RULES:
+    """``node``'s local derivatives as Values (a graph of its inputs), by its op's entry
+    in the table; a float is a constant: nothing flows through it to a higher derivative."""
+    if node.op not in OPS:
         raise ValueError(
-            f"the op {node.op!r} has no rule in micrograd_plus.autograd.RULES: a derivative "
-            "graph can be built through the engine's ops and the losses' only"
+            f"the op {node.op!r} is not in the table of ops (micrograd_plus.ops): a "
+            "derivative's graph is built from an op's entry there; add one with ops.define"
         )
-    number = 0.0 if node.op_number is None else node.op_number
-    return RULES[node.op](node.inputs, node, number)
+    return OPS[node.op].local(VALUES, *node.inputs, node, node.op_number)
 
 
 def grad(
@@ -132,7 +93,10 @@ def _chain_rule_on_numbers(order: list[Value], output: Value) -> dict[Value, flo
         if g is None:
             continue
         for inp, local in zip(node.inputs, node.local_derivatives):
-            grads[inp] = grads[inp] + local * g if inp in grads else local * g
+            contribution = local * g
+            if contribution != contribution and not local:  # 0 * inf or 0 * nan: a zero
+                contribution = 0.0  # local derivative passes nothing back
+            grads[inp] = grads[inp] + contribution if inp in grads else contribution
     return dict(grads)
 
 
@@ -145,13 +109,28 @@ def _chain_rule_on_values(order: list[Value], output: Value) -> dict[Value, floa
         if g is None or not node.inputs:
             continue
         for inp, local in zip(node.inputs, local_derivatives(node)):
-            contribution = _times(local, g)
-            grads[inp] = grads[inp] + contribution if inp in grads else contribution
+            _add(grads, inp, _times(local, g))
     return grads
 
 
+def _add(grads: dict[Value, Any], node: Value, contribution: Value | float) -> None:
+    """grads[node] += contribution, where a constant 0 adds nothing to the graph (but
+    marks the node as reached)."""
+    if node not in grads or _is_zero(grads[node]):
+        grads[node] = contribution
+    elif not _is_zero(contribution):
+        grads[node] = grads[node] + contribution
+
+
+def _is_zero(x: Value | float) -> bool:
+    return isinstance(x, float) and x == 0
+
+
 def _times(a: Value | float, b: Value | float) -> Value | float:
-    """a * b, with a float 1 left out of the graph (most local derivatives are 1)."""
+    """a * b, with a float 1 left out of the graph (most local derivatives are 1), and a
+    constant 0 times anything, even inf or nan, passing nothing back."""
+    if _is_zero(a) or _is_zero(b):
+        return 0.0
     if isinstance(a, float) and a == 1.0:
         return b
     if isinstance(b, float) and b == 1.0:

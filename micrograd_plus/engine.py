@@ -14,6 +14,12 @@ for each node, in reverse topological order, and for each of its inputs,
     input.grad += local_derivative * node.grad
 
 so every op below is just its forward value and its local derivatives, side by side.
+A local derivative that is zero passes nothing back, even times an infinite gradient (as
+PyTorch's masks do: ``relu(x) ** 0.5`` at x = -1 gives x.grad = 0, not 0 * inf = nan).
+
+The table of ops (``micrograd_plus.ops``) writes each op once more, for every kind of
+number (floats, numpy arrays for the tape, Values for derivatives of derivatives) with its
+text for pictures and programs; a test holds each method here equal to its entry there.
 """
 
 from __future__ import annotations
@@ -27,7 +33,6 @@ from micrograd_plus.floats import exact_text, format_number
 from micrograd_plus.grad_mode import enable_grad, is_grad_enabled, no_grad
 
 __all__ = [
-    "OPS",
     "Value",
     "as_float",
     "as_value",
@@ -36,14 +41,6 @@ __all__ = [
     "no_grad",
     "op_result",
 ]
-
-# Every op a Value can record. Two carry a number, as their op_number: ``**n``, a Value
-# to a constant power (a ** 2), and leaky_relu, its slope; ``**`` is a Value raised to a
-# Value.
-OPS = (
-    *("+", "-", "neg", "*", "/", "**", "**n", "sum"),
-    *("exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "abs"),
-)
 
 
 def op_result(
@@ -56,8 +53,11 @@ def op_result(
     """The Value an op returns: its data and, for backward, its inputs and the local
     derivative of its data with respect to each input (and the number the op carries).
 
-    Every op below ends with it; a new op needs nothing else. For example sin, with
-    d/da = cos(a):  ``op_result(math.sin(a.data), "sin", (a,), (math.cos(a.data),))``.
+    Every op below ends with it. A node made with it takes part in ``backward()`` and
+    ``grad()`` as it is: for example sin, with d/da = cos(a),
+    ``op_result(math.sin(a.data), "sin", (a,), (math.cos(a.data),))``. For its text in
+    pictures, the tape's replay and ``grad(create_graph=True)``, an op needs its entry in
+    the table of ops: ``micrograd_plus.ops.define`` (whose ``op(a)`` calls this).
     """
     if len(inputs) != len(local_derivatives):
         raise ValueError(
@@ -260,7 +260,10 @@ class Value:
         """One node's step of the chain rule: for each input,
         ``input.grad += local_derivative * self.grad``. (micrograd calls it ``_backward``.)"""
         for inp, local_derivative in zip(self.inputs, self.local_derivatives):
-            inp.grad += local_derivative * self.grad
+            contribution = local_derivative * self.grad
+            if contribution != contribution and not local_derivative:  # 0 * inf or 0 * nan:
+                contribution = 0.0  # a zero local derivative passes nothing back
+            inp.grad += contribution
 
     # --- what a student types, answered as PyTorch would --------------------------------
 

@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from micrograd_plus.arrays import on_arrays, passed_back
 from micrograd_plus.engine import Value
 from micrograd_plus.parameters import Numbers, matrix
 from micrograd_plus.schedule import Instruction, formula
-from micrograd_plus.twins import TWINS
 
 __all__ = ["ACTIVATIONS", "Fused", "Layer"]
 
@@ -147,16 +147,14 @@ class Fused:
                 self.blocks.append(h)
                 self.saved.append((x, W))
             elif isinstance(unit, Activation):
-                forward, local = TWINS[unit.op]
                 h = self.blocks[self.place[int(unit.inputs[0])][0]]  # the layer's block
-                self.blocks.append(out := forward(h, n=unit.number))
-                self.saved.append(local(h, out, n=unit.number)[0])
+                out, local = on_arrays(unit.op, [h], unit.number)
+                self.blocks.append(out)
+                self.saved.append(local[0])
             else:
-                forward, local = TWINS[unit.op]
-                reads = [self._column(i) for i in unit.inputs]
-                out = forward(*reads, n=unit.number)
+                out, local = on_arrays(unit.op, [self._column(i) for i in unit.inputs], unit.number)
                 self.blocks.append(out[:, None])
-                self.saved.append(local(*reads, out, n=unit.number))
+                self.saved.append(local)
 
     def rows(self, which: Rows) -> Array:
         return np.stack([self._column(int(r)) for r in which], axis=1)
@@ -182,10 +180,14 @@ class Fused:
                 if source is None or source[0] != 0:  # the inputs need no gradient
                     self._pass_back(grads, loose, unit.inputs, source, upstream @ W)
             elif isinstance(unit, Activation):
-                self._pass_back(grads, loose, unit.inputs, self.sources[u], saved * upstream)
+                gradient = passed_back(saved, upstream)
+                if gradient is not None:
+                    self._pass_back(grads, loose, unit.inputs, self.sources[u], gradient)
             else:
                 for i, derivative in zip(unit.inputs, saved):
-                    self._pass_back_row(grads, loose, i, derivative * upstream[:, 0])
+                    gradient = passed_back(derivative, upstream[:, 0])
+                    if gradient is not None:
+                        self._pass_back_row(grads, loose, i, gradient)
         self.loose.add_grad(loose)
 
     def _pass_back(

@@ -125,14 +125,20 @@ def _bce(p: Value, target: Value) -> Value:
 
     The target y is an input of the node, so a graph recorded once can be replayed with
     other targets. Each log is clamped at -100, so p = 0 or 1 gives a finite loss, and
-    log1p(-p) keeps tiny p exact. The local derivatives are PyTorch's:
-    d/dp = (p - y) / max(p (1 - p), 1e-12), the true derivative wherever p (1 - p) >
-    1e-12 and finite at p = 0 or 1;  d/dy = -log(p / (1 - p)), not clamped.
+    log1p(-p) keeps tiny p exact. The local derivatives: d/dp = -y/p + (1 - y)/(1 - p),
+    where a term whose weight (y or 1 - y) is 0 is left out (y = 1: -1/p exactly, also at
+    p = 1, where PyTorch's formula gives 0; 0 where the log is clamped), otherwise PyTorch's
+    (p - y) / max(p (1 - p), 1e-12), finite at p = 0 or 1;  d/dy = -log(p / (1 - p)).
     """
     y = target.data
     log_p, log_1mp = floats.log(p.data), floats.log1p(-p.data)
     loss = (y - 1.0) * max(log_1mp, -100.0) - y * max(log_p, -100.0)
-    d_dp = (p.data - y) / max(p.data * (1.0 - p.data), floats.BCE_EPSILON)
+    if y == 1:  # -log p alone: -1/p, and 0 where the log is clamped (flat)
+        d_dp = floats.divide(-1.0, p.data) if log_p > -100.0 else 0.0
+    elif y == 0:  # -log(1 - p) alone: 1/(1 - p), and 0 where the log is clamped
+        d_dp = floats.divide(1.0, 1.0 - p.data) if log_1mp > -100.0 else 0.0
+    else:
+        d_dp = (p.data - y) / max(p.data * (1.0 - p.data), floats.BCE_EPSILON)
     d_dy = -floats.log(floats.divide(p.data, 1.0 - p.data))
     return op_result(loss, "bce", (p, target), (d_dp, d_dy))
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_plus.floats import exact_text
-from micrograd_plus.twins import TWINS
+from micrograd_plus.arrays import on_arrays, passed_back
+from micrograd_plus.ops import OPS
 
 __all__ = ["Instruction", "Levels"]
 
@@ -27,7 +27,7 @@ class Instruction:
     """One instruction of a recorded program: ``row = op(input rows)``."""
 
     row: int
-    op: str  # as the engine names it, its entry in TWINS: "*", "**n", "leaky_relu"
+    op: str  # its name in the table of ops (micrograd_plus.ops): "*", "**n", "leaky_relu"
     number: float | None  # the number an op carries (exponent, slope), else None
     inputs: tuple[int, ...]
 
@@ -36,20 +36,10 @@ class Instruction:
         return formula(self.op, self.number, args)
 
 
-INFIX = ("+", "-", "*", "/", "**")
-
-
 def formula(op: str, number: float | None, args: list[str]) -> str:
-    """An op on named inputs as the printed programs write it: ``a + b``, ``-a``,
-    ``a ** 3`` (an exponent carried by the op), ``leaky_relu(a, 0.2)``, ``relu(a)``."""
-    if op in INFIX:
-        return f"{args[0]} {op} {args[1]}"
-    if op == "neg":
-        return f"-{args[0]}"
-    if number is not None:
-        n = exact_text(number)
-        return f"{args[0]} ** {n}" if op == "**n" else f"{op}({args[0]}, {n})"
-    return f"{op}({', '.join(args)})"
+    """An op on named inputs as the printed programs write it, by its entry in the table
+    of ops: ``a + b``, ``-a``, ``a ** 3``, ``leaky_relu(a, 0.2)``, ``relu(a)``."""
+    return OPS[op].text(args, number=number)
 
 
 @dataclass(frozen=True)
@@ -95,23 +85,23 @@ class Levels:
     def forward(self, values: Array) -> None:
         self.locals = []
         for group in self.groups:
-            forward, local = TWINS[group.op]
             gathered = values[group.inputs]  # (m, k, batch)
             if group.op == "sum":  # k inputs: one reduction, not k - 1 additions
                 out = gathered.sum(axis=1)
                 self.locals.append((1.0,) * gathered.shape[1])
             else:
                 xs = [gathered[:, j] for j in range(gathered.shape[1])]
-                out = forward(*xs, n=group.number)
-                self.locals.append(local(*xs, out, n=group.number))
+                out, local = on_arrays(group.op, xs, group.number)
+                self.locals.append(local)
             values[group.rows] = out
 
     def backward(self, grads: Array) -> None:
         for group, locals_ in zip(reversed(self.groups), reversed(self.locals)):
             upstream = grads[group.rows]  # (m, batch)
             for scatter, local in zip(group.scatters, locals_):
-                ones = isinstance(local, float) and local == 1.0
-                scatter.add(grads, upstream if ones else local * upstream)
+                contribution = passed_back(local, upstream)
+                if contribution is not None:
+                    scatter.add(grads, contribution)
 
 
 def _groups(program: list[Instruction]) -> list[_Group]:

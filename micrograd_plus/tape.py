@@ -19,11 +19,11 @@ constant) is read from its ``.data`` at each replay, so an optimizer's updates a
 ``backward`` adds the batch's mean (or summed) gradient to each such leaf's ``.grad``:
 what the scalar engine gives for the mean of the samples' losses.
 
-Each op runs as its numpy twin (``micrograd_plus.twins``). Three replays of the same
-program exist: ``Nodes`` below, one numpy call per node, the readable reference (compare
-autodidax's ``eval_jaxpr``); ``schedule.Levels``, all nodes of one op at one depth of the
-graph as one numpy call; and ``fusion.Fused`` (the default where the program has layers),
-each layer one matrix product.
+Each op runs on arrays by its entry in the table of ops (``micrograd_plus.ops``). Three
+replays of the same program exist: ``Nodes`` below, one numpy call per node, the readable
+reference (compare autodidax's ``eval_jaxpr``); ``schedule.Levels``, all nodes of one op
+at one depth of the graph as one numpy call; and ``fusion.Fused`` (the default where the
+program has layers), each layer one matrix product.
 """
 
 from __future__ import annotations
@@ -36,12 +36,13 @@ from typing import Any
 
 import numpy as np
 
+from micrograd_plus.arrays import on_arrays, passed_back
 from micrograd_plus.engine import Value, as_value, enable_grad, op_result
 from micrograd_plus.floats import format_number
 from micrograd_plus.fusion import Fused
+from micrograd_plus.ops import OPS
 from micrograd_plus.parameters import Numbers
 from micrograd_plus.schedule import Instruction, Levels
-from micrograd_plus.twins import TWINS
 
 __all__ = ["Nodes", "Tape"]
 
@@ -69,15 +70,17 @@ class Nodes:
     def forward(self, values: Array) -> None:
         self.locals = []
         for instruction in self.program:
-            forward, local = TWINS[instruction.op]
             xs = [values[i] for i in instruction.inputs]
-            values[instruction.row] = out = forward(*xs, n=instruction.number)
-            self.locals.append(local(*xs, out, n=instruction.number))
+            out, local = on_arrays(instruction.op, xs, instruction.number)
+            values[instruction.row] = out
+            self.locals.append(local)
 
     def backward(self, grads: Array) -> None:
         for instruction, locals_ in zip(reversed(self.program), reversed(self.locals)):
             for i, local in zip(instruction.inputs, locals_):
-                grads[i] += local * grads[instruction.row]
+                contribution = passed_back(local, grads[instruction.row])
+                if contribution is not None:
+                    grads[i] += contribution
 
 
 class Tape:
@@ -105,10 +108,10 @@ class Tape:
         self.program: list[Instruction] = []
         for node in order:
             if node.inputs:
-                if node.op not in TWINS:
+                if node.op not in OPS:
                     raise ValueError(
-                        f"the op {node.op!r} has no numpy twin in micrograd_plus.twins.TWINS: "
-                        "the tape can replay only the engine's ops and the losses'"
+                        f"the op {node.op!r} is not in the table of ops (micrograd_plus.ops): "
+                        "the tape replays an op by its entry there; add one with ops.define"
                     )
                 reads = tuple(row[inp] for inp in node.inputs)
                 instruction = Instruction(row[node], node.op, node.op_number, reads)

@@ -18,6 +18,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from micrograd_plus._checks import whole_number
+from micrograd_plus.arrays import ARRAYS
 from micrograd_plus.engine import Value, no_grad
 from micrograd_plus.functional import log_softmax
 from micrograd_plus.losses import (
@@ -31,7 +32,6 @@ from micrograd_plus.losses import (
 from micrograd_plus.nn import Module, short_name
 from micrograd_plus.optim import Adam, Optimizer
 from micrograd_plus.tape import Tape
-from micrograd_plus.twins import sigmoid
 
 __all__ = [
     "ENGINES",
@@ -251,7 +251,7 @@ def class_probabilities(model: Module, out: np.ndarray, loss: str) -> np.ndarray
     if _outputs_probabilities(model):
         return out
     with np.errstate(over="ignore"):
-        return sigmoid(out)
+        return np.asarray(ARRAYS.sigmoid(out))
 
 
 def predicted_classes(model: Module, out: np.ndarray, loss: str) -> np.ndarray:

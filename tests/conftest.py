@@ -20,6 +20,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from micrograd_plus import Value
+from micrograd_plus.losses import binary_cross_entropy, binary_cross_entropy_with_logits
+from micrograd_plus.nn import Perceptron
 
 # Example counts stay small enough for the whole suite to run in a few minutes on 2 cores;
 # HYPOTHESIS_PROFILE=thorough runs many more.
@@ -99,7 +101,8 @@ BINARY_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "**": lambda a, b: a**b,
 }
 
-# One node of each engine op (the OPS of engine.py), made from two Values a and b.
+# How the engine makes each op of the table of ops (micrograd_plus.ops) from two Values a
+# and b: the engine's methods, the perceptron's step and the losses' ops.
 OP_BUILDERS: dict[str, Callable[[Value, Value], Value]] = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
@@ -116,6 +119,9 @@ OP_BUILDERS: dict[str, Callable[[Value, Value], Value]] = {
     "relu": lambda a, b: a.relu(),
     "leaky_relu": lambda a, b: a.leaky_relu(0.2),
     "abs": lambda a, b: a.abs(),
+    "step": lambda a, b: Perceptron.step(a),
+    "bce": lambda a, b: binary_cross_entropy(a, b),
+    "bce_with_logits": lambda a, b: binary_cross_entropy_with_logits(a, b),
 }
 
 

@@ -60,3 +60,28 @@ def assert_matches_torch(
         grads = [0.0] * t.numel() if t.grad is None else t.grad.flatten().tolist()
         for leaf, theirs_grad in zip(_flat(v), grads, strict=True):
             assert same(leaf.grad, theirs_grad, rtol), ("grad", inputs, leaf.grad, theirs_grad)
+
+
+def torch_bce(p: Any, y: Any, reduction: str = "mean") -> Any:
+    """PyTorch's binary cross-entropy (its value and its gradient for the targets), whose
+    gradient for p leaves out a term of weight 0 as micrograd_plus does: where y is 0 or
+    1, d/dp is that of the one clamped log left, -clamp(log p, -100) or
+    -clamp(log(1 - p), -100), by PyTorch's autograd; elsewhere PyTorch's own."""
+    torch = pytest.importorskip("torch")
+    terms = []
+    for p_i, y_i in zip(p.reshape(-1), y.reshape(-1), strict=True):
+        formula = torch.nn.functional.binary_cross_entropy(p_i, y_i, reduction="none")
+        if y_i.item() not in (0.0, 1.0):
+            terms.append(formula)
+            continue
+        log = torch.log(p_i) if y_i.item() == 1 else torch.log1p(-p_i)
+        # clamped: flat, so d/dp = 0 (through log's infinite derivative PyTorch gets nan)
+        alone = (
+            -torch.clamp(log, min=-100.0)
+            if log.item() > -100
+            else torch.full_like(log.detach(), 100.0)
+        )
+        kept = torch.nn.functional.binary_cross_entropy(p_i.detach(), y_i, reduction="none")
+        terms.append(alone + (kept - alone.detach()))  # the value: kept's, to rounding
+    losses = torch.stack(terms).reshape(p.shape)
+    return losses if reduction == "none" else getattr(losses, reduction)()

@@ -1,7 +1,7 @@
 """Every op at the extremes of float64: 0, -0, +-1e-320 (subnormal), +-710 (where exp
 overflows), +-1e308, +-inf and nan. The value and each gradient equal PyTorch's float64
-bit for bit (nan equals nan, the sign of a zero counts), and the tape's numpy twins equal
-the scalar ops bit for bit there."""
+bit for bit (nan equals nan, the sign of a zero counts), and each op's entry in the table
+of ops, on arrays, equals the scalar op bit for bit there."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import BINARY_OPS
+from parity import torch_bce
 
 from micrograd_plus import Value
+from micrograd_plus.arrays import on_arrays
 from micrograd_plus.losses import binary_cross_entropy, binary_cross_entropy_with_logits
-from micrograd_plus.twins import TWINS
 
 inf, nan = math.inf, math.nan
 POINTS = [0.0, -0.0, 1e-320, -1e-320, 710.0, -710.0, 1e308, -1e308, inf, -inf, nan]
@@ -113,10 +114,20 @@ def test_sum_is_pytorchs_bit_for_bit() -> None:
 
 
 def test_binary_cross_entropy_is_pytorchs_bit_for_bit() -> None:
+    """The value and the target's gradient are PyTorch's formula's; the gradient for p,
+    where the target is 0 or 1, is that of the one clamped log left (``torch_bce``), so
+    that p = 1, y = 1 gives -1 where PyTorch's formula gives 0."""
     torch = pytest.importorskip("torch")
     bce = lambda p, y: torch.nn.functional.binary_cross_entropy(p, y, reduction="none")  # noqa: E731
     cases = [(p, y) for p in PROBABILITIES for y in TARGETS]
-    assert differences(binary_cross_entropy, bce, cases) == []
+    for xs, ours, theirs in differences(binary_cross_entropy, bce, cases):
+        assert identical(ours[0], theirs[0]) and identical(ours[2], theirs[2]), xs
+        assert xs[1] in (0.0, 1.0), xs
+        exact = pytorch(lambda p, y: torch_bce(p, y, reduction="none"), *xs)
+        assert identical(ours[1], exact[1]), (xs, ours, exact)
+    one = binary_cross_entropy(p := Value(1.0), 1.0)
+    one.backward()
+    assert p.grad == -1.0
 
 
 def _exact_bce_with_logits(z: float, y: float) -> float:
@@ -172,11 +183,10 @@ def test_each_twin_equals_the_scalar_op_bit_for_bit(case: str) -> None:
     fn, inputs = TWIN_CASES[case]
     nodes = [fn(*(Value(x) for x in xs)) for xs in inputs]
     name, number = nodes[0].op, nodes[0].op_number
-    forward, local = TWINS[name]
     columns = [np.array([node.inputs[j].data for node in nodes]) for j in range(len(inputs[0]))]
     with np.errstate(all="ignore"):
-        out = np.broadcast_to(forward(*columns, n=number), (len(nodes),))
-        derivatives = local(*columns, out, n=number)
+        value, derivatives = on_arrays(name, columns, number)
+        out = np.broadcast_to(value, (len(nodes),))
     for i, node in enumerate(nodes):
         assert identical(float(out[i]), node.data), (case, inputs[i], "value")
         for j, d in enumerate(node.local_derivatives):

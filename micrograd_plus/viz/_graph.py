@@ -10,82 +10,44 @@ from dataclasses import dataclass
 from typing import Any
 
 from micrograd_plus.engine import Value
-from micrograd_plus.floats import exact_text, format_number
+from micrograd_plus.floats import format_number
 from micrograd_plus.nn import short_name
+from micrograd_plus.ops import OPS, fill, slot
 from micrograd_plus.viz.palette import readable
 
 Params = Iterable[Value] | Iterable[tuple[str, Value]] | Any
-
-# Each op of the engine's OPS as a formula of its inputs {a}, {b}, and per input its local
-# derivative; {out} stands for the node itself and {n} for the number an op carries
-# (the exponent of ``**2``, leaky_relu's slope). A test checks these against the engine.
-FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "+": ("{a} + {b}", ("1", "1")),
-    "-": ("{a} - {b}", ("1", "-1")),
-    "neg": ("-{a}", ("-1",)),
-    "*": ("{a} * {b}", ("{b}", "{a}")),
-    "/": ("{a} / {b}", ("1 / {b}", "-{out} / {b}")),
-    "**": ("{a} ** {b}", ("{b} * {a} ** ({b} - 1)", "{out} * log({a})")),
-    "**n": ("{a} ** {n}", ("{n} * {a} ** ({n} - 1)",)),
-    "sum": ("", ()),  # a + b + ... with one "1" per input: written out by op_form
-    "exp": ("exp({a})", ("{out}",)),
-    "log": ("log({a})", ("1 / {a}",)),
-    "tanh": ("tanh({a})", ("1 - {out} ** 2",)),
-    "sigmoid": ("sigmoid({a})", ("{out} * (1 - {out})",)),
-    "relu": ("relu({a})", ("1 if {a} > 0 else 0",)),
-    "leaky_relu": ("leaky_relu({a}, {n})", ("1 if {a} > 0 else {n}",)),
-    "abs": ("|{a}|", ("sign({a})",)),
-    # the perceptron's step and the ops the losses make, with the target as {b}
-    "step": ("step({a})", ("0",)),
-    "bce": ("bce({a}, {b})", ("({a} - {b}) / ({a} * (1 - {a}))", "-log({a} / (1 - {a}))")),
-    "bce_with_logits": ("bce_with_logits({a}, {b})", ("sigmoid({a}) - {b}", "-{a}")),
-}
-_SLOTS = "abcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)
 class OpForm:
     """An op as text: its formula and one local-derivative rule per input, with holes
     {a}, {b}, ... for the inputs, {out} for the node, {local} for a rule known only as a
-    number (an op of the user's own)."""
+    number (an op outside the table of ops)."""
 
     formula: str
     rules: tuple[str, ...]
 
     def fill(self, template: str, inputs: list[str], out: str, local: str = "") -> str:
-        holes = {_slot(i): text for i, text in enumerate(inputs)}
-        return template.format(out=out, local=local, **holes)
-
-
-def _slot(i: int) -> str:
-    return _SLOTS[i] if i < len(_SLOTS) else f"a{i}"
+        return fill(template, inputs, out, local)
 
 
 def op_form(node: Value) -> OpForm:
-    """``node``'s op as a formula and local-derivative rules (see FORMS)."""
+    """``node``'s op as a formula and local-derivative rules, from its entry in the table
+    of ops (``micrograd_plus.ops``); an op outside it as ``name(a, b)``."""
     k = len(node.inputs)
-    name, number = node.op, node.op_number
-    if name == "sum":
-        return OpForm(" + ".join(f"{{{_slot(i)}}}" for i in range(k)), ("1",) * k)
-    if name in FORMS and len(FORMS[name][1]) == k:
-        formula, rules = FORMS[name]
-        if number is not None:  # the op's own number is part of its text
-            n = exact_text(number)
-            formula, rules = formula.replace("{n}", n), tuple(r.replace("{n}", n) for r in rules)
-        return OpForm(formula, rules)
-    holes = ", ".join(f"{{{_slot(i)}}}" for i in range(k))
-    op = readable(node.op).replace("{", "{{").replace("}", "}}")  # the user's text, as text
-    return OpForm(f"{op}({holes})", ("{local}",) * k)
+    op = OPS.get(node.op)
+    if op is not None and op.inputs in (None, k):
+        return OpForm(*op.templates(k, node.op_number))
+    holes = ", ".join(f"{{{slot(i)}}}" for i in range(k))
+    name = readable(node.op).replace("{", "{{").replace("}", "}}")  # the user's text, as text
+    return OpForm(f"{name}({holes})", ("{local}",) * k)
 
 
 def op_label(node: Value) -> str:
     """The op as its circle names it, with the number it carries: ``**2``,
     ``leaky_relu(0.01)``, ``tanh``."""
-    op = readable(node.op)
-    if node.op_number is None:
-        return op
-    n = exact_text(node.op_number)
-    return f"**{n}" if node.op == "**n" else f"{op}({n})"
+    op = OPS.get(node.op)
+    return readable(node.op) if op is None else readable(op.circle(node.op_number))
 
 
 def unit(name: str) -> str:
