@@ -86,4 +86,4 @@ def passed_back(local: Any, upstream: Array) -> Array | None:
     product = np.multiply(local, upstream)
     if not np.isfinite(product).all():  # 0 * inf or 0 * nan: a zero passes nothing back
         product = np.where(local == 0, 0.0, product)
-    return product
+    return np.asarray(product)

@@ -18,6 +18,7 @@ does: relu'' = 0. A local derivative that is the constant 0 passes nothing back.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -127,9 +128,10 @@ def _is_zero(x: Value | float) -> bool:
 
 
 def _times(a: Value | float, b: Value | float) -> Value | float:
-    """a * b, with a float 1 left out of the graph (most local derivatives are 1), and a
-    constant 0 times anything, even inf or nan, passing nothing back."""
-    if _is_zero(a) or _is_zero(b):
+    """local derivative a times gradient b, with a float 1 left out of the graph (most
+    local derivatives are 1); a local derivative that is the constant 0 passes nothing
+    back, even times inf or nan, and a constant gradient 0 times a finite local adds 0."""
+    if _is_zero(a) or (_is_zero(b) and math.isfinite(_data(a))):
         return 0.0
     if isinstance(a, float) and a == 1.0:
         return b
