@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -63,3 +64,17 @@ def test_the_playground_prints_what_its_comment_says(
     assert pg.iteration == 100 and pg.learning_rate == 0.01 and pg.session.optimizer.lr == 0.01
     assert len(pg.history["iteration"]) == 101  # iterations 0 to 100, one row each
     assert (tmp_path / "circle.json").exists()
+
+
+def test_the_op_added_in_one_entry_gives_the_numbers_the_comments_say() -> None:
+    from micrograd_plus.ops import OPS
+
+    code = python_block("## The table of ops")
+    found: dict[str, Any] = {}
+    try:
+        exec(compile(code, "README.md", "exec"), found)  # our own README, not user input
+    finally:
+        OPS.pop("softplus", None)
+    x, d1 = found["x"], found["d1"]
+    assert round(x.grad, 3) == 1.462 == round(2 / (1 + math.exp(-1.0)), 3)
+    assert d1.data == pytest.approx(x.grad, rel=1e-15)
