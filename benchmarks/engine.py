@@ -1,4 +1,5 @@
-"""Speed and memory of the engine, beside micrograd 0.1.0 measured in the same process.
+"""Speed and memory of the engine, beside micrograd 0.1.0 and the closure-free Value a
+student writes today (microgpt's), measured in the same process.
 
     python benchmarks/engine.py [--steps 20000] [--repeat 5] [--train-steps 10]
 
@@ -12,15 +13,23 @@ forcing a collection, as in a training loop, so an engine pays for its own garba
 Install the reference with ``pip install micrograd==0.1.0``; without it only
 micrograd_plus is measured.
 
+The engines' rounds alternate (one round of each, then the next), so that a slower
+stretch of the machine falls on all of them alike. Besides micrograd (closures), the
+chain runs on ``ClosureFreeValue``: microgpt's 25-line Value (``__slots__``, children
+and local derivatives, a recursive topological sort), with tanh as its lectures add it.
+
 Second, micrograd's own demo: MLP(2, [16, 16], 1) on 100 two-moons points, max-margin
 loss + 1e-4 * L2, one full step (forward, backward, SGD update), in milliseconds per
-step (median). Both engines run the same update code on the same data.
+step (median). Both engines run the same update code on the same data; micrograd_plus
+runs it twice, on its model's Parameters (numbers in one array per model) and on the same
+model with plain Values in their place.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import math
 import sys
 import threading
 import time
@@ -39,6 +48,54 @@ class ChainResult:
     build_ns: float  # per node
     backward_ns: float  # per node
     bytes_per_node: float
+
+
+class ClosureFreeValue:
+    """microgpt's Value (Karpathy, 2026), verbatim but for tanh, added as its lectures do."""
+
+    __slots__ = ("data", "grad", "_children", "_local_grads")
+
+    def __init__(self, data: Any, children: Any = (), local_grads: Any = ()) -> None:
+        self.data = data
+        self.grad = 0
+        self._children = children
+        self._local_grads = local_grads
+
+    def __add__(self, other: Any) -> ClosureFreeValue:
+        other = other if isinstance(other, ClosureFreeValue) else ClosureFreeValue(other)
+        return ClosureFreeValue(self.data + other.data, (self, other), (1, 1))
+
+    def __mul__(self, other: Any) -> ClosureFreeValue:
+        other = other if isinstance(other, ClosureFreeValue) else ClosureFreeValue(other)
+        return ClosureFreeValue(self.data * other.data, (self, other), (other.data, self.data))
+
+    def tanh(self) -> ClosureFreeValue:
+        t = math.tanh(self.data)
+        return ClosureFreeValue(t, (self,), (1 - t**2,))
+
+    def backward(self) -> None:
+        topo = []
+        visited = set()
+
+        def build_topo(v: ClosureFreeValue) -> None:
+            if v not in visited:
+                visited.add(v)
+                for child in v._children:
+                    build_topo(child)
+                topo.append(v)
+
+        build_topo(self)
+        self.grad = 1
+        for v in reversed(topo):
+            for child, local_grad in zip(v._children, v._local_grads):
+                child.grad += local_grad * v.grad
+
+
+def closure_free_chain(n: int) -> Any:
+    x = ClosureFreeValue(0.5)
+    for _ in range(n):
+        x = (x * 0.9 + 0.1).tanh()
+    return x
 
 
 def plus_chain(n: int) -> Any:
@@ -87,16 +144,19 @@ def bytes_per_node(build: Callable[[int], Any], steps: int) -> float:
 def measure_chains(
     builders: dict[str, Callable[[int], Any]], steps: int, repeat: int
 ) -> dict[str, ChainResult]:
-    """Each engine runs its rounds back to back, as a training loop would (one warm-up
-    round, then the median of ``repeat``), and pays for its own garbage."""
+    """The engines' rounds alternate (a warm-up round of each, then ``repeat`` rounds of
+    each in turn; the median), and each pays for its own garbage."""
+    rounds: dict[str, list[tuple[float, float]]] = {name: [] for name in builders}
+    for _ in range(repeat + 1):
+        for name, build in builders.items():
+            gc.collect()
+            rounds[name].append(time_chain(build, steps))
     results = {}
     for name, build in builders.items():
-        gc.collect()
-        rounds = [time_chain(build, steps) for _ in range(repeat + 1)][1:]
         results[name] = ChainResult(
             5 * steps + 1,
-            median(r[0] for r in rounds),
-            median(r[1] for r in rounds),
+            median(r[0] for r in rounds[name][1:]),
+            median(r[1] for r in rounds[name][1:]),
             bytes_per_node(build, steps),
         )
     return results
@@ -111,7 +171,7 @@ def micrograd_installed() -> bool:
 
 
 def report_chain(steps: int, repeat: int) -> None:
-    builders = {"micrograd_plus": plus_chain}
+    builders = {"micrograd_plus": plus_chain, "closure-free": closure_free_chain}
     if micrograd_installed():
         builders["micrograd 0.1.0"] = micrograd_chain
     results = measure_chains(builders, steps, repeat)
@@ -119,6 +179,12 @@ def report_chain(steps: int, repeat: int) -> None:
     print(f"{'engine':<16}{'build ns/node':>15}{'backward+free':>18}{'bytes/node':>12}")
     for name, r in results.items():
         print(f"{name:<16}{r.build_ns:>15,.0f}{r.backward_ns:>18,.0f}{r.bytes_per_node:>12,.0f}")
+    plus, free = results["micrograd_plus"], results["closure-free"]
+    print(
+        "micrograd_plus vs the closure-free Value (microgpt's): build + backward "
+        f"{(free.build_ns + free.backward_ns) / (plus.build_ns + plus.backward_ns):.2f}x "
+        "as fast"
+    )
     if "micrograd 0.1.0" not in results:
         print("micrograd 0.1.0 is not installed: pip install micrograd==0.1.0 for the ratios")
         return
@@ -162,12 +228,25 @@ def time_moons(make_model: Callable[[], Any], Value: Any, steps: int) -> float:
     return median(times[1:])
 
 
+def plain_values(model: Any) -> Any:
+    """The model with a plain Value, same number and label, in place of each Parameter."""
+    for layer in model.layers:
+        for neuron in layer.neurons:
+            neuron.w = [micrograd_plus.Value(w.data, w.label) for w in neuron.w]
+            neuron.b = micrograd_plus.Value(neuron.b.data, neuron.b.label)
+    return model
+
+
 def report_moons(steps: int) -> None:
     from micrograd_plus.nn import MLP
 
     plus = time_moons(lambda: MLP(2, [16, 16, 1], seed=0), micrograd_plus.Value, steps)
+    plain = time_moons(
+        lambda: plain_values(MLP(2, [16, 16, 1], seed=0)), micrograd_plus.Value, steps
+    )
     print(f"\nmicrograd's demo step: MLP(2, [16, 16], 1), 100 moons, median of {steps} steps")
     print(f"{'micrograd_plus':<16}{plus:>10,.0f} ms/step")
+    print(f"{'  plain Values':<16}{plain:>10,.0f} ms/step  (Parameters: {plus / plain:.2f}x)")
     if not micrograd_installed():
         return
     import micrograd.engine

@@ -63,17 +63,19 @@ class Store:
 
 class Parameter(Value):
     """A leaf Value whose ``data`` and ``grad`` are place ``index`` of ``store``'s arrays.
-    It is a Value in every other way: ops, backward, pictures. (Value's own ``_data``
-    slot goes unused.)"""
+    It is a Value in every other way: ops, backward, pictures. (Value's ``_data`` slot
+    stays empty: the number is in the store.)"""
 
     __slots__ = ("store", "index")
 
     def __init__(self, store: Store, index: int, label: str = "") -> None:
         """The Parameter at ``store[index]``, with the data and grad found there."""
-        self.store, self.index = store, index
-        grad = self.grad
-        super().__init__(self.data, label)  # a leaf: no op, no inputs; grad set to 0.0 ...
-        self.grad = grad  # ... and back to the store's (a copied model keeps its grads)
+        if type(label) is not str:
+            raise TypeError(f"a label is text, got {type(label).__name__}: {label!r}")
+        self.store, self.index, self.label = store, index, label
+        # a leaf, whose data and grad stay the store's (a copied model keeps its grads);
+        # Value.__init__ is not called, so Value's own _data slot is never filled
+        self.op, self.op_number, self.inputs, self.local_derivatives = "", None, (), ()
 
     @property
     def data(self) -> float:

@@ -160,3 +160,13 @@ def test_pack_moves_parameters_into_one_store_keeping_their_numbers() -> None:
     assert a.store.data.tolist() == [3.0, 2.0, 1.0] and a.store.grad.tolist() == [0, 0.25, 0]
     assert (a.data, b.data, c.data, b.grad) == (1.0, 2.0, 3.0, 0.25)
     assert not isinstance(loose, Parameter) and loose.data == 9.0
+
+
+def test_a_parameter_keeps_no_number_of_its_own() -> None:
+    """Its number is in the store only: Value's _data slot is never filled, so nothing
+    there can go stale when an optimizer moves the store's array."""
+    (p,) = new_parameters([1.5], ["w"])
+    p.store.data[0] = 2.5
+    assert p.data == 2.5
+    with pytest.raises(AttributeError):
+        object.__getattribute__(p, "_data")
