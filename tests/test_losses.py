@@ -163,7 +163,7 @@ def test_binary_cross_entropies_at_the_extremes(
 def _theirs(name: str) -> Callable[..., Any]:
     """PyTorch's loss ``name``; binary cross-entropy as ``parity.torch_bce`` has it (a term
     of weight 0 left out of the gradient)."""
-    return torch_bce if name == "binary_cross_entropy" else getattr(_f(), name)  # type: ignore[no-any-return]
+    return torch_bce if name == "binary_cross_entropy" else getattr(_f(), name)
 
 
 @given(st.integers(2, 5), st.integers(1, 4), st.data(), reductions)
