@@ -6,6 +6,7 @@ load without numpy.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from micrograd_plus.ops import OPS
 
-__all__ = ["ARRAYS", "on_arrays", "passed_back"]
+__all__ = ["ARRAYS", "finite", "on_arrays", "passed_back"]
 
 Array = np.ndarray
 
@@ -78,12 +79,19 @@ def on_arrays(name: str, inputs: list[Array], n: float | None) -> tuple[Array, t
     return out, op.local(ARRAYS, *inputs, out, n)
 
 
-def passed_back(local: Any, upstream: Array) -> Array | None:
+def finite(array: Array) -> bool:
+    """No inf and no nan in ``array`` (one sum: either anywhere makes the sum so; a sum
+    that overflows says False too, which costs only the careful way)."""
+    return math.isfinite(np.add.reduce(array, axis=None))
+
+
+def passed_back(local: Any, upstream: Array, upstream_finite: bool) -> Array | None:
     """What an input receives: ``local * upstream``, with nothing where the local
-    derivative is 0, even times inf or nan (None: nothing at all)."""
+    derivative is 0, even times inf or nan (None: nothing at all). ``upstream_finite``
+    (``finite(upstream)``, found once for all the inputs) says no such product exists."""
     if isinstance(local, float):
         return None if local == 0 else upstream if local == 1 else local * upstream
     product = np.multiply(local, upstream)
-    if not np.isfinite(product).all():  # 0 * inf or 0 * nan: a zero passes nothing back
+    if not upstream_finite:  # 0 * inf or 0 * nan: a zero passes nothing back
         product = np.where(local == 0, 0.0, product)
     return np.asarray(product)

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 
 from micrograd_plus import floats
 from micrograd_plus.floats import exact_text, format_number
-from micrograd_plus.grad_mode import _no_grad_depth, enable_grad, is_grad_enabled, no_grad
+from micrograd_plus.grad_mode import enable_grad, is_grad_enabled, no_grad
 
 __all__ = [
     "Value",
@@ -64,13 +64,10 @@ def op_result(
             f"an op needs one local derivative per input: got {len(inputs)} inputs "
             f"and {len(local_derivatives)} local derivatives"
         )
-    out = Value.__new__(Value)  # a node: its slots set here, without a leaf's checks
-    out._data, out.grad, out.label = data, 0.0, ""
-    if not _no_grad_depth.get():  # is_grad_enabled(), without a call
+    out = Value(data)
+    if is_grad_enabled():  # under no_grad() the result stays a leaf: nothing to go back through
         out.op, out.op_number = op, number
         out.inputs, out.local_derivatives = inputs, local_derivatives
-    else:  # under no_grad() the result stays a leaf: nothing to go back through
-        out.op, out.op_number, out.inputs, out.local_derivatives = "", None, (), ()
     return out
 
 
@@ -116,12 +113,12 @@ class Value:
 
     def __add__(self, other: Value | float) -> Value:
         """a + b;  d/da = 1,  d/db = 1."""
-        other = other if isinstance(other, Value) else Value(other)
+        other = as_value(other)
         return op_result(self.data + other.data, "+", (self, other), (1.0, 1.0))
 
     def __sub__(self, other: Value | float) -> Value:
         """a - b;  d/da = 1,  d/db = -1."""
-        other = other if isinstance(other, Value) else Value(other)
+        other = as_value(other)
         return op_result(self.data - other.data, "-", (self, other), (1.0, -1.0))
 
     def __neg__(self) -> Value:
@@ -130,13 +127,13 @@ class Value:
 
     def __mul__(self, other: Value | float) -> Value:
         """a * b;  d/da = b,  d/db = a."""
-        other = other if isinstance(other, Value) else Value(other)
+        other = as_value(other)
         a, b = self.data, other.data
         return op_result(a * b, "*", (self, other), (b, a))
 
     def __truediv__(self, other: Value | float) -> Value:
         """a / b;  d/da = 1 / b,  d/db = -a / b**2 = -(a / b) / b."""
-        other = other if isinstance(other, Value) else Value(other)
+        other = as_value(other)
         b = other.data
         out = floats.divide(self.data, b)
         return op_result(out, "/", (self, other), (floats.divide(1.0, b), -floats.divide(out, b)))
@@ -254,13 +251,8 @@ class Value:
                 earlier[node] = node.grad
             node.grad = -0.0  # -0.0 + x is exactly x: the first contribution, sign and all
         self.grad = 1.0  # d(self)/d(self)
-        for node in reversed(order):  # each node's backward_step, written out here
-            g = node.grad
-            for inp, local_derivative in zip(node.inputs, node.local_derivatives):
-                contribution = local_derivative * g
-                if contribution != contribution and not local_derivative:  # 0 * inf or nan:
-                    contribution = 0.0  # a zero local derivative passes nothing back
-                inp.grad += contribution
+        for node in reversed(order):
+            node.backward_step()
         for leaf, grad in earlier.items():
             leaf.grad += grad
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_plus.arrays import on_arrays, passed_back
+from micrograd_plus.arrays import finite, on_arrays, passed_back
 from micrograd_plus.engine import Value
 from micrograd_plus.parameters import Numbers, matrix
 from micrograd_plus.schedule import Instruction, formula
@@ -180,12 +180,13 @@ class Fused:
                 if source is None or source[0] != 0:  # the inputs need no gradient
                     self._pass_back(grads, loose, unit.inputs, source, upstream @ W)
             elif isinstance(unit, Activation):
-                gradient = passed_back(saved, upstream)
+                gradient = passed_back(saved, upstream, finite(upstream))
                 if gradient is not None:
                     self._pass_back(grads, loose, unit.inputs, self.sources[u], gradient)
             else:
+                down, down_finite = upstream[:, 0], finite(upstream)  # the unit's one row
                 for i, derivative in zip(unit.inputs, saved):
-                    gradient = passed_back(derivative, upstream[:, 0])
+                    gradient = passed_back(derivative, down, down_finite)
                     if gradient is not None:
                         self._pass_back_row(grads, loose, i, gradient)
         self.loose.add_grad(loose)

@@ -16,11 +16,13 @@ every method equal to its entry bit for bit, at random points and at the extreme
 
 A new op is one more entry: ``define`` it, and ``op(*values)`` makes its node::
 
-    sin = define("sin", "sin({a})", ("cos({a})",),
-                 value=lambda m, a, n: m.sin(a), local=lambda m, a, out, n: (m.cos(a),))
-    y = sin(Value(0.5))   # backward(), grad() to any order, the tape, pictures, stepper
+    softplus = define("softplus", "softplus({a})", ("sigmoid({a})",),
+                      value=lambda m, a, n: m.log1p(m.exp(a)),
+                      local=lambda m, a, out, n: (m.sigmoid(a),))
+    y = softplus(Value(0.5))  # backward(), grad() to any order, the tape, pictures, stepper
 
-(a kit without ``sin`` gets one with ``setattr``: ``FLOATS.sin = math.sin`` ...).
+Its lines may use what every kit has (the same names in the three: ``exp``, ``log``,
+``where`` ...); an op that needs more math adds it to each kit.
 
 **A local derivative that is zero passes nothing back**, even times an infinite or nan
 gradient, as PyTorch's masks do (relu, ``x ** 0``): ``relu(x) ** 0.5`` at x = -1 gives
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import math
 import operator
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,10 +199,19 @@ def define(
     local: Callable[..., tuple[Any, ...]],
     label: str = "",
 ) -> Op:
-    """A new op in the table (its name not taken): see the module's docstring."""
+    """A new op in the table (its name not taken): see the module's docstring. Its
+    formula and rules may use the holes of its inputs (one rule each), {out} and {n}."""
     if name in OPS:
         raise ValueError(f"the op {name!r} is already in the table")
     inputs = None if formula == "{all}" else len(rules)
+    allowed = {"out", "n", *(slot(i) for i in range(inputs or 1))}
+    for text in (formula, *rules):
+        holes = {field for _, field, _, _ in string.Formatter().parse(text) if field}
+        if inputs is not None and holes - allowed:
+            raise ValueError(
+                f"{name}: {text!r} has the holes {sorted(holes - allowed)}, but an op of "
+                f"{inputs} input(s) has only {sorted(allowed)} (one rule per input)"
+            )
     op = Op(name, formula, rules, value, local, label, inputs)
     OPS[name] = op
     return op

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_plus.arrays import on_arrays, passed_back
+from micrograd_plus.arrays import finite, on_arrays, passed_back
 from micrograd_plus.ops import OPS
 
 __all__ = ["Instruction", "Levels"]
@@ -98,8 +98,9 @@ class Levels:
     def backward(self, grads: Array) -> None:
         for group, locals_ in zip(reversed(self.groups), reversed(self.locals)):
             upstream = grads[group.rows]  # (m, batch)
+            upstream_finite = finite(upstream)
             for scatter, local in zip(group.scatters, locals_):
-                contribution = passed_back(local, upstream)
+                contribution = passed_back(local, upstream, upstream_finite)
                 if contribution is not None:
                     scatter.add(grads, contribution)
 

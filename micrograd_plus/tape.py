@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_plus.arrays import on_arrays, passed_back
+from micrograd_plus.arrays import finite, on_arrays, passed_back
 from micrograd_plus.engine import Value, as_value, enable_grad, op_result
 from micrograd_plus.floats import format_number
 from micrograd_plus.fusion import Fused
@@ -77,8 +77,10 @@ class Nodes:
 
     def backward(self, grads: Array) -> None:
         for instruction, locals_ in zip(reversed(self.program), reversed(self.locals)):
+            upstream = grads[instruction.row]
+            upstream_finite = finite(upstream)
             for i, local in zip(instruction.inputs, locals_):
-                contribution = passed_back(local, grads[instruction.row])
+                contribution = passed_back(local, upstream, upstream_finite)
                 if contribution is not None:
                     grads[i] += contribution
 

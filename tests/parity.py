@@ -75,13 +75,11 @@ def torch_bce(p: Any, y: Any, reduction: str = "mean") -> Any:
             terms.append(formula)
             continue
         log = torch.log(p_i) if y_i.item() == 1 else torch.log1p(-p_i)
-        # clamped: flat, so d/dp = 0 (through log's infinite derivative PyTorch gets nan)
-        alone = (
-            -torch.clamp(log, min=-100.0)
-            if log.item() > -100
-            else torch.full_like(log.detach(), 100.0)
-        )
+        # clamped: flat, so d/dp = 0, a zero that flows on as a zero (through log's
+        # infinite derivative PyTorch would get 0 * inf = nan)
+        flat = p_i * 0.0 + 100.0
+        alone = -torch.clamp(log, min=-100.0) if log.item() > -100 else flat
         kept = torch.nn.functional.binary_cross_entropy(p_i.detach(), y_i, reduction="none")
-        terms.append(alone + (kept - alone.detach()))  # the value: kept's, to rounding
+        terms.append(kept - (alone.detach() - alone))  # kept's value, bit for bit
     losses = torch.stack(terms).reshape(p.shape)
     return losses if reduction == "none" else getattr(losses, reduction)()

@@ -9,6 +9,7 @@ grad(create_graph=True) and the tape."""
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,12 +17,12 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import OP_BUILDERS, svg_texts
-from hypothesis import given, reject, settings
+from hypothesis import example, given, reject, settings
 from hypothesis import strategies as st
 from parity import torch_bce
 
 from micrograd_plus import Value
-from micrograd_plus.arrays import on_arrays
+from micrograd_plus.arrays import ARRAYS, on_arrays
 from micrograd_plus.autograd import grad, local_derivatives
 from micrograd_plus.losses import (
     binary_cross_entropy,
@@ -30,7 +31,7 @@ from micrograd_plus.losses import (
     mae_loss,
     mse_loss,
 )
-from micrograd_plus.ops import FLOATS, OPS, define
+from micrograd_plus.ops import FLOATS, OPS, VALUES, define
 from micrograd_plus.tape import Tape
 from micrograd_plus.viz import render_bytes, to_dot
 from micrograd_plus.viz.passes import forward_steps
@@ -66,6 +67,29 @@ def test_every_op_in_the_table_is_one_the_engine_makes() -> None:
     assert set(OPS) == set(OP_BUILDERS)
 
 
+def _names(kit: type) -> set[str]:
+    return {name for name in vars(kit) if not name.startswith("_")}
+
+
+def test_the_three_kits_offer_the_same_math() -> None:
+    """An op written with one kit's names runs with the others."""
+    assert _names(FLOATS) == _names(ARRAYS) == _names(VALUES)
+    assert {"exp", "log", "log1p", "sigmoid", "where", "maximum"} <= _names(FLOATS)
+
+
+def test_a_bad_entry_is_refused_and_the_table_is_left_as_it_was() -> None:
+    before = dict(OPS)
+    with pytest.raises(ValueError, match="'\\+' is already in the table"):
+        define("+", "{a}", ("1",), value=lambda m, a, n: a, local=lambda m, a, out, n: (1.0,))
+    with pytest.raises(ValueError, match=r"has the holes \['c'\], but an op of 2 input"):
+        define("f", "{a} + {c}", ("1", "1"), value=max, local=max)
+    assert before == OPS
+    with making(NEW) as make:
+        with pytest.raises(TypeError, match="softplus takes 1 inputs, got 2"):
+            OPS[NEW](Value(1.0), Value(2.0))
+        assert make(Value(0.0), Value(0.0)).data == pytest.approx(math.log(2.0), rel=1e-15)
+
+
 def _inputs(node: Value) -> list[float]:
     return [x.data for x in node.inputs]
 
@@ -76,12 +100,6 @@ def _identical(a: float, b: float) -> bool:
     )
 
 
-def _node(maker: Callable[[Value, Value], Value], a: float, b: float) -> Value:
-    """The op's node, made from a and b (a probability and a target for bce)."""
-    out = maker(Value(a), Value(b))
-    return out
-
-
 SMOOTH = st.floats(0.15, 0.85)  # a probability, a target, a positive base: smooth for all
 
 
@@ -90,7 +108,7 @@ SMOOTH = st.floats(0.15, 0.85)  # a probability, a target, a positive base: smoo
 @given(a=SMOOTH, b=SMOOTH)
 def test_the_engine_computes_each_entry_bit_for_bit(name: str, a: float, b: float) -> None:
     with making(name) as maker:
-        _check_the_entry(_node(maker, a, b))
+        _check_the_entry(maker(Value(a), Value(b)))
 
 
 def _check_the_entry(node: Value) -> None:
@@ -134,7 +152,7 @@ def test_first_to_third_derivatives_equal_central_differences(
 
 
 def _check_three_orders(maker: Callable[[Value, Value], Value], a: float, b: float) -> None:
-    k = len(_node(maker, a, b).inputs)
+    k = len(maker(Value(a), Value(b)).inputs)
     for slot in range(min(k, 2)):
 
         def make(x: Value, slot: int = slot) -> Value:
@@ -201,7 +219,8 @@ def _sum(a: Any, b: Any) -> Any:
     return Value.sum([a, b, a]) if isinstance(a, Value) else _torch().stack([a, b, a]).sum()
 
 
-# name -> (ours on Values, theirs on float64 tensors); each takes two operands.
+# name -> (ours on Values, theirs on float64 tensors); each takes two operands. A loss of
+# one sample is that sample's loss: PyTorch's reduction="none" (its mean of one -0.0 is 0.0).
 FUZZ_OPS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "+": (lambda a, b: a + b, lambda a, b: a + b),
     "-": (lambda a, b: a - b, lambda a, b: a - b),
@@ -221,13 +240,15 @@ FUZZ_OPS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "relu": (lambda a, b: a.relu(), lambda a, b: a.relu()),
     "leaky_relu": (lambda a, b: a.leaky_relu(0.1), lambda a, b: _f().leaky_relu(a, 0.1)),
     "abs": (lambda a, b: a.abs(), lambda a, b: a.abs()),
-    "mse": (lambda a, b: mse_loss(a, b), lambda a, b: _f().mse_loss(a, b)),
-    "mae": (lambda a, b: mae_loss(a, b), lambda a, b: _f().l1_loss(a, b)),
+    "mse": (lambda a, b: mse_loss(a, b), lambda a, b: _f().mse_loss(a, b, reduction="none")),
+    "mae": (lambda a, b: mae_loss(a, b), lambda a, b: _f().l1_loss(a, b, reduction="none")),
     "hinge": (lambda a, b: hinge_loss(a, 1.0), lambda a, b: (1.0 - a).relu()),
     **{
         f"bce{y}": (
             lambda a, b, y=y: binary_cross_entropy(a.sigmoid(), y),
-            lambda a, b, y=y: torch_bce(a.sigmoid(), _torch().tensor(y, dtype=a.dtype)),
+            lambda a, b, y=y: torch_bce(
+                a.sigmoid(), _torch().tensor(y, dtype=a.dtype), reduction="none"
+            ),
         )
         for y in (0.0, 0.3, 1.0)
     },
@@ -236,10 +257,11 @@ FUZZ_OPS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "bce_with_logits": (
         lambda a, b: binary_cross_entropy_with_logits(a.tanh() * 5.0, 0.7),
         lambda a, b: _f().binary_cross_entropy_with_logits(
-            a.tanh() * 5.0, _torch().tensor(0.7, dtype=a.dtype)
+            a.tanh() * 5.0, _torch().tensor(0.7, dtype=a.dtype), reduction="none"
         ),
     ),
 }
+ULPS_OF_ONE = 4 * sys.float_info.epsilon
 EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -3.0, 40.0, -40.0, 800.0, -800.0, math.inf, -math.inf]
 Graph = tuple[list[float], list[tuple[str, int, int]]]
 
@@ -267,13 +289,29 @@ def _run(graph: Graph, leaves: list[Any], side: int) -> Any:
     return nodes[-1]
 
 
-def _agree(ours: float, theirs: float, rtol: float) -> bool:
-    """Equal to rtol, nan to nan, inf to the same inf."""
+def _agree(ours: float, theirs: float, rtol: float, scale: float = 0.0, atol: float = 0.0) -> bool:
+    """Equal to rtol of the larger, or of ``scale`` (a sum's terms, which its rounding
+    errors are a fraction of), or to ``atol``; nan to nan, inf to the same inf."""
     if math.isnan(theirs) or math.isnan(ours):
         return math.isnan(theirs) and math.isnan(ours)
     if math.isinf(theirs) or math.isinf(ours):
         return ours == theirs
-    return math.isclose(ours, theirs, rel_tol=rtol, abs_tol=1e-9)
+    return math.isclose(ours, theirs, rel_tol=rtol, abs_tol=max(rtol * scale, atol, 1e-300))
+
+
+def _scales(out: Value, slack: float = 0.0) -> dict[Value, float]:
+    """Each node's gradient as a sum of absolute terms: the chain rule on |local| (plus
+    ``slack``). Two right orders of one sum differ by a few ulps of this, not of the sum
+    (which may cancel to 0, where PyTorch rounds 1/x - x/x**2 to 1e-4 and the engine to
+    0). With slack 4 ulps of 1: how far a local derivative such as 1 - tanh**2 moves
+    when numpy's tanh differs from C's by an ulp, carried to each input."""
+    scales: dict[Value, float] = {out: 1.0}
+    for node in reversed(out.topological_order()):
+        for inp, local in zip(node.inputs, node.local_derivatives, strict=True):
+            if local:  # as the engine: a zero passes nothing back
+                term = (abs(local) + slack) * scales.get(node, 0.0)
+                scales[inp] = scales.get(inp, 0.0) + term
+    return scales
 
 
 def _multiplying_every_zero(out: Value) -> dict[Value, float]:
@@ -311,23 +349,36 @@ def _torch_derivatives(graph: Graph, order: int) -> tuple[float, list[list[float
     return out.item(), per_order
 
 
-def _our_derivatives(graph: Graph, order: int) -> tuple[float, list[list[float]]]:
+def _our_derivatives(
+    graph: Graph, order: int
+) -> tuple[float, list[list[float]], list[list[float]]]:
+    """The output and, per leaf, its derivatives of order 1..order by
+    grad(create_graph=True), with each one's rounding scale (``_scales`` of the graph it
+    was taken from)."""
     leaves = [Value(x) for x in graph[0]]
     out = _run(graph, leaves, 0)
-    per_order = []
+    per_order, per_scale = [], []
     for leaf in leaves:
         found: list[float] = []
+        scales: list[float] = []
         current: Value | None = out
         for _ in range(order):
+            scales.append(_scales(current).get(leaf, 0.0))  # type: ignore[arg-type]
             (d,) = grad(current, leaf, create_graph=True, allow_unused=True)  # type: ignore[arg-type]
             found.append(0.0 if d is None else d.data)
             current = d if d is not None else Value(0.0)
         per_order.append(found)
-    return out.data, per_order
+        per_scale.append(scales)
+    return out.data, per_order, per_scale
 
 
 @settings(max_examples=150, deadline=None)
 @given(graphs(st.sampled_from(EDGES) | st.floats(-5, 5)))
+# where PyTorch masks a zero local derivative under an infinite one: relu(x) ** 0.5 and
+# log(relu(x)) at x = -1, (x * 0) ** 0 ... a zero passes nothing back, in every path
+@example(graph=([-1.0], [("relu", 0, 0), ("**0.5", 1, 1)]))
+@example(graph=([-1.0], [("relu", 0, 0), ("log", 1, 1)]))
+@example(graph=([0.0, 2.0], [("**0.0", 0, 0), ("**-1.0", 0, 0), ("*", 2, 3)]))
 def test_first_derivatives_are_pytorchs_by_every_path(graph: Graph) -> None:
     """backward(), grad(), grad(create_graph=True) and the tape give PyTorch's first
     derivatives at extreme inputs (inf, 0, -0, 800, ...)."""
@@ -338,23 +389,27 @@ def test_first_derivatives_are_pytorchs_by_every_path(graph: Graph) -> None:
     out.backward()
     by_grad = grad(out, leaves, allow_unused=True)
     by_graph = [row[0] for row in _our_derivatives(graph, 1)[1]]
-    unmasked = _multiplying_every_zero(out)
+    unmasked, scales = _multiplying_every_zero(out), _scales(out)
     for leaf, numbers, g, g2 in zip(leaves, theirs, by_grad, by_graph, strict=True):
+        scale = scales.get(leaf, 0.0)
         if math.isnan(numbers[0]) and not math.isnan(leaf.grad):
             # PyTorch multiplied a zero by inf or nan: so does the unmasked chain rule
             assert math.isnan(unmasked.get(leaf, 0.0)), (leaf.grad, unmasked.get(leaf))
         else:
-            assert _agree(leaf.grad, numbers[0], 1e-9), ("backward", leaf.grad, numbers[0])
+            assert _agree(leaf.grad, numbers[0], 1e-9, scale), ("backward", leaf.grad, numbers[0])
         assert _identical(0.0 if g is None else g.data, leaf.grad) or leaf.grad == 0.0
         # create_graph multiplies a local derivative that is a Value at 0 (so that higher
         # derivatives keep its term): where PyTorch's 0 * inf is nan, so is it
-        same = _identical(g2, leaf.grad) or math.isclose(g2, leaf.grad, rel_tol=1e-12)
+        same = _identical(g2, leaf.grad) or _agree(g2, leaf.grad, 1e-12, scale)
         assert same or (math.isnan(g2) and math.isnan(numbers[0])), (g2, leaf.grad)
-    _check_the_tape(graph, leaves)
+    slack = _scales(out, ULPS_OF_ONE)  # numpy's tanh and exp may differ from C's by an ulp
+    tolerance = {v: slack[v] - scales[v] for v in scales}
+    _check_the_tape(graph, leaves, tolerance)
 
 
-def _check_the_tape(graph: Graph, leaves: list[Value]) -> None:
-    """The tape's reference replay (nodes) and levels give backward()'s numbers."""
+def _check_the_tape(graph: Graph, leaves: list[Value], tolerance: dict[Value, float]) -> None:
+    """The tape's reference replay (nodes) and levels give backward()'s numbers, to the
+    rounding ``tolerance`` of each leaf's gradient."""
     for schedule in ("nodes", "levels"):
         copies = [Value(leaf.data) for leaf in leaves]
         tape = Tape.record(lambda x, copies=copies: _run(graph, copies, 0) + 0.0 * x, 0.0)
@@ -362,19 +417,38 @@ def _check_the_tape(graph: Graph, leaves: list[Value]) -> None:
             tape.forward(np.zeros(1), schedule=schedule)
             tape.backward(reduction="sum")
         for copy, leaf in zip(copies, leaves, strict=True):
-            assert _identical(copy.grad, leaf.grad) or math.isclose(
-                copy.grad, leaf.grad, rel_tol=1e-12
-            ), (schedule, copy.grad, leaf.grad)
+            same = _agree(copy.grad, leaf.grad, 1e-12, atol=tolerance.get(leaf, 0.0))
+            assert _identical(copy.grad, leaf.grad) or same, (schedule, copy.grad, leaf.grad)
 
 
 @settings(max_examples=60, deadline=None)
 @given(graphs(st.integers(-2500, 2500).map(lambda k: k / 1000)))
 def test_second_and_third_derivatives_are_pytorchs(graph: Graph) -> None:
+    """Equal to PyTorch's, or closer than PyTorch's to the central difference of the order
+    below (PyTorch's double backward of BCE after a saturated sigmoid loses digits: 10.08405
+    where the exact second derivative is 10.08447745, as here)."""
     value, theirs = _torch_derivatives(graph, 3)
-    ours_value, ours = _our_derivatives(graph, 3)
+    ours_value, ours, scales = _our_derivatives(graph, 3)
     assert _agree(ours_value, value, 1e-12)
-    for mine, torch_numbers in zip(ours, theirs, strict=True):
-        for order, (a, b) in enumerate(zip(mine, torch_numbers, strict=True), start=1):
+    if math.isnan(value):
+        return  # a nan output: no derivative to compare
+    for i, (mine, torch_numbers, scale) in enumerate(zip(ours, theirs, scales, strict=True)):
+        for order, (a, b, s) in enumerate(zip(mine, torch_numbers, scale, strict=True), 1):
             if math.isnan(b) and not math.isnan(a):
                 break  # a zero's mask, as in the first-order test: the orders above follow it
-            assert _agree(a, b, 1e-6 if order > 1 else 1e-9), (order, a, b)
+            if not _agree(a, b, 1e-6 if order > 1 else 1e-9, s):
+                central = _central_difference(graph, i, order)
+                assert abs(a - central) < abs(b - central), (order, a, b, central)
+
+
+def _central_difference(graph: Graph, leaf: int, order: int) -> float:
+    """d/dx of our derivative of order - 1 at leaf ``leaf``, by central differences."""
+    x = graph[0][leaf]
+    h = 1e-6 * max(1.0, abs(x))
+
+    def below(at: float) -> float:
+        numbers = [*graph[0][:leaf], at, *graph[0][leaf + 1 :]]
+        found = _our_derivatives((numbers, graph[1]), order)
+        return found[0] if order == 1 else found[1][leaf][order - 2]
+
+    return (below(x + h) - below(x - h)) / (2 * h)
