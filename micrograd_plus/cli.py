@@ -162,11 +162,12 @@ def run_graph(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     from micrograd_plus import runs
+    from micrograd_plus.losses import named_loss
     from micrograd_plus.nn import MLP
     from micrograd_plus.training import check_fit
 
     regression = args.data in runs.REGRESSION
-    if regression != (args.loss in ("mse", "mae")):
+    if regression != named_loss(args.loss).regression:
         kind = "a regression loss (mse, mae)" if regression else "a classification loss"
         raise UsageError(f"--data {args.data} needs {kind}, not --loss {args.loss}")
     sizes = _layers(args.layers)  # checked before any work
@@ -180,7 +181,7 @@ def run_train(args: argparse.Namespace) -> int:
         if args.load:
             model = MLP.from_file(args.load)
         else:
-            outputs = int(y.max()) + 1 if args.loss == "cross_entropy" else 1
+            outputs = int(y.max()) + 1 if named_loss(args.loss).reads == "softmax" else 1
             model = MLP(X.shape[1], [*sizes, outputs], args.activation, seed=args.seed)
     except ValueError as error:
         option = f"--load: {error}" if args.load else f"--layers {args.layers}: {error}"

@@ -9,12 +9,18 @@ derivatives of their own, so a graph recorded for one sample holds for any targe
 Every loss is built from Value ops, so it draws as a graph; binary cross-entropy on
 probabilities is one op per sample because PyTorch defines its gradient directly (see
 ``binary_cross_entropy``).
+
+``LOSSES`` holds what the rest of the library knows of a loss by its name ("bce", as
+``train(loss=...)``, the command line's ``--loss`` and the playground take it): its
+function, how a model's output reads as a prediction, what a target must be, its label.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,6 +30,8 @@ from micrograd_plus.engine import Value, as_value, op_result
 from micrograd_plus.functional import log_softmax
 
 __all__ = [
+    "LOSSES",
+    "NamedLoss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "categorical_cross_entropy",
@@ -31,6 +39,7 @@ __all__ = [
     "hinge_loss",
     "mae_loss",
     "mse_loss",
+    "named_loss",
 ]
 
 
@@ -244,3 +253,77 @@ def hinge_loss(scores: Any, targets: Any, reduction: str = "mean") -> Value:
         if y.data not in (-1.0, 1.0):
             raise ValueError(f"hinge_loss: target {i} must be -1 or +1, got {y.data!r}")
     return _reduce("hinge_loss", [(1.0 - y * s).relu() for s, y in pairs], reduction)
+
+
+LossFn = Callable[[Any, Any], Value]
+
+
+@dataclass(frozen=True)
+class NamedLoss:
+    """A loss as the library knows it by name, in one place: training, the tape (which
+    records ``function`` and replays it over batches: no second copy in numpy), the
+    command line and the playground all read it from here.
+
+    ``reads`` says how a model's output reads as a prediction: "value" (regression: the
+    output is the prediction), "sigmoid" (a logit: P(class 1) = sigmoid(output)),
+    "softmax" (one logit per class) or "sign" (hinge: class 1 where the score is
+    positive). ``labels`` are the two class labels a two-class loss trains on (class
+    0's first); ``fits(y, classes)`` says which targets it takes (None: any number),
+    ``targets`` says it in words."""
+
+    name: str
+    label: str
+    function: LossFn
+    reads: str
+    targets: str
+    fits: Callable[[np.ndarray, int], np.ndarray] | None = None  # None: any number
+    labels: tuple[float, float] | None = None
+    on_probabilities: LossFn | None = None
+
+    @property
+    def regression(self) -> bool:
+        """Whether the targets are numbers to fit, not classes."""
+        return self.reads == "value"
+
+
+LOSSES: dict[str, NamedLoss] = {
+    loss.name: loss
+    for loss in (
+        NamedLoss("mse", "MSE", mse_loss, "value", "a number"),
+        NamedLoss("mae", "MAE", mae_loss, "value", "a number"),
+        NamedLoss(
+            "bce",
+            "BCE",
+            binary_cross_entropy_with_logits,  # on logits, the stable form
+            "sigmoid",
+            "a target in [0, 1]",
+            lambda y, classes: (y >= 0) & (y <= 1),
+            labels=(0.0, 1.0),
+            on_probabilities=binary_cross_entropy,  # a model that ends in a sigmoid
+        ),
+        NamedLoss(
+            "cross_entropy",
+            "Cross-entropy",
+            cross_entropy,
+            "softmax",
+            "a class index 0, 1, 2, ...",
+            lambda y, classes: (y == np.round(y)) & (y >= 0) & (y < classes),
+        ),
+        NamedLoss(
+            "hinge",
+            "Hinge",
+            hinge_loss,
+            "sign",
+            "-1 or +1",
+            lambda y, classes: (y == -1) | (y == 1),
+            labels=(-1.0, 1.0),
+        ),
+    )
+}
+
+
+def named_loss(name: str) -> NamedLoss:
+    """The loss called ``name``, or a ValueError that lists the names there are."""
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}: expected one of {', '.join(LOSSES)}")
+    return LOSSES[name]

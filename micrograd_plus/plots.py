@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from micrograd_plus._files import FIGURE_FORMATS, write_atomic
 from micrograd_plus.nn import Module
-from micrograd_plus.training import History, class_probabilities, outputs
+from micrograd_plus.training import History, class_probabilities, outputs, target_classes
 
 __all__ = [
     "OKABE_ITO",
@@ -157,7 +157,7 @@ def decision_boundary(
     """The plane shaded by the model's predicted probability on a fine grid (at least
     200x200 points, replayed with the tape), the 0.5 line drawn, the data on top."""
     X, labels = _data("decision_boundary", X, y, features=2)
-    labels = (labels > 0).astype(int) if loss == "hinge" else labels.astype(int)
+    labels = target_classes(loss, labels)
     xs, ys, grid = _grid(X, max(resolution, 200))
     probabilities = class_probabilities(model, outputs(model, grid, engine="tape"), loss)
     classes = int(max(labels.max() + 1, 2))

@@ -10,7 +10,6 @@ loss (and, for classification, the accuracy on that batch) of every step.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,21 +20,13 @@ from micrograd_plus._checks import whole_number
 from micrograd_plus.arrays import ARRAYS
 from micrograd_plus.engine import Value, no_grad
 from micrograd_plus.functional import log_softmax
-from micrograd_plus.losses import (
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    hinge_loss,
-    mae_loss,
-    mse_loss,
-)
+from micrograd_plus.losses import LossFn, named_loss
 from micrograd_plus.nn import Module, short_name
 from micrograd_plus.optim import Adam, Optimizer
 from micrograd_plus.tape import Tape
 
 __all__ = [
     "ENGINES",
-    "LOSS_NAMES",
     "History",
     "ModelTape",
     "accuracy",
@@ -46,11 +37,9 @@ __all__ = [
     "outputs",
     "predict",
     "predicted_classes",
+    "target_classes",
     "train",
 ]
-
-LOSS_NAMES = ("mse", "mae", "bce", "cross_entropy", "hinge")
-LossFn = Callable[[Any, Any], Value]
 
 
 @dataclass
@@ -67,30 +56,23 @@ def _outputs_probabilities(model: Module) -> bool:
 
 
 def loss_function(model: Module, loss: str) -> LossFn:
-    """The loss named ``loss``; "bce" takes probabilities if the model ends in a sigmoid
-    (or a perceptron's step), else logits (the stable form)."""
-    if loss == "bce":
-        probabilities = _outputs_probabilities(model)
-        return binary_cross_entropy if probabilities else binary_cross_entropy_with_logits
-    losses: dict[str, LossFn] = {
-        "mse": mse_loss,
-        "mae": mae_loss,
-        "cross_entropy": cross_entropy,
-        "hinge": hinge_loss,
-    }
-    if loss not in losses:
-        raise ValueError(f"unknown loss {loss!r}: expected one of {', '.join(LOSS_NAMES)}")
-    return losses[loss]
+    """The loss named ``loss`` (``micrograd_plus.losses.LOSSES``); "bce" takes
+    probabilities if the model ends in a sigmoid (or a perceptron's step), else logits
+    (the stable form)."""
+    named = named_loss(loss)
+    if named.on_probabilities is not None and _outputs_probabilities(model):
+        return named.on_probabilities
+    return named.function
 
 
 def check_fit(model: Module, loss: str, y: np.ndarray) -> None:
     """A ``ValueError`` that says which loss fits, where the model's outputs or the
     targets do not fit ``loss``: it would train to a meaningless number otherwise."""
-    outputs = model.nout
+    named, outputs = named_loss(loss), model.nout
     labels = np.unique(y) if len(y) else np.array([])
     whole = bool(np.all(labels == np.round(labels))) if labels.size else True
     classes = int(labels.max()) + 1 if labels.size and whole and labels.min() >= 0 else 0
-    if loss == "cross_entropy":
+    if named.reads == "softmax":
         if not whole or labels.min() < 0:
             raise ValueError("cross_entropy needs class indices 0, 1, 2, ... as targets")
         if outputs < max(classes, 2):
@@ -105,11 +87,14 @@ def check_fit(model: Module, loss: str, y: np.ndarray) -> None:
             f"loss {loss!r} needs a model with one output, not {outputs}"
             + ("; for several classes use loss='cross_entropy'" if loss != "mse" else "")
         )
-    if loss == "bce" and not set(labels.tolist()) <= {0, 1}:
-        hint = "use loss='cross_entropy'" if whole and classes > 2 else "targets must be 0 or 1"
-        raise ValueError(f"bce needs targets 0 or 1, got {_few_labels(labels)}: {hint}")
-    if loss == "hinge" and not (set(labels.tolist()) <= {0, 1} or set(labels.tolist()) <= {-1, 1}):
-        raise ValueError(f"hinge needs targets -1 and +1 (or 0 and 1), got {_few_labels(labels)}")
+    if named.labels is None or set(labels.tolist()) <= {0, 1}:
+        return
+    if not set(labels.tolist()) <= set(named.labels):
+        signed = "+g" if min(named.labels) < 0 else "g"  # -1 and +1
+        low, high = (format(label, signed) for label in named.labels)
+        shown = f"{low} and {high}" + ("" if named.labels == (0, 1) else " (or 0 and 1)")
+        hint = "use loss='cross_entropy'" if whole and classes > 2 else f"targets must be {shown}"
+        raise ValueError(f"{loss} needs targets {shown}, got {_few_labels(labels)}: {hint}")
 
 
 def _few_labels(labels: np.ndarray) -> str:
@@ -118,9 +103,11 @@ def _few_labels(labels: np.ndarray) -> str:
 
 
 def loss_targets(loss: str, y: np.ndarray) -> np.ndarray:
-    """Hinge loss wants labels -1 and +1; class indices 0 and 1 are mapped to them."""
-    if loss == "hinge" and set(np.unique(y)) <= {0, 1}:
-        return 2 * y - 1
+    """The targets as ``loss`` takes them: class indices 0 and 1 mapped to its labels
+    (hinge's -1 and +1); anything else as it is."""
+    labels = named_loss(loss).labels
+    if labels is not None and set(np.unique(y)) <= {0, 1}:
+        return np.where(y == 1, labels[1], labels[0])
     return y
 
 
@@ -140,13 +127,11 @@ class ModelTape:
 
     def __init__(self, model: Module, loss: str = "bce") -> None:
         fn = loss_function(model, loss)
-        self.loss = loss
-        if loss == "cross_entropy" and model.nout < 2:
-            raise ValueError(
-                f"cross_entropy needs a model with 2 or more outputs, not {model.nout}"
-            )
+        self.loss = named_loss(loss)
+        if self.loss.reads == "softmax" and model.nout < 2:
+            raise ValueError(f"{loss} needs a model with 2 or more outputs, not {model.nout}")
         scores: list[Value | list[Value]] = []  # the model's outputs, as recorded
-        self.classes = model.nout if loss == "cross_entropy" else 0
+        self.classes = model.nout if self.loss.reads == "softmax" else 0
 
         def sample_loss(x: list[Value], y: Value | list[Value]) -> Value:
             scores.append(model(x))
@@ -185,20 +170,16 @@ class ModelTape:
         """The targets the scalar losses refuse, refused here too, naming the first row."""
         if y.dtype.kind not in "biuf":
             raise ValueError(f"targets must be real numbers, got an array of {y.dtype}")
-        if self.classes and y.ndim == 1:
-            bad = ~((y == np.round(y)) & (y >= 0) & (y < self.classes))
-            what = f"a class index 0..{self.classes - 1}"
-        elif self.loss in ("bce",):
-            bad = ~((y >= 0) & (y <= 1))
-            what = "a target in [0, 1]"
-        elif self.loss == "hinge":
-            bad = ~((y == -1) | (y == 1))
-            what = "-1 or +1"
-        else:
+        fits = self.loss.fits
+        if fits is None or (self.classes and y.ndim == 2):  # any number, or one-hot rows
             return
+        bad = ~fits(y, self.classes)
         if np.any(bad):
-            row = int(np.argmax(bad))
-            raise ValueError(f"{self.loss}: target {row} must be {what}, got {y[row].item()!r}")
+            row, what = int(np.argmax(bad)), self.loss.targets
+            if self.classes:
+                what = f"a class index 0..{self.classes - 1}"
+            name = self.loss.name
+            raise ValueError(f"{name}: target {row} must be {what}, got {y[row].item()!r}")
 
     def backward(self, reduction: str = "mean") -> None:
         self.tape.backward(reduction)
@@ -241,12 +222,12 @@ def class_probabilities(model: Module, out: np.ndarray, loss: str) -> np.ndarray
     each class's softmax probability, (n, k); for one, the probability of class 1, (n,):
     the output itself where it already is one (a sigmoid, a perceptron's step), else the
     sigmoid of the logit, or for hinge 0 or 1 by the score's sign."""
-    out = np.asarray(out, dtype=np.float64)
-    if loss == "cross_entropy":
+    out, reads = np.asarray(out, dtype=np.float64), named_loss(loss).reads
+    if reads == "softmax":
         with np.errstate(invalid="ignore"):  # a row of nan stays nan
             shifted = np.exp(out - out.max(axis=1, keepdims=True))
             return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))
-    if loss == "hinge":
+    if reads == "sign":
         return np.asarray((out > 0).astype(np.float64))
     if _outputs_probabilities(model):
         return out
@@ -264,15 +245,22 @@ def predicted_classes(model: Module, out: np.ndarray, loss: str) -> np.ndarray:
 
 def _correct(loss: str, model: Module, out: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Which outputs name the right class (targets as ``loss_targets`` gives them)."""
-    classes = (y > 0).astype(int) if loss == "hinge" else np.asarray(y).astype(int)
-    return np.asarray(predicted_classes(model, out, loss) == classes)
+    return np.asarray(predicted_classes(model, out, loss) == target_classes(loss, y))
+
+
+def target_classes(loss: str, y: np.ndarray) -> np.ndarray:
+    """The class index each target names: for a two-class loss, 1 where the target is
+    its second label (hinge's +1), else the index itself."""
+    labels = named_loss(loss).labels
+    y = np.asarray(y)
+    return (y == labels[1]).astype(int) if labels is not None else y.astype(int)
 
 
 def accuracy(
     model: Module, X: np.ndarray, y: np.ndarray, loss: str, engine: str = "scalar"
 ) -> float:
     """The fraction of rows of X that the model classifies right, as ``loss`` reads outputs."""
-    if loss in ("mse", "mae"):
+    if named_loss(loss).regression:
         raise ValueError(f"accuracy needs a classification loss, not {loss!r}")
     y = loss_targets(loss, np.asarray(y))
     return float(np.mean(_correct(loss, model, outputs(model, X, engine), y)))
@@ -294,9 +282,10 @@ def train(
 ) -> History:
     """Train ``model`` on (X, y) for ``steps`` optimizer steps, and return the history.
 
-    ``loss`` is one of "mse", "mae", "bce", "cross_entropy", "hinge". ``optimizer``
-    defaults to Adam(lr=0.01). ``batch_size`` None uses all of X each step; else a random
-    batch (drawn with ``seed``). ``l2`` adds l2 * sum(p**2) over the parameters.
+    ``loss`` names one of ``micrograd_plus.losses.LOSSES``: "mse", "mae", "bce",
+    "cross_entropy", "hinge". ``optimizer`` defaults to Adam(lr=0.01). ``batch_size``
+    None uses all of X each step; else a random batch (drawn with ``seed``). ``l2`` adds
+    l2 * sum(p**2) over the parameters.
     ``progress`` shows a bar with the loss; None shows it only on a terminal.
     ``engine="tape"`` records one sample's graph and replays it over each batch with
     numpy (``micrograd_plus.tape``): the same gradients, hundreds of times faster.
@@ -311,7 +300,7 @@ def train(
         whole_number("batch_size", batch_size, 1)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    loss_fn = loss_function(model, loss)
+    named, loss_fn = named_loss(loss), loss_function(model, loss)
     check_fit(model, loss, y)
     y = loss_targets(loss, y)
     optimizer = optimizer or Adam(model.parameters(), lr=0.01)
@@ -337,7 +326,7 @@ def train(
         value.backward()  # the scalar graph; with the tape, only the l2 term's
         optimizer.step()
         history.loss.append(value.data)
-        if loss not in ("mse", "mae"):
+        if not named.regression:
             history.accuracy.append(float(np.mean(_correct(loss, model, got, y[rows]))))
         bar.set_postfix(loss=f"{value.data:.4f}")
     return history

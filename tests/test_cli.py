@@ -447,12 +447,12 @@ def test_a_model_too_big_to_draw_gets_a_note_not_a_picture(
 
 def test_the_names_the_command_offers_are_the_ones_the_package_knows() -> None:
     # cli.py names them without importing the modules, so that it starts at once
-    from micrograd_plus import datasets, runs, training
+    from micrograd_plus import datasets, losses, runs, training
     from micrograd_plus.nn import ACTIVATIONS
 
     assert set(cli.DATA_NAMES) == set(runs.DATA)
     assert set(cli.OPTIMIZER_NAMES) == set(runs.OPTIMIZERS)
-    assert cli.LOSS_NAMES == training.LOSS_NAMES
+    assert cli.LOSS_NAMES == tuple(losses.LOSSES)
     assert set(cli.ENGINE_NAMES) == set(training.ENGINES)
     assert set(cli.ACTIVATION_NAMES) == set(ACTIVATIONS) - {"linear"}
     assert cli.MAX_SAMPLES == datasets.MAX_SAMPLES

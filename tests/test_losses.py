@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from parity import RTOL_OP, assert_matches_torch, torch_bce
 
 from micrograd_plus import Value, gradcheck
 from micrograd_plus.losses import (
+    LOSSES,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     categorical_cross_entropy,
@@ -20,6 +22,7 @@ from micrograd_plus.losses import (
     hinge_loss,
     mae_loss,
     mse_loss,
+    named_loss,
 )
 
 # --- by hand ------------------------------------------------------------------------------
@@ -280,3 +283,30 @@ def test_losses_match_central_differences(xs: list[float]) -> None:
 def test_bad_input_names_the_numbers(call: Callable[[], Value], error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         call()
+
+
+TARGETS = [-1.0, 0.0, 0.3, 1.0, 1.5, 2.0, 3.0, math.nan, math.inf]
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_a_named_loss_takes_the_targets_its_record_says(name: str) -> None:
+    """The record's ``fits`` (which the tape checks a batch by) refuses exactly what the
+    loss's own function refuses, target by target, and its output reads as it says."""
+    loss = named_loss(name)
+    classes = 3 if loss.reads == "softmax" else 0
+    for y in TARGETS:
+        scores: Any = [Value(0.1 * c) for c in range(classes)] if classes else Value(0.2)
+        fits = True if loss.fits is None else bool(loss.fits(np.array(y), classes))
+        try:
+            value = loss.function(scores, y)
+        except ValueError:
+            assert not fits, (name, y)
+        else:
+            assert fits and isinstance(value, Value), (name, y)
+    assert loss.regression == (name in ("mse", "mae"))
+    assert (loss.labels is None) == (loss.reads not in ("sigmoid", "sign"))
+
+
+def test_an_unknown_loss_name_lists_the_names() -> None:
+    with pytest.raises(ValueError, match="unknown loss 'l2': expected one of mse, mae, bce"):
+        named_loss("l2")

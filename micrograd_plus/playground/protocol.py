@@ -19,7 +19,7 @@ import json
 import math
 from typing import Any
 
-from micrograd_plus.playground.session import Session, feature_columns, one_loss
+from micrograd_plus.playground.session import Session, feature_columns
 from micrograd_plus.playground.settings import from_hash
 from micrograd_plus.playground.view import View, export
 from micrograd_plus.viz import Stepper
@@ -155,7 +155,7 @@ def stepper_page(session: Session) -> str:
         twin = copy.deepcopy(session.model)
     i = session.selected
     x = feature_columns(session.train_X[i : i + 1], session.settings.features)[0]
-    loss = one_loss(session.settings.loss, twin(x), float(session.train_y[i]))
+    loss = session.loss_fn(twin(x), float(session.train_y[i]))
     loss.backward()
     title = f"training point {i} at iteration {session.now.iteration}"
     return Stepper(loss, params=twin, title=title, max_nodes=2_000).page

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from micrograd_plus.engine import Value
-from micrograd_plus.losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
+from micrograd_plus.losses import LossFn
 from micrograd_plus.nn import MLP
 from micrograd_plus.optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from micrograd_plus.parameters import Numbers
@@ -28,9 +28,9 @@ from micrograd_plus.playground import data
 from micrograd_plus.playground.history import BUDGET, History, Row
 from micrograd_plus.playground.settings import ACTIVATIONS, LIMITS, Settings, from_hash, to_hash
 from micrograd_plus.tape import Tape
-from micrograd_plus.training import ModelTape
+from micrograd_plus.training import ModelTape, loss_function
 
-__all__ = ["Session", "feature_columns", "one_loss"]
+__all__ = ["Session", "feature_columns"]
 
 # What a change of each setting needs: new data (and so a new model), a new model, a new
 # optimizer, or nothing but the next step (or the next frame) reading it.
@@ -54,15 +54,6 @@ def feature_columns(X: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
         "sinY": np.sin(x2),
     }
     return np.stack([columns[f] for f in features], axis=1)
-
-
-def one_loss(loss: str, scores: Value | list[Value], label: float) -> Value:
-    """One sample's loss from the model's output(s) and its label."""
-    if loss == "cross_entropy":
-        return cross_entropy(scores, int(label))
-    if loss == "mse":
-        return mse_loss(scores, float(label))
-    return binary_cross_entropy_with_logits(scores, float(label))
 
 
 def _optimizer(name: str, params: list[Value], lr: float) -> Optimizer:
@@ -132,6 +123,7 @@ class Session:
         names = [name for name, _ in self.model.named_parameters()]
         self.is_weight = np.array([".w." in name for name in names])  # not the biases
         self.tape = ModelTape(self.model, s.loss)
+        self.loss_fn: LossFn = loss_function(self.model, s.loss)  # one sample's, on Values
         self.grid_tape = Tape.record(self._activations, [0.0] * nin)
         self._rng = np.random.default_rng(s.seed + 2)
         self.iteration = 0
@@ -181,7 +173,7 @@ class Session:
 
     def _loss(self, X: np.ndarray, y: np.ndarray) -> Value:
         """The mean loss over (X, y) with the scalar engine: one graph per sample."""
-        losses = [one_loss(self.settings.loss, self.model(x), t) for x, t in zip(X, y)]
+        losses = [self.loss_fn(self.model(x), float(t)) for x, t in zip(X, y)]
         return Value.sum(losses) / len(losses)
 
     def _regularize(self) -> None:

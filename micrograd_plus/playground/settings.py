@@ -16,6 +16,8 @@ import zlib
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from micrograd_plus.losses import named_loss
+
 __all__ = ["FEATURES", "LIMITS", "TRAITS", "Settings", "choices", "from_hash", "to_hash"]
 
 # The input features, by TF Playground's keys, and what each computes from (x1, x2).
@@ -332,7 +334,7 @@ def choices() -> dict[str, Any]:
         "regDatasets": [[d, d.removeprefix("reg-")] for d in REG_DATASETS],
         "problems": [[p, p.capitalize()] for p in PROBLEMS],
         "activations": [[a, LABELS.get(a, a.capitalize())] for a in ACTIVATIONS],
-        "losses": [[loss, LABELS[loss]] for loss in LOSSES],
+        "losses": [[loss, named_loss(loss).label] for loss in LOSSES],
         "optimizers": [[o, LABELS.get(o, o.capitalize())] for o in OPTIMIZERS],
         "regularizations": [[r, r.capitalize()] for r in REGULARIZATIONS],
         "learningRates": [[r, f"{r:g}"] for r in LEARNING_RATES],
@@ -341,6 +343,5 @@ def choices() -> dict[str, Any]:
     }
 
 
-LABELS = {"relu": "ReLU", "leakyrelu": "Leaky ReLU", "bce": "BCE", "mse": "MSE",
-          "cross_entropy": "Cross-entropy", "sgd": "SGD", "rmsprop": "RMSprop",
+LABELS = {"relu": "ReLU", "leakyrelu": "Leaky ReLU", "sgd": "SGD", "rmsprop": "RMSprop",
           "adamw": "AdamW"}  # fmt: skip

@@ -23,7 +23,7 @@ from micrograd_plus.floats import format_number
 from micrograd_plus.nn import MLP, short_name
 from micrograd_plus.parameters import Numbers
 from micrograd_plus.playground import data
-from micrograd_plus.playground.session import Session, feature_columns, one_loss
+from micrograd_plus.playground.session import Session, feature_columns
 from micrograd_plus.playground.settings import FEATURES, PYTHON_NAMES, Settings, choices
 from micrograd_plus.training import class_probabilities
 
@@ -231,7 +231,8 @@ def _sample(session: Session) -> dict[str, Any]:
             outputs.append(a)
         inputs = outputs
     with np.errstate(all="ignore"):
-        loss = one_loss(s.loss, inputs[0] if len(inputs) == 1 else inputs, session.train_y[i])
+        scores = inputs[0] if len(inputs) == 1 else inputs
+        loss = session.loss_fn(scores, float(session.train_y[i]))
         loss.backward()
     dw = session.numbers.grad()
     session.numbers.zero_grad()
