@@ -63,8 +63,14 @@ class Store:
 
 class Parameter(Value):
     """A leaf Value whose ``data`` and ``grad`` are place ``index`` of ``store``'s arrays.
-    It is a Value in every other way: ops, backward, pictures. (Value's ``_data`` slot
-    stays empty: the number is in the store.)"""
+
+    It is a Value in ops, backward, pictures, repr, equality and hashing (by identity),
+    and ``copy.copy(w)`` is a weight of its own, as a copied Value is (PyTorch's copy of
+    a Parameter shares its memory; this one does not). One difference: ``copy.deepcopy``
+    or a pickle of one weight carries its whole store, so that a copied or pickled model
+    keeps its numbers in one store (one weight of MLP(2, [100, 100, 1]) pickles to 168
+    KB); ``Value(w.data)`` is the number alone. Value's ``_data`` slot stays empty: the
+    number is in the store."""
 
     __slots__ = ("store", "index")
 
@@ -96,6 +102,10 @@ class Parameter(Value):
 
     def __reduce__(self) -> tuple[Any, ...]:  # a copy of a model copies its store once
         return (Parameter, (self.store, self.index, self.label))
+
+    def __copy__(self) -> Parameter:
+        """A weight of its own: this one's number, gradient and label in a new store."""
+        return Parameter(Store([self.data], [self.grad]), 0, self.label)
 
 
 def new_parameters(numbers: Sequence[float], labels: Sequence[str]) -> list[Parameter]:

@@ -170,3 +170,29 @@ def test_a_parameter_keeps_no_number_of_its_own() -> None:
     assert p.data == 2.5
     with pytest.raises(AttributeError):
         object.__getattribute__(p, "_data")
+
+
+def test_a_copied_weight_is_a_weight_of_its_own_as_a_copied_value_is() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    model(np.array([0.5, -1.0])).backward()  # type: ignore[union-attr]
+    w = model.parameters()[0]
+    for original in (w, Value(w.data, "w0")):
+        original.grad = 0.25
+        twin = copy.copy(original)
+        assert (twin.data, twin.grad, twin.label, repr(twin)) == (
+            original.data, original.grad, original.label, repr(original),
+        )  # fmt: skip
+        twin.data, twin.grad = 99.0, 5.0
+        assert original.data != 99.0 and original.grad == 0.25
+        assert twin != original and twin == twin and hash(twin) != hash(original)
+    assert copy.copy(w).store is not w.store  # type: ignore[attr-defined]
+
+
+def test_a_pickled_weight_carries_its_store_as_the_docstring_says() -> None:
+    model = MLP(2, [100, 100, 1], seed=0)
+    w = model.parameters()[0]
+    size = len(pickle.dumps(w))
+    assert 160_000 < size < 180_000  # "168 KB", as README.md and Parameter's docstring say
+    assert len(pickle.dumps(Value(w.data))) < 300
+    alone = pickle.loads(pickle.dumps(w))
+    assert alone.data == w.data and len(alone.store) == len(model.parameters())
