@@ -437,20 +437,28 @@ def _check_the_tape(graph: Graph, leaves: list[Value], tolerance: dict[Value, fl
 
 @settings(max_examples=60, deadline=None)
 @given(graphs(st.integers(-2500, 2500).map(lambda k: k / 1000)))
+@example(  # sigmoid(z) - y cancels to 5e-7 in bce_with_logits: an ulp of sigmoid is 1e-9 of it
+    graph=([1.686, 0.0], [("**3.0", 0, 0), ("sum", 2, 1), ("bce_with_logits", 3, 0)])
+)
 def test_second_and_third_derivatives_are_pytorchs(graph: Graph) -> None:
     """Equal to PyTorch's, or closer than PyTorch's to the central difference of the order
     below (PyTorch's double backward of BCE after a saturated sigmoid loses digits: 10.08405
     where the exact second derivative is 10.08447745, as here)."""
     value, theirs = _torch_derivatives(graph, 3)
-    ours_value, ours, scales = _our_derivatives(graph, 3)
-    out = _run(graph, [Value(x) for x in graph[0]], 0)
+    ours_value, ours, sizes = _our_derivatives(graph, 3)
+    leaves = [Value(x) for x in graph[0]]
+    out = _run(graph, leaves, 0)
     assert _agree(ours_value, value, 1e-12, _value_scale(out))
+    scales, slack = _scales(out), _scales(out, ULPS_OF_ONE)  # an ulp of torch's sigmoid, tanh
+    ulps = [slack.get(leaf, 0.0) - scales.get(leaf, 0.0) for leaf in leaves]
     if math.isnan(value):
         return  # a nan output: no derivative to compare
-    for i, (mine, torch_numbers, scale) in enumerate(zip(ours, theirs, scales, strict=True)):
+    for i, (mine, torch_numbers, scale) in enumerate(zip(ours, theirs, sizes, strict=True)):
         for order, (a, b, s) in enumerate(zip(mine, torch_numbers, scale, strict=True), 1):
             if math.isnan(b) and not math.isnan(a):
                 break  # a zero's mask, as in the first-order test: the orders above follow it
+            if order == 1 and _agree(a, b, 1e-9, s, ulps[i]):
+                continue
             if not _agree(a, b, 1e-6 if order > 1 else 1e-9, s):
                 central = _central_difference(graph, i, order)
                 assert abs(a - central) < abs(b - central), (order, a, b, central)
