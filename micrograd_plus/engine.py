@@ -219,22 +219,25 @@ class Value:
         """Every node this Value depends on, each after all of its inputs, ending with self.
 
         Depth-first search with a stack of its own instead of recursion, so that a chain
-        of a million nodes needs no deep Python call stack. A node is popped twice: first
-        to push its inputs, then, once they are all placed, to be placed itself.
+        of a million nodes needs no deep Python call stack. A node is taken from the stack
+        twice: first it is visited and put back under its inputs, then, once they are all
+        placed, it is placed itself.
         """
         order: list[Value] = []
         visited: set[Value] = set()
-        stack = [(self, False)]
+        placed: set[Value] = set()
+        stack = [self]
         while stack:
-            node, inputs_placed = stack.pop()
-            if inputs_placed:
-                order.append(node)
-            elif node not in visited:
+            node = stack.pop()
+            if node not in visited:
                 visited.add(node)
-                stack.append((node, True))  # comes back here after its inputs
+                stack.append(node)  # comes back here after its inputs
                 for inp in reversed(node.inputs):  # reversed: the first input goes first
                     if inp not in visited:
-                        stack.append((inp, False))
+                        stack.append(inp)
+            elif node not in placed:  # back, with its inputs placed
+                placed.add(node)
+                order.append(node)
         return order
 
     def backward(self) -> None:
