@@ -452,7 +452,7 @@ def test_the_names_the_command_offers_are_the_ones_the_package_knows() -> None:
 
     assert set(cli.DATA_NAMES) == set(runs.DATA)
     assert set(cli.OPTIMIZER_NAMES) == set(runs.OPTIMIZERS)
-    assert cli.LOSS_NAMES == tuple(losses.LOSSES)
+    assert tuple(losses.LOSSES) == cli.LOSS_NAMES
     assert set(cli.ENGINE_NAMES) == set(training.ENGINES)
     assert set(cli.ACTIVATION_NAMES) == set(ACTIVATIONS) - {"linear"}
     assert cli.MAX_SAMPLES == datasets.MAX_SAMPLES
