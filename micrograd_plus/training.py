@@ -92,9 +92,11 @@ def check_fit(model: Module, loss: str, y: np.ndarray) -> None:
     if not set(labels.tolist()) <= set(named.labels):
         signed = "+g" if min(named.labels) < 0 else "g"  # -1 and +1
         low, high = (format(label, signed) for label in named.labels)
-        shown = f"{low} and {high}" + ("" if named.labels == (0, 1) else " (or 0 and 1)")
-        hint = "use loss='cross_entropy'" if whole and classes > 2 else f"targets must be {shown}"
-        raise ValueError(f"{loss} needs targets {shown}, got {_few_labels(labels)}: {hint}")
+        also = "" if named.labels == (0, 1) else " (or 0 and 1)"
+        hint = "use loss='cross_entropy'" if whole and classes > 2 else f"each is {low} or {high}"
+        raise ValueError(
+            f"{loss} needs targets {low} and {high}{also}, got {_few_labels(labels)}: {hint}"
+        )
 
 
 def _few_labels(labels: np.ndarray) -> str:
@@ -127,11 +129,11 @@ class ModelTape:
 
     def __init__(self, model: Module, loss: str = "bce") -> None:
         fn = loss_function(model, loss)
-        self.loss = named_loss(loss)
-        if self.loss.reads == "softmax" and model.nout < 2:
+        self.loss, self._named = loss, named_loss(loss)
+        if self._named.reads == "softmax" and model.nout < 2:
             raise ValueError(f"{loss} needs a model with 2 or more outputs, not {model.nout}")
         scores: list[Value | list[Value]] = []  # the model's outputs, as recorded
-        self.classes = model.nout if self.loss.reads == "softmax" else 0
+        self.classes = model.nout if self._named.reads == "softmax" else 0
 
         def sample_loss(x: list[Value], y: Value | list[Value]) -> Value:
             scores.append(model(x))
@@ -170,16 +172,14 @@ class ModelTape:
         """The targets the scalar losses refuse, refused here too, naming the first row."""
         if y.dtype.kind not in "biuf":
             raise ValueError(f"targets must be real numbers, got an array of {y.dtype}")
-        fits = self.loss.fits
+        fits = self._named.fits
         if fits is None or (self.classes and y.ndim == 2):  # any number, or one-hot rows
             return
         bad = ~fits(y, self.classes)
         if np.any(bad):
-            row, what = int(np.argmax(bad)), self.loss.targets
-            if self.classes:
-                what = f"a class index 0..{self.classes - 1}"
-            name = self.loss.name
-            raise ValueError(f"{name}: target {row} must be {what}, got {y[row].item()!r}")
+            row = int(np.argmax(bad))
+            what = f"a class index 0..{self.classes - 1}" if self.classes else self._named.targets
+            raise ValueError(f"{self.loss}: target {row} must be {what}, got {y[row].item()!r}")
 
     def backward(self, reduction: str = "mean") -> None:
         self.tape.backward(reduction)

@@ -597,3 +597,9 @@ def test_recording_pauses_the_cycle_collector_and_restores_it(enabled: bool) -> 
         assert gc.isenabled() is enabled and seen == [False, False, False]
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_a_model_tape_keeps_its_loss_by_name() -> None:
+    for name in ("mse", "bce", "hinge"):
+        assert ModelTape(MLP(2, [3, 1], seed=0), name).loss == name
+    assert ModelTape(MLP(2, [3, 3], seed=0), "cross_entropy").loss == "cross_entropy"
