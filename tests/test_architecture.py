@@ -55,20 +55,22 @@ def _is_module(name: str) -> bool:
     )
 
 
+def _named(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The modules an import names: ``from micrograd_plus import floats`` the module
+    floats, not the package; none for a relative import."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level or not node.module:
+        return []
+    candidates = [f"{node.module}.{alias.name}" for alias in node.names]
+    return [name if _is_module(name) else node.module for name in candidates]
+
+
 def _imports(path: Path) -> set[str]:
     """Every module of ours that ``path`` imports, at any depth of its code."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            # from micrograd_plus import floats: the module floats, not the package
-            candidates = [f"{node.module}.{alias.name}" for alias in node.names]
-            names = [name if _is_module(name) else node.module for name in candidates]
-        else:
-            continue
-        found |= {resolved for name in names if (resolved := _resolve(name))}
-    return found
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imports = [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
+    return {resolved for node in imports for name in _named(node) if (resolved := _resolve(name))}
 
 
 def test_every_module_is_in_the_map_once() -> None:
@@ -133,14 +135,7 @@ def _loaded_directly(module: str) -> tuple[frozenset[str], frozenset[str]]:
     )
     ours, outside = set(), set()
     for node in _runs_on_load(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif node.level == 0 and node.module:
-            candidates = [f"{node.module}.{alias.name}" for alias in node.names]
-            names = [name if _is_module(name) else node.module for name in candidates]
-        else:
-            continue
-        for name in names:
+        for name in _named(node):
             resolved = _resolve(name)
             if resolved is None:
                 outside.add(name.split(".")[0])

@@ -17,6 +17,7 @@ from micrograd_plus.training import (
     outputs,
     predict,
     predicted_classes,
+    target_classes,
     train,
 )
 
@@ -233,3 +234,10 @@ def test_a_model_at_the_parameter_cap_trains_on_the_tape() -> None:
     assert np.array_equal(store.data, before - 0.1 * store.grad)
     assert np.count_nonzero(store.grad) > 100_000  # one point: many ReLUs are off
     assert [w.data for w in model.parameters()[-5:]] == store.data[-5:].tolist()
+
+
+def test_each_target_names_its_class_for_every_loss_that_classifies() -> None:
+    assert target_classes("hinge", np.array([-1, 1, 1])).tolist() == [0, 1, 1]
+    assert target_classes("hinge", np.array([0, 1, 0])).tolist() == [0, 1, 0]
+    assert target_classes("bce", np.array([1.0, 0.0])).tolist() == [1, 0]
+    assert target_classes("cross_entropy", np.array([2.0, 0.0, 1.0])).tolist() == [2, 0, 1]
