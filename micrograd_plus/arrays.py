@@ -6,6 +6,7 @@ load without numpy.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -69,6 +70,10 @@ class ARRAYS:
     @staticmethod
     def total(values: list[Array]) -> Array:
         return np.asarray(sum(values[1:], values[0]))
+
+    @staticmethod
+    def largest(values: list[Array]) -> Array:
+        return np.asarray(functools.reduce(np.maximum, values))  # nan where any is nan
 
 
 def on_arrays(name: str, inputs: list[Array], n: float | None) -> tuple[Array, tuple[Any, ...]]:

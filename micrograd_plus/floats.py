@@ -16,6 +16,7 @@ __all__ = [
     "exact_text",
     "exp",
     "format_number",
+    "largest",
     "log",
     "log1p",
     "operand_text",
@@ -80,6 +81,12 @@ def total(values: list[float]) -> float:
         return math.fsum(values)
     except (OverflowError, ValueError):
         return sum(values, 0.0)
+
+
+def largest(values: list[float]) -> float:
+    """The largest number, nan if any is nan (as torch.max; Python's max keeps whichever
+    comes first of a number and nan)."""
+    return math.nan if any(v != v for v in values) else max(values)
 
 
 def power(base: float, exponent: float) -> float:

@@ -2,7 +2,9 @@
 
 Both subtract the largest logit first. That changes nothing mathematically, since
 softmax(z - c) = softmax(z) for any constant c, but keeps exp from overflowing:
-for logits [1000, 0, -1000] every exp is of a number <= 0.
+for logits [1000, 0, -1000] every exp is of a number <= 0. The largest is an op of the
+graph (``max``, passing no gradient back, as PyTorch's ``z.max().detach()``), so a tape
+replaying the graph finds each sample's own.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from micrograd_plus.engine import Value
+from micrograd_plus.ops import OPS
 
 __all__ = ["log_softmax", "softmax"]
 
@@ -19,7 +22,7 @@ def _shifted(logits: Sequence[Value | float]) -> list[Value]:
     values = [v if isinstance(v, Value) else Value(v) for v in logits]
     if not values:
         raise ValueError("expected at least one logit, got an empty sequence")
-    top = max(v.data for v in values)
+    top = OPS["max"](*values)
     return [v - top for v in values]
 
 

@@ -53,11 +53,12 @@ class FLOATS:
     """Math on Python floats, as IEEE 754 and PyTorch define it (inf and nan, no errors)."""
 
     exp, log, log1p, sigmoid = floats.exp, floats.log, floats.log1p, floats.sigmoid
-    divide, power, power_by_number, total = (
+    divide, power, power_by_number, total, largest = (
         floats.divide,
         floats.power,
         floats.power_by_number,
         floats.total,
+        floats.largest,
     )
     tanh, abs, maximum, minimum = math.tanh, abs, max, min
 
@@ -92,6 +93,11 @@ class VALUES:
         Value.abs,
     )
     total = staticmethod(Value.sum)
+
+    @staticmethod
+    def largest(values: list[Value | float]) -> Value:
+        """A constant: the largest number, which passes no gradient (softmax's shift)."""
+        return Value(floats.largest([_number(v) for v in values]))
 
     @staticmethod
     def log1p(a: Value) -> Value:
@@ -133,7 +139,8 @@ class Op:
 
     ``formula`` and ``rules`` have holes ``{a}``, ``{b}``, ... for the inputs, ``{out}``
     for the node itself and ``{n}`` for the number it carries; ``label`` is its circle's
-    text. ``inputs`` is how many it takes (None: any number, as ``sum``)."""
+    text. ``inputs`` is how many it takes (None: any number, as ``sum``, whose formula
+    writes them all in the hole ``{all}``)."""
 
     name: str
     formula: str
@@ -159,9 +166,9 @@ class Op:
         """The formula and each input's local derivative as text, for ``count`` inputs,
         with the op's number written in and the holes {a}, {b}, ..., {out} left open."""
         n = "" if number is None else exact_text(number)
-        formula = self.formula
-        if formula == "{all}":  # sum: as many terms as inputs
-            formula = " + ".join(f"{{{slot(i)}}}" for i in range(count))
+        holes = [f"{{{slot(i)}}}" for i in range(count)]
+        joined = " + ".join(holes) if self.formula == "{all}" else ", ".join(holes)
+        formula = self.formula.replace("{all}", joined)  # sum's terms, max's arguments
         rules = self.rules * count if self.inputs is None else self.rules
         return formula.replace("{n}", n), tuple(rule.replace("{n}", n) for rule in rules)
 
@@ -203,7 +210,7 @@ def define(
     formula and rules may use the holes of its inputs (one rule each), {out} and {n}."""
     if name in OPS:
         raise ValueError(f"the op {name!r} is already in the table")
-    inputs = None if formula == "{all}" else len(rules)
+    inputs = None if "{all}" in formula else len(rules)
     allowed = {"out", "n", *(slot(i) for i in range(inputs or 1))}
     for text in (formula, *rules):
         holes = {field for _, field, _, _ in string.Formatter().parse(text) if field}
@@ -293,6 +300,16 @@ define(
     ("1",),
     value=lambda m, *xs: m.total(list(xs[:-1])),
     local=lambda m, *xs: (1.0,) * (len(xs) - 2),
+)
+# softmax's shift (functional._shifted): the largest input, read per sample and passing
+# no gradient back, as PyTorch's softmax does (z.max().detach()). Shifting all logits by
+# any number changes nothing softmax computes, so its derivatives of every order hold.
+define(
+    "max",
+    "max({all})",
+    ("0",),
+    value=lambda m, *xs: m.largest(list(xs[:-1])),
+    local=lambda m, *xs: (0.0,) * (len(xs) - 2),
 )
 define(
     "exp", "exp({a})", ("{out}",), value=lambda m, a, n: m.exp(a), local=lambda m, a, out, n: (out,)

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from micrograd_plus import Value
 from micrograd_plus.losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from micrograd_plus.nn import Perceptron
+from micrograd_plus.ops import OPS
 
 # Example counts stay small enough for the whole suite to run in a few minutes on 2 cores;
 # HYPOTHESIS_PROFILE=thorough runs many more.
@@ -112,6 +113,7 @@ OP_BUILDERS: dict[str, Callable[[Value, Value], Value]] = {
     "**": lambda a, b: a**b,
     "**n": lambda a, b: a**2.5,
     "sum": lambda a, b: Value.sum([a, b, a]),
+    "max": lambda a, b: OPS["max"](a, b, a),  # softmax's shift
     "exp": lambda a, b: a.exp(),
     "log": lambda a, b: a.log(),
     "tanh": lambda a, b: a.tanh(),

@@ -11,6 +11,7 @@ import pytest
 from conftest import readme_neuron, svg_texts
 
 from micrograd_plus import Value
+from micrograd_plus.losses import cross_entropy
 from micrograd_plus.nn import MLP
 from micrograd_plus.viz import forward_steps, render, render_bytes, steps, to_dot
 from micrograd_plus.viz.palette import (
@@ -127,6 +128,17 @@ def test_an_exact_zero_is_never_vanished() -> None:
     assert "vanished" not in source
     assert "grad 0 (x2 = 0)" in _node_line(source, "w2")
     assert f'BGCOLOR="{VANISHED}"' not in source
+
+
+def test_softmaxs_shift_holds_a_rounding_not_a_vanished_gradient() -> None:
+    z = [Value(2.0, "z0"), Value(1.0, "z1"), Value(-0.5, "z2")]
+    loss = cross_entropy(z, 0)
+    loss.backward()
+    shift = next(n for n in loss.topological_order() if n.op == "max")
+    assert 0 < abs(shift.grad) < 1e-15  # the shift's gradient: 0 but for rounding
+    texts = svg_texts(render_bytes(to_dot(loss).source, "svg"))
+    assert not any("vanished" in text for text in texts)
+    assert "max" in texts  # its circle, with the logits' edges dashed: nothing flowed
 
 
 def test_vanished_is_relative_to_the_output_and_settable() -> None:

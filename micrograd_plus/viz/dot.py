@@ -300,10 +300,16 @@ def _node_look(
             reason = reasons.get(node, "")
             fill, ink, text = ZERO_FILL, ZERO_INK, "grad 0" + (f" ({reason})" if reason else "")
             drawn.flags.add("zero")
-        elif abs(g) < vanished_below:
+        elif abs(g) < vanished_below and not _passes_nothing(node):
             fill, ink, text = VANISHED, "white", f"{text} (vanished)"
             drawn.flags.add("vanished")
     return NodeLook(data, text, fill, ink, pending)
+
+
+def _passes_nothing(node: Value) -> bool:
+    """An op whose local derivatives are all 0 (softmax's shift, the perceptron's step):
+    what gradient it holds goes nowhere, so a tiny one has not vanished from anything."""
+    return bool(node.inputs) and not any(node.local_derivatives)
 
 
 def _edge_look(amount: float | None, quiz: bool, root_grad: float, drawn: _Drawn) -> EdgeLook:
