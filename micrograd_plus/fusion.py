@@ -43,7 +43,8 @@ class Layer:
     rows: Array  # (m,) the sums' rows
     inputs: Array  # (k,) the rows every sum reads, in order
     weights: Array  # (m, k) the rows of the weight leaves
-    biases: Array  # (m,) the rows of the bias leaves
+    biases: Array  # (m, c) the rows of the leaves each sum adds: its bias (c = 1), or none
+    # (c = 0), or its bias and the 0 Python's sum() starts from (c = 2): b is their sum
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class Fused:
             for j, row in enumerate(_rows(unit)):
                 self.place[row] = (u + 1, j)
         self.matrices = {  # each layer's W and b, and where its inputs are
-            u: (_Matrix(unit.weights, leaves), _Matrix(unit.biases[:, None], leaves))
+            u: (_Matrix(unit.weights, leaves), _Matrix(unit.biases, leaves))
             for u, unit in enumerate(self.units)
             if isinstance(unit, Layer)
         }
@@ -124,8 +125,8 @@ class Fused:
         if row in self.loose_at:
             return np.full(len(self.blocks[0]), self.loose_values[self.loose_at[row]])
         raise ValueError(
-            f"the fused replay does not compute row {row} (a product inside a layer's matrix "
-            "product): replay with schedule='levels' to read it"
+            f"the fused replay does not compute row {row} (a product or a partial sum inside "
+            "a layer's matrix product): replay with schedule='levels' to read it"
         )
 
     def forward(self, X: Array) -> None:
@@ -143,7 +144,7 @@ class Fused:
                 )
                 W = weights.read()  # a copy: a step before backward cannot change it
                 h = x @ W.T  # h = x @ W.T + b
-                h += biases.read()[:, 0]
+                h += biases.read().sum(axis=1)
                 self.blocks.append(h)
                 self.saved.append((x, W))
             elif isinstance(unit, Activation):
@@ -175,7 +176,8 @@ class Fused:
                 weights, biases = self.matrices[u]
                 weights.add_grad(upstream.T @ x)  # dL/dW = dL/dh.T @ x
                 ones = np.ones(len(upstream))  # dL/db = dL/dh summed over the batch
-                biases.add_grad((ones @ upstream)[:, None])
+                column = (ones @ upstream)[:, None]  # each leaf a sum adds gets it all
+                biases.add_grad(np.repeat(column, unit.biases.shape[1], axis=1))
                 source = self.sources[u]
                 if source is None or source[0] != 0:  # the inputs need no gradient
                     self._pass_back(grads, loose, unit.inputs, source, upstream @ W)
@@ -236,7 +238,14 @@ class Fused:
             if isinstance(unit, Layer):
                 source = _source(unit.inputs, shown, inputs)
                 prefix = _prefix(names[int(unit.weights[0, 0])])
-                product = f"{source} @ {prefix}W.T + {prefix}b"
+                W = _matrix_name([names[int(r)] for r in unit.weights.ravel()], prefix, "W")
+                added = [
+                    _matrix_name([names[int(r)] for r in column], prefix, "b")
+                    for column in unit.biases.T
+                ]
+                if len(added) > 1:  # Python's sum() starts from 0: no term of its own
+                    added = [name for name in added if not _zero(name)] or added[:1]
+                product = " + ".join([f"{source} @ {W}.T", *added])
                 name = f"h{len(layer_names) + 1}"
                 layer_names[int(unit.rows[0])] = name
                 for i, row in enumerate(unit.rows):
@@ -297,6 +306,22 @@ def _source(rows: Array, shown: list[str], inputs: set[int]) -> str:
     return first.split("[")[0] if "[" in first else f"[{', '.join(shown[int(r)] for r in rows)}]"
 
 
+def _matrix_name(names: list[str], prefix: str, letter: str) -> str:
+    """A layer's W or b by the student's names: ``L1.W`` in a model, ``wte`` where every
+    entry has that label (or an unlabeled constant's number), else ``W``."""
+    if prefix:
+        return prefix + letter
+    return names[0] if len(set(names)) == 1 else letter
+
+
+def _zero(name: str) -> bool:
+    """A leaf named by its number, 0: the 0 Python's sum() starts from."""
+    try:
+        return float(name) == 0
+    except ValueError:
+        return False
+
+
 def _prefix(weight_name: str) -> str:
     """``L2.`` for a weight named ``L2.N1.w0``: the layer's matrix is ``L2.W``."""
     head = weight_name.split(".")[0]
@@ -311,37 +336,41 @@ def _fuse(program: list[Instruction], parameters: Container[int]) -> list[Unit]:
     for ins in program:
         for i in ins.inputs:
             users[i] = users.get(i, 0) + 1
-    groups: dict[tuple[int, ...], list[tuple[int, list[int], int, list[int]]]] = {}
+    # per sum: whether every term is a weight times an input or a leaf, looking through
+    # the + and sums read only by it (the whole chain of Python's sum() or a loop)
+    shaped: dict[int, bool] = {}
     for ins in program:
-        if ins.op != "sum" or len(ins.inputs) < 2 or ins.inputs[-1] not in parameters:
+        if ins.op in SUMS:
+            shaped[ins.row] = all(
+                r in parameters
+                or (shaped.get(r, False) and users.get(r) == 1)
+                or _weighted_input(r, by_row, users, parameters) is not None
+                for r in ins.inputs
+            )
+    groups: dict[tuple[Any, ...], list[tuple[int, list[int], list[int], list[int]]]] = {}
+    claimed: set[int] = set()
+    for ins in reversed(program):  # the whole sum first: its partial sums are not layers
+        if not shaped.get(ins.row) or ins.row in claimed:
             continue
-        weights, xs = [], []
-        for r in ins.inputs[:-1]:
-            product = by_row.get(r)
-            if product is None or product.op != "*" or users.get(r) != 1:
-                break
-            if product.inputs[0] not in parameters:
-                break
-            weights.append(product.inputs[0])
-            xs.append(product.inputs[1])
-        else:
-            if len(set(xs)) == len(xs) and len(set(weights)) == len(weights):
-                products = list(ins.inputs[:-1])
-                groups.setdefault(tuple(xs), []).append(
-                    (ins.row, weights, ins.inputs[-1], products)
-                )
+        terms, partials = _terms(ins.row, by_row, users)
+        found = _neuron(terms, by_row, users, parameters)
+        if found is not None:
+            weights, xs, biases, products = found
+            key = (tuple(xs), len(biases))
+            groups.setdefault(key, []).append((ins.row, weights, biases, products + partials))
+            claimed |= set(partials)
     taken: set[int] = set()
     units: list[Unit] = []
     layer_of: dict[int, Layer] = {}
-    for read, members in groups.items():
-        leaves = [w for m in members for w in m[1]] + [m[2] for m in members]
+    for (read, _), members in groups.items():
+        leaves = [w for m in members for w in m[1]] + [b for m in members for b in m[2]]
         if len(set(leaves)) != len(leaves):  # a weight shared inside the layer: not one W
             continue
         layer = Layer(
             rows=np.array([m[0] for m in members]),
             inputs=np.array(read),
             weights=np.array([m[1] for m in members]),
-            biases=np.array([m[2] for m in members]),
+            biases=np.array([m[2] for m in members], dtype=np.intp).reshape(len(members), -1),
         )
         for row, _, _, products in members:
             taken |= {row, *products}
@@ -366,6 +395,65 @@ def _fuse(program: list[Instruction], parameters: Container[int]) -> list[Unit]:
         taken |= {ins.row for ins in applied}
     units += [ins for ins in program if ins.row not in taken]
     return _in_order(units, set(by_row))
+
+
+SUMS = ("+", "sum")
+
+
+def _terms(
+    row: int, by_row: dict[int, Instruction], users: dict[int, int]
+) -> tuple[list[int], list[int]]:
+    """The terms of a sum however it is written, in order, and the partial sums on the
+    way: ``Value.sum``'s inputs, Python's ``sum()`` (a chain of ``+`` from its start), a
+    loop that accumulates. A ``+`` or sum read only by the next one is looked through."""
+    terms: list[int] = []
+    partials: list[int] = []
+    pending = list(reversed(by_row[row].inputs))
+    while pending:
+        r = pending.pop()
+        inner = by_row.get(r)
+        if inner is not None and inner.op in SUMS and users.get(r) == 1:
+            partials.append(r)
+            pending += reversed(inner.inputs)
+        else:
+            terms.append(r)
+    return terms, partials
+
+
+def _weighted_input(
+    row: int, by_row: dict[int, Instruction], users: dict[int, int], leaves: Container[int]
+) -> tuple[int, int] | None:
+    """(weight, input) where ``row`` is a weight (a leaf) times an input (not one), read
+    by one sum alone, in either order; None for any other row (q . k has no leaf)."""
+    product = by_row.get(row)
+    if product is None or product.op != "*" or users.get(row) != 1:
+        return None
+    a, b = product.inputs
+    if (a in leaves) == (b in leaves):
+        return None
+    return (a, b) if a in leaves else (b, a)
+
+
+def _neuron(
+    terms: list[int], by_row: dict[int, Instruction], users: dict[int, int], leaves: Container[int]
+) -> tuple[list[int], list[int], list[int], list[int]] | None:
+    """A neuron's sum: weights times distinct inputs, and the leaves it adds (its bias,
+    anywhere: first as micrograd's ``sum(..., self.b)``, last, or none; Python's ``sum()``
+    adds the 0 it starts from). Its weights, inputs, those leaves and its products."""
+    weights, xs, biases, products = [], [], [], []
+    for r in terms:
+        pair = None if r in leaves else _weighted_input(r, by_row, users, leaves)
+        if r in leaves:
+            biases.append(r)
+        elif pair is None:
+            return None
+        else:
+            weights.append(pair[0])
+            xs.append(pair[1])
+            products.append(r)
+    if not xs or len(set(xs)) != len(xs) or len(set(weights)) != len(weights) or len(biases) > 2:
+        return None
+    return weights, xs, biases, products
 
 
 def _in_order(units: list[Unit], computed: set[int]) -> list[Unit]:

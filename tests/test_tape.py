@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -443,7 +444,9 @@ def test_a_product_inside_a_fused_layer_cannot_be_read() -> None:
     tape = Tape.record(model, [0.0, 0.0])
     tape.forward(np.zeros((4, 2)))
     product = next(node for node in tape._row if node.op == "*")
-    with pytest.raises(ValueError, match=r"does not compute row \d+ \(a product inside"):
+    with pytest.raises(
+        ValueError, match=r"does not compute row \d+ \(a product or a partial sum inside"
+    ):
         tape.values([product])
     tape.forward(np.zeros((4, 2)), schedule="levels")
     assert tape.values([product]).shape == (4,)
@@ -636,3 +639,82 @@ def test_softmax_shifts_each_row_by_its_own_largest_logit(which: str, schedule: 
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
     assert np.all(np.isfinite(got))
     np.testing.assert_allclose(from_tape, [p.grad for p in w], rtol=1e-12, atol=1e-300)
+
+
+# --- a layer however a student writes it ---------------------------------------------------
+
+
+def _neuron_sum(spelling: str, w: list[Value], b: Value | None, x: list[Value]) -> Value:
+    """One neuron's w . x + b, written as students write it."""
+    products = [wi * xi for wi, xi in zip(w, x, strict=True)]
+    if spelling == "Value.sum":
+        return Value.sum([*products, b])
+    if spelling == "sum, bias first":  # micrograd's Neuron: sum((wi*xi ...), self.b)
+        return sum((wi * xi for wi, xi in zip(w, x, strict=True)), b)
+    if spelling == "sum, bias last":
+        return sum(wi * xi for wi, xi in zip(w, x, strict=True)) + b
+    if spelling == "sum, no bias":  # a GPT's linear: sum(w[o][i] * x[i] for i ...)
+        return sum(w[i] * x[i] for i in range(len(x)))  # type: ignore[return-value]
+    if spelling == "chain of +":
+        out = b
+        for p in products:
+            out = p + out if len(products) % 2 else out + p
+        return out
+    assert spelling == "loop, x * w"
+    act = b
+    for wi, xi in zip(w, x, strict=True):
+        act = act + xi * wi  # the input first
+    return act
+
+
+SPELLINGS = ["Value.sum", "sum, bias first", "sum, bias last", "sum, no bias", "chain of +",
+             "loop, x * w"]  # fmt: skip
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    spelling=st.sampled_from(SPELLINGS),
+    widths=st.lists(st.integers(1, 5), min_size=1, max_size=3),
+    inputs=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_a_layer_in_any_spelling_is_a_matrix_product(
+    spelling: str, widths: list[int], inputs: int, seed: int
+) -> None:
+    """Whatever way the neurons' sums are written, the fused program has one line per
+    layer, and its numbers and gradients are the scalar engine's and numpy's own
+    ``x @ W.T + b`` (to 1e-12: the order of a sum may differ)."""
+    rng = np.random.default_rng(seed)
+    sizes = [inputs, *widths]
+    Ws = [rng.normal(size=(m, k)) for k, m in itertools.pairwise(sizes)]
+    bs = [rng.normal(size=m) for m in sizes[1:]]
+    w = [[[Value(float(v), f"L{i}w") for v in row] for row in W] for i, W in enumerate(Ws)]
+    b = [[Value(float(v), f"L{i}b") for v in bias] for i, bias in enumerate(bs)]
+    no_bias = spelling == "sum, no bias"
+
+    def model(x: list[Value]) -> Value:
+        for layer, (rows, biases) in enumerate(zip(w, b, strict=True)):
+            x = [_neuron_sum(spelling, row, bi, x) for row, bi in zip(rows, biases, strict=True)]
+            x = [h.tanh() for h in x] if layer < len(w) - 1 else x
+        return Value.sum(x)
+
+    X = rng.normal(size=(6, inputs))
+    tape = Tape.record(model, [0.0] * inputs)
+    fused = tape.fused().splitlines()
+    assert sum("@" in line for line in fused) == len(widths), fused
+    assert len(fused) <= len(widths) + 1  # and the output's sum (one term: the layer's own)
+    got = tape.forward(X, schedule="fused")
+    tape.backward(reduction="sum")
+    h = X
+    for layer, (W, bias) in enumerate(zip(Ws, bs, strict=True)):  # numpy, independently
+        h = h @ W.T + (0.0 if no_bias else bias)
+        h = np.tanh(h) if layer < len(Ws) - 1 else h
+    np.testing.assert_allclose(got, h.sum(axis=1), rtol=1e-12, atol=1e-12)
+    leaves = [v for layer in w for row in layer for v in row]
+    leaves += [] if no_bias else [v for layer in b for v in layer]
+    from_tape = [v.grad for v in leaves]
+    for v in leaves:
+        v.grad = 0.0
+    for row in X:
+        model([Value(float(v)) for v in row]).backward()
+    np.testing.assert_allclose(from_tape, [v.grad for v in leaves], rtol=1e-12, atol=1e-12)
