@@ -337,20 +337,25 @@ def _fuse(program: list[Instruction], parameters: Container[int]) -> list[Unit]:
         for i in ins.inputs:
             users[i] = users.get(i, 0) + 1
     # per sum: whether every term is a weight times an input or a leaf, looking through
-    # the + and sums read only by it (the whole chain of Python's sum() or a loop)
-    shaped: dict[int, bool] = {}
+    # the + and sums read only by it (the whole chain of Python's sum() or a loop), and
+    # how many leaves it adds (a neuron adds at most two: its bias and sum()'s 0)
+    shaped: dict[int, tuple[bool, int]] = {}
     for ins in program:
         if ins.op in SUMS:
-            shaped[ins.row] = all(
-                r in parameters
-                or (shaped.get(r, False) and users.get(r) == 1)
-                or _weighted_input(r, by_row, users, parameters) is not None
-                for r in ins.inputs
-            )
+            ok, added = True, 0
+            for r in ins.inputs:
+                inner = shaped.get(r) if users.get(r) == 1 else None
+                if r in parameters:
+                    added += 1
+                elif inner is not None:
+                    ok, added = ok and inner[0], added + inner[1]
+                else:
+                    ok = ok and _weighted_input(r, by_row, users, parameters) is not None
+            shaped[ins.row] = (ok and added <= 2, added)
     groups: dict[tuple[Any, ...], list[tuple[int, list[int], list[int], list[int]]]] = {}
     claimed: set[int] = set()
     for ins in reversed(program):  # the whole sum first: its partial sums are not layers
-        if not shaped.get(ins.row) or ins.row in claimed:
+        if not shaped.get(ins.row, (False, 0))[0] or ins.row in claimed:
             continue
         terms, partials = _terms(ins.row, by_row, users)
         found = _neuron(terms, by_row, users, parameters)
