@@ -644,7 +644,7 @@ def test_softmax_shifts_each_row_by_its_own_largest_logit(which: str, schedule: 
 # --- a layer however a student writes it ---------------------------------------------------
 
 
-def _neuron_sum(spelling: str, w: list[Value], b: Value | None, x: list[Value]) -> Value:
+def _neuron_sum(spelling: str, w: list[Value], b: Value, x: list[Value]) -> Value:
     """One neuron's w . x + b, written as students write it."""
     products = [wi * xi for wi, xi in zip(w, x, strict=True)]
     if spelling == "Value.sum":
