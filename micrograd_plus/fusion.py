@@ -57,15 +57,42 @@ class Activation:
     inputs: Array
 
 
-Unit = Layer | Activation | Instruction
+@dataclass(frozen=True)
+class Group:
+    """Instructions of one op at one depth of the graph, none reading another, replayed
+    as one numpy call (as ``schedule.Levels`` runs a whole program): ``rows = op(inputs)``,
+    m instructions of k inputs each."""
+
+    op: str
+    number: float | None
+    rows: Array  # (m,)
+    inputs: Array  # (m, k)
+
+
+Unit = Layer | Activation | Instruction  # as the fused program is printed
+Step = Layer | Activation | Group  # as it is replayed
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """Where some rows' values are, to gather them as columns and scatter gradients back:
+    per block, its columns and their places among the rows; and the leaves among them."""
+
+    parts: tuple[tuple[int, Array, Array, bool], ...]  # block, columns, places, columns unique
+    leaves: Array  # the leaves' indices among the loose numbers ...
+    leaf_places: Array  # ... and their places among the rows
+    size: int
 
 
 class Fused:
     """The fused replay: layers as matrix products, their activations as one call each,
-    every other instruction one at a time. Each unit's result is a block of columns, a
-    row per sample, as a tensor framework holds them: a layer's sums are one (batch, m)
-    array, and no product inside a layer is ever made. A layer's weights are read as a
-    matrix straight from the model's store of parameters (``parameters.matrix``), and
+    every other instruction grouped by depth and op as the levels replay does, one numpy
+    call per group. Each step's result is a block of columns, a row per sample, as a
+    tensor framework holds them: a layer's sums are one (batch, m) array, and no product
+    inside a layer is ever made. What reads no input of the batch (a regularization term
+    over the parameters, constants) is a block of one row, computed once per replay and
+    broadcast; its gradient comes back summed over the batch. A layer's weights are read
+    as a matrix straight from the model's store of parameters (``parameters.matrix``), and
     their gradient is added there, with no Python loop over the weights.
 
     ``forward(X)`` takes the tape's inputs, (batch, inputs); ``rows(which)`` reads
@@ -74,37 +101,44 @@ class Fused:
 
     def __init__(self, program: list[Instruction], leaves: dict[int, Value], inputs: list[int]):
         self.units = _fuse(program, leaves)
+        self.steps = _grouped(self.units)
         self.layers = sum(isinstance(unit, Layer) for unit in self.units)
         # where each computed row is, (block, column): block 0 holds the inputs, block
-        # u + 1 what unit u computes
+        # s + 1 what step s computes
         self.place = {row: (0, j) for j, row in enumerate(inputs)}
-        for u, unit in enumerate(self.units):
-            for j, row in enumerate(_rows(unit)):
-                self.place[row] = (u + 1, j)
-        self.matrices = {  # each layer's W and b, and where its inputs are
-            u: (_Matrix(unit.weights, leaves), _Matrix(unit.biases, leaves))
-            for u, unit in enumerate(self.units)
-            if isinstance(unit, Layer)
+        for s, step in enumerate(self.steps):
+            for j, row in enumerate(step.rows):
+                self.place[int(row)] = (s + 1, j)
+        self.matrices = {  # each layer's W and b
+            s: (_Matrix(step.weights, leaves), _Matrix(step.biases, leaves))
+            for s, step in enumerate(self.steps)
+            if isinstance(step, Layer)
         }
-        self.sources = {u: self._block_of(unit.inputs) for u, unit in enumerate(self.units)}
-        # the leaves read one at a time (a loss's constants, say): their numbers at once
-        read = (int(i) for unit in self.units for i in unit.inputs)  # W and b aside
+        # the leaves read as numbers (a loss's constants, say): all of them at once
+        read = (int(i) for step in self.steps for i in np.ravel(step.inputs))  # W and b aside
         loose = list(dict.fromkeys(i for i in read if i in leaves))
         self.loose = Numbers([leaves[i] for i in loose])
         self.loose_at = {row: i for i, row in enumerate(loose)}
-        self.loose_values = np.empty(0)
+        self.loose_values = np.empty((1, 0))
+        self.sources = {  # a layer or activation reading one block's columns as they are
+            s: self._block_of(step.inputs)
+            for s, step in enumerate(self.steps)
+            if not isinstance(step, Group)
+        }
+        self.reads = {  # every other read: gathered (a sum's inputs all at once)
+            (s, j): self._reads(column)
+            for s, step in enumerate(self.steps)
+            for j, column in enumerate(_read_columns(step))
+            if isinstance(step, Group) or self.sources[s] is None
+        }
         self.blocks: list[Array] = []
-        self.saved: list[Any] = []  # per unit, what its backward needs
+        self.saved: list[Any] = []  # per step, what its backward needs
 
     @property
     def numbers_per_sample(self) -> int:
         """How many numbers a forward keeps per sample: every computed row, and the
-        local derivatives of activations and instructions."""
-        saved = sum(
-            len(unit.rows) if isinstance(unit, Activation) else len(unit.inputs)
-            for unit in self.units
-            if not isinstance(unit, Layer)
-        )
+        local derivatives of activations and groups."""
+        saved = sum(step.inputs.size for step in self.steps if not isinstance(step, Layer))
         return len(self.place) + saved
 
     def _block_of(self, rows: Rows) -> tuple[int, int] | None:
@@ -117,115 +151,146 @@ class Fused:
             return first
         return None
 
-    def _column(self, row: int) -> Array:
-        """A row's values over the batch: computed, or a leaf's one number for each sample."""
-        if row in self.place:
-            block, column = self.place[row]
-            return self.blocks[block][:, column]
-        if row in self.loose_at:
-            return np.full(len(self.blocks[0]), self.loose_values[self.loose_at[row]])
-        raise ValueError(
-            f"the fused replay does not compute row {row} (a product or a partial sum inside "
-            "a layer's matrix product): replay with schedule='levels' to read it"
+    def _reads(self, rows: Rows) -> _Reads:
+        by_block: dict[int, tuple[list[int], list[int]]] = {}
+        leaves: list[int] = []
+        leaf_places: list[int] = []
+        for place, row in enumerate(int(r) for r in rows):
+            if row in self.place:
+                block, column = self.place[row]
+                columns, places = by_block.setdefault(block, ([], []))
+                columns.append(column)
+                places.append(place)
+            elif row in self.loose_at:
+                leaves.append(self.loose_at[row])
+                leaf_places.append(place)
+            else:
+                raise ValueError(
+                    f"the fused replay does not compute row {row} (a product or a partial "
+                    "sum inside a layer's matrix product): replay with schedule='levels' "
+                    "to read it"
+                )
+        parts = tuple(
+            (block, np.array(columns), np.array(places), len(set(columns)) == len(columns))
+            for block, (columns, places) in by_block.items()
         )
+        return _Reads(
+            parts, np.array(leaves, dtype=np.intp), np.array(leaf_places, dtype=np.intp), len(rows)
+        )
+
+    def _gather(self, reads: _Reads) -> Array:
+        """The rows' values, (batch, rows), or (1, rows) where none depends on the batch."""
+        height = max((len(self.blocks[block]) for block, *_ in reads.parts), default=1)
+        out = np.empty((height, reads.size))
+        for block, columns, places, _ in reads.parts:
+            out[:, places] = self.blocks[block][:, columns]
+        out[:, reads.leaf_places] = self.loose_values[:, reads.leaves]
+        return out
 
     def forward(self, X: Array) -> None:
         self.blocks = [X]
         self.saved = []
-        self.loose_values = self.loose.data()
-        for u, unit in enumerate(self.units):
-            if isinstance(unit, Layer):
-                weights, biases = self.matrices[u]
-                source = self.sources[u]
+        self.loose_values = self.loose.data()[None, :]
+        for s, step in enumerate(self.steps):
+            if isinstance(step, Layer):
+                weights, biases = self.matrices[s]
+                source = self.sources[s]
                 x = (
-                    self.blocks[source[0]][:, source[1] : source[1] + len(unit.inputs)]
+                    self.blocks[source[0]][:, source[1] : source[1] + len(step.inputs)]
                     if source is not None  # a view: the layer reads a block as it is
-                    else self.rows(unit.inputs)
+                    else self._gather(self.reads[s, 0])
                 )
                 W = weights.read()  # a copy: a step before backward cannot change it
                 h = x @ W.T  # h = x @ W.T + b
                 h += biases.read().sum(axis=1)
                 self.blocks.append(h)
                 self.saved.append((x, W))
-            elif isinstance(unit, Activation):
-                h = self.blocks[self.place[int(unit.inputs[0])][0]]  # the layer's block
-                out, local = on_arrays(unit.op, [h], unit.number)
+            elif isinstance(step, Activation):
+                h = self.blocks[self.place[int(step.inputs[0])][0]]  # the layer's block
+                out, local = on_arrays(step.op, [h], step.number)
                 self.blocks.append(out)
                 self.saved.append(local[0])
+            elif step.op == "sum":  # k inputs each: one reduction, not k - 1 additions
+                m, k = step.inputs.shape
+                terms = self._gather(self.reads[s, 0])
+                self.blocks.append(terms.reshape(len(terms), m, k).sum(axis=2))
+                self.saved.append(k)
             else:
-                out, local = on_arrays(unit.op, [self._column(i) for i in unit.inputs], unit.number)
-                self.blocks.append(out[:, None])
+                xs = [self._gather(self.reads[s, j]) for j in range(step.inputs.shape[1])]
+                out, local = on_arrays(step.op, xs, step.number)
+                self.blocks.append(np.asarray(out, dtype=np.float64).reshape(-1, len(step.rows)))
                 self.saved.append(local)
 
     def rows(self, which: Rows) -> Array:
-        return np.stack([self._column(int(r)) for r in which], axis=1)
+        """Computed rows' values over the batch, (batch, rows)."""
+        values = self._gather(self._reads(which))
+        return np.broadcast_to(values, (len(self.blocks[0]), values.shape[1]))
 
     def backward(self, row: int, seed: float) -> None:
         grads: list[Array | None] = [None] * len(self.blocks)  # d row / d each block
         block, column = self.place[row]
         grads[block] = start = np.zeros_like(self.blocks[block])
-        start[:, column] = seed
-        loose = np.zeros(len(self.loose_values))
-        for u in reversed(range(len(self.units))):
-            unit, saved, upstream = self.units[u], self.saved[u], grads[u + 1]
-            grads[u + 1] = None  # used once: its memory goes back
-            if upstream is None:  # nothing this unit computes reaches the output
+        # a row computed once stands for every sample: its seed counts once per sample
+        start[:, column] = seed * (len(self.blocks[0]) if len(start) == 1 else 1)
+        loose = np.zeros(self.loose_values.shape[1])
+        for s in reversed(range(len(self.steps))):
+            step, saved, upstream = self.steps[s], self.saved[s], grads[s + 1]
+            grads[s + 1] = None  # used once: its memory goes back
+            if upstream is None:  # nothing this step computes reaches the output
                 continue
-            if isinstance(unit, Layer):
+            if isinstance(step, Layer):
                 x, W = saved
-                weights, biases = self.matrices[u]
+                weights, biases = self.matrices[s]
                 weights.add_grad(upstream.T @ x)  # dL/dW = dL/dh.T @ x
-                ones = np.ones(len(upstream))  # dL/db = dL/dh summed over the batch
-                column = (ones @ upstream)[:, None]  # each leaf a sum adds gets it all
-                biases.add_grad(np.repeat(column, unit.biases.shape[1], axis=1))
-                source = self.sources[u]
-                if source is None or source[0] != 0:  # the inputs need no gradient
-                    self._pass_back(grads, loose, unit.inputs, source, upstream @ W)
-            elif isinstance(unit, Activation):
+                column_sums = upstream.sum(axis=0)[:, None]  # dL/db: dL/dh over the batch
+                # each leaf a sum adds gets it all
+                biases.add_grad(np.repeat(column_sums, step.biases.shape[1], axis=1))
+                self._pass_back(grads, loose, s, 0, upstream @ W)
+            elif isinstance(step, Activation):
                 gradient = passed_back(saved, upstream, finite(upstream))
                 if gradient is not None:
-                    self._pass_back(grads, loose, unit.inputs, self.sources[u], gradient)
+                    self._pass_back(grads, loose, s, 0, gradient)
+            elif step.op == "sum":  # each term's local derivative is 1
+                self._pass_back(grads, loose, s, 0, np.repeat(upstream, saved, axis=1))
             else:
-                down, down_finite = upstream[:, 0], finite(upstream)  # the unit's one row
-                for i, derivative in zip(unit.inputs, saved):
-                    gradient = passed_back(derivative, down, down_finite)
+                upstream_finite = finite(upstream)
+                for j, local in enumerate(saved):
+                    gradient = passed_back(local, upstream, upstream_finite)
                     if gradient is not None:
-                        self._pass_back_row(grads, loose, i, gradient)
+                        self._pass_back(grads, loose, s, j, gradient)
         self.loose.add_grad(loose)
 
     def _pass_back(
-        self,
-        grads: list[Array | None],
-        loose: Array,
-        rows: Rows,
-        source: tuple[int, int] | None,
-        gradient: Array,
+        self, grads: list[Array | None], loose: Array, s: int, j: int, gradient: Array
     ) -> None:
-        """Add ``gradient``, (batch, rows), to the rows' gradients: into their block's,
-        where they are one block's columns, else one row at a time."""
-        if source is None:
-            for j, row in enumerate(rows):
-                self._pass_back_row(grads, loose, int(row), gradient[:, j])
-            return
-        block, start = source
-        if block == 0:  # the inputs need no gradient
-            return
-        target = grads[block]
-        if target is None and gradient.shape[1] == self.blocks[block].shape[1]:
-            grads[block] = gradient  # the first contribution to the whole block
-            return
-        if target is None:
-            target = grads[block] = np.zeros_like(self.blocks[block])
-        target[:, start : start + gradient.shape[1]] += gradient
-
-    def _pass_back_row(
-        self, grads: list[Array | None], loose: Array, row: int, gradient: Array
-    ) -> None:
-        """Add ``gradient``, (batch,), to one row's: computed, or a leaf's, summed."""
-        if row in self.place:
-            self._pass_back(grads, loose, [row], self.place[row], gradient[:, None])
+        """Add ``gradient``, (batch or 1, rows), to the gradients of the rows step s reads
+        in its input j: into their blocks' (a block of one row takes it summed over the
+        batch), and the leaves', summed."""
+        source = self.sources.get(s)
+        if source is not None:
+            block, start = source
+            parts: tuple[tuple[int, Any, Any, bool], ...] = (
+                (block, slice(start, start + gradient.shape[1]), slice(None), True),
+            )
+            leaves = None
         else:
-            loose[self.loose_at[row]] += np.sum(gradient)
+            reads = self.reads[s, j]
+            parts, leaves = reads.parts, reads
+        for block, columns, places, unique in parts:
+            if block == 0:  # the inputs need no gradient
+                continue
+            part = np.broadcast_to(gradient, (max(len(gradient), 1), gradient.shape[1]))[:, places]
+            target = grads[block]
+            if target is None:
+                target = grads[block] = np.zeros_like(self.blocks[block])
+            if len(target) == 1 and len(part) > 1:
+                part = part.sum(axis=0, keepdims=True)
+            if unique:
+                target[:, columns] += part
+            else:  # a row read twice by one group: both contributions
+                np.add.at(target.T, columns, part.T)
+        if leaves is not None and len(leaves.leaves):
+            np.add.at(loose, leaves.leaves, gradient[:, leaves.leaf_places].sum(axis=0))
 
     def text(self, names: list[str], inputs: set[int]) -> list[str]:
         """The fused program: ``h1 = relu(x @ L1.W.T + L1.b)``, then the rest line by line
@@ -291,6 +356,68 @@ class _Matrix:
         else:
             assert self.numbers is not None
             self.numbers.add_grad(gradient.ravel())
+
+
+def _read_columns(step: Step) -> list[Array]:
+    """What a step reads, as the rows of each gather: a layer's inputs; a group's inputs
+    slot by slot, or a sum's all at once (row by row, each one's k terms together)."""
+    if not isinstance(step, Group):
+        return [np.asarray(step.inputs)]
+    return [step.inputs.ravel()] if step.op == "sum" else list(step.inputs.T)
+
+
+def _grouped(units: list[Unit]) -> list[Step]:
+    """The units as the replay runs them: the instructions no layer took grouped by depth
+    (1 + the deepest input's) and op, each group one numpy call; layers and activations
+    as they are; all in order of depth, so that every step comes after what it reads."""
+    units = _chains_as_sums(units)
+    depth: dict[int, int] = {}
+    steps: list[tuple[int, Step]] = []
+    groups: dict[tuple[int, str, str, int], list[Instruction]] = {}
+    for unit in units:  # in an order that respects every read
+        d = 1 + max((depth.get(int(i), 0) for i in np.ravel(unit.inputs)), default=0)
+        for row in _rows(unit):
+            depth[row] = d
+        if isinstance(unit, Instruction):
+            key = (d, unit.op, repr(unit.number), len(unit.inputs))  # nan groups with nan
+            groups.setdefault(key, []).append(unit)
+        else:
+            steps.append((d, unit))
+    for (d, op, _, k), members in groups.items():
+        rows = np.array([m.row for m in members])
+        inputs = np.array([m.inputs for m in members], dtype=np.intp).reshape(len(members), k)
+        steps.append((d, Group(op, members[0].number, rows, inputs)))
+    steps.sort(key=lambda item: item[0])
+    return [step for _, step in steps]
+
+
+def _chains_as_sums(units: list[Unit]) -> list[Unit]:
+    """The instructions no layer took, with each chain of + (Python's sum() of a
+    regularization term, a loop that accumulates) as one sum of all its terms: one
+    reduction, not a level per term. Its partial sums are then not computed."""
+    loose = [unit for unit in units if isinstance(unit, Instruction)]
+    by_row = {ins.row: ins for ins in loose}
+    users: dict[int, int] = {}
+    for unit in units:
+        for i in np.ravel(unit.inputs):
+            users[int(i)] = users.get(int(i), 0) + 1
+    read_by_sums = {i for ins in loose if ins.op in SUMS for i in ins.inputs}
+
+    def _ends_a_chain(row: int) -> bool:  # not a partial sum: read by no sum, or by more
+        return not (users.get(row) == 1 and row in read_by_sums)
+
+    out: list[Unit] = []
+    dropped: set[int] = set()
+    for unit in reversed(units):
+        if isinstance(unit, Instruction) and unit.row in dropped:
+            continue
+        if isinstance(unit, Instruction) and unit.op in SUMS and _ends_a_chain(unit.row):
+            terms, partials = _terms(unit.row, by_row, users)
+            if partials:
+                dropped |= set(partials)
+                unit = Instruction(unit.row, "sum", None, tuple(terms))
+        out.append(unit)
+    return out[::-1]
 
 
 def _rows(unit: Unit) -> list[int]:

@@ -8,6 +8,7 @@ import copy
 import gc
 import itertools
 import math
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -718,3 +719,51 @@ def test_a_layer_in_any_spelling_is_a_matrix_product(
     for row in X:
         model([Value(float(v)) for v in row]).backward()
     np.testing.assert_allclose(from_tape, [v.grad for v in leaves], rtol=1e-12, atol=1e-12)
+
+
+class _MicrogradNeuron:
+    """micrograd's Neuron, as its nn.py writes it."""
+
+    def __init__(self, rng: random.Random, nin: int, nonlin: bool = True) -> None:
+        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0)
+        self.nonlin = nonlin
+
+    def __call__(self, x: list[Value]) -> Value:
+        act = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
+        return act.relu() if self.nonlin else act
+
+
+def test_micrograds_demo_as_micrograd_writes_it_replays_in_a_few_numpy_steps() -> None:
+    """Its Neuron's sum(..., self.b), hinge loss and 1e-4 * sum(p * p) over the 337
+    parameters: three matrix products, the L2 term one reduction computed once for the
+    batch, a dozen steps in all; loss and gradients the scalar engine's."""
+    rng = random.Random(1337)
+    sizes = [2, 16, 16, 1]
+    layers = [
+        [_MicrogradNeuron(rng, nin, nonlin=i < 2) for _ in range(nout)]
+        for i, (nin, nout) in enumerate(itertools.pairwise(sizes))
+    ]
+    params = [p for layer in layers for n in layer for p in [*n.w, n.b]]
+    assert len(params) == 337
+
+    def loss(x: list[Value], y: Value) -> Value:
+        for layer in layers:
+            x = [n(x) for n in layer]
+        return (1 + -y * x[0]).relu() + 1e-4 * sum(p * p for p in params)
+
+    X, labels = make_moons(40, noise=0.1, seed=0)
+    y = 2.0 * labels - 1
+    tape = Tape.record(loss, [0.0, 0.0], 1.0)
+    assert tape._default == "fused" and tape.fused().count("@") == 3
+    steps = tape._fused.steps
+    assert len(steps) <= 15  # of the program's 1,320 instructions
+    got = tape.forward(X, y)
+    tape.backward()
+    from_tape = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    total = Value.sum(loss([Value(a), Value(b)], Value(t)) for (a, b), t in zip(X, y)) / len(X)
+    total.backward()
+    np.testing.assert_allclose(np.mean(got), total.data, rtol=1e-12)
+    np.testing.assert_allclose(from_tape, [p.grad for p in params], rtol=1e-10, atol=1e-15)
