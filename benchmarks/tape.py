@@ -6,6 +6,10 @@ MLP(2, [16, 16, 1]) on 100 moons, binary cross-entropy, one SGD step, for
 - micrograd_plus's scalar engine,
 - micrograd_plus's tape (one sample's graph replayed over the batch with numpy),
 - PyTorch with ``nn.Linear`` layers, float64, one thread (if installed);
+- micrograd's demo as micrograd writes it (its ``Neuron``: ``sum((wi*xi ...), self.b)``,
+  hinge + 1e-4 * sum of p*p, a Python loop ``p.data -= lr * p.grad``) on micrograd_plus's
+  Values, recorded with ``Tape.record``, beside the same loss in PyTorch with
+  ``torch.optim.SGD``;
 
 then one epoch of the 8x8 digits (scikit-learn's, if installed) with the tape.
 
@@ -20,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import os
+import random
 import subprocess
 import sys
 import time
@@ -29,10 +35,12 @@ from typing import Any
 
 import numpy as np
 
+from micrograd_plus import Value
 from micrograd_plus.datasets import make_moons
 from micrograd_plus.losses import binary_cross_entropy_with_logits
 from micrograd_plus.nn import MLP
 from micrograd_plus.optim import SGD
+from micrograd_plus.tape import Tape
 from micrograd_plus.training import ModelTape
 
 
@@ -110,6 +118,70 @@ def torch_step(X: np.ndarray, y: np.ndarray) -> Callable[[], object] | None:
 
     def step() -> None:
         loss = torch.nn.functional.binary_cross_entropy_with_logits(model(inputs)[:, 0], targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+class MicrogradNeuron:
+    """micrograd's Neuron, as its nn.py writes it, on micrograd_plus's Values."""
+
+    def __init__(self, rng: random.Random, nin: int, nonlin: bool = True) -> None:
+        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0)
+        self.nonlin = nonlin
+
+    def __call__(self, x: list[Value]) -> Value:
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return act.relu() if self.nonlin else act
+
+
+def micrograd_code_on_the_tape(X: np.ndarray, y: np.ndarray) -> Callable[[], object]:
+    rng = random.Random(1337)
+    sizes = [2, 16, 16, 1]
+    layers = [
+        [MicrogradNeuron(rng, nin, nonlin=i < 2) for _ in range(nout)]
+        for i, (nin, nout) in enumerate(itertools.pairwise(sizes))
+    ]
+    params = [p for layer in layers for n in layer for p in [*n.w, n.b]]
+
+    def loss(x: list[Value], label: Value) -> Value:
+        for layer in layers:
+            x = [n(x) for n in layer]
+        return (1 + -label * x[0]).relu() + 1e-4 * sum(p * p for p in params)
+
+    tape = Tape.record(loss, [0.0, 0.0], 1.0)
+    labels = 2.0 * y - 1
+
+    def step() -> None:  # as micrograd's demo runs it
+        for p in params:
+            p.grad = 0.0
+        tape.forward(X, labels)
+        tape.backward()  # the batch's mean: mean hinge + the L2 term
+        for p in params:
+            p.data -= 0.01 * p.grad
+
+    return step
+
+
+def torch_hinge_step(X: np.ndarray, y: np.ndarray) -> Callable[[], object] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(),
+        torch.nn.Linear(16, 1),
+    ).double()  # fmt: skip
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    inputs, labels = torch.tensor(X), torch.tensor(2.0 * y - 1)
+
+    def step() -> None:
+        hinge = torch.relu(1 - labels * model(inputs)[:, 0]).mean()
+        loss = hinge + 1e-4 * sum((p * p).sum() for p in model.parameters())
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -284,6 +356,20 @@ def main() -> None:
                 if ms > tape
                 else f"tape is {tape / ms:.1f}x slower than {name}"
             )
+    written = {}
+    for name, make in [
+        ("micrograd's own code, taped", micrograd_code_on_the_tape),
+        ("PyTorch, hinge + L2", torch_hinge_step),
+    ]:
+        step = make(X, y)
+        if step is None:
+            print(f"{name:<30} not installed")
+            continue
+        written[name] = best_ms(step, args.repeat, 50)
+        print(f"{name:<30} {written[name]:9.2f} ms per step")
+    if len(written) == 2:
+        taped, torch_ms = written.values()
+        print(f"micrograd's own code on the tape: {taped / torch_ms:.2f}x PyTorch's step")
     digits_epoch(args.repeat)
 
 
