@@ -279,7 +279,7 @@ class Fused:
         for block, columns, places, unique in parts:
             if block == 0:  # the inputs need no gradient
                 continue
-            part = np.broadcast_to(gradient, (max(len(gradient), 1), gradient.shape[1]))[:, places]
+            part = gradient[:, places]
             target = grads[block]
             if target is None:
                 target = grads[block] = np.zeros_like(self.blocks[block])
