@@ -245,11 +245,11 @@ class Fused:
                 column_sums = upstream.sum(axis=0)[:, None]  # dL/db: dL/dh over the batch
                 # each leaf a sum adds gets it all
                 biases.add_grad(np.repeat(column_sums, step.biases.shape[1], axis=1))
-                self._pass_back(grads, loose, s, 0, upstream @ W)
+                self._pass_back(grads, loose, s, 0, upstream @ W, fresh=True)
             elif isinstance(step, Activation):
                 gradient = passed_back(saved, upstream, finite(upstream))
-                if gradient is not None:
-                    self._pass_back(grads, loose, s, 0, gradient)
+                if gradient is not None:  # new, or the upstream no other step holds
+                    self._pass_back(grads, loose, s, 0, gradient, fresh=True)
             elif step.op == "sum":  # each term's local derivative is 1
                 self._pass_back(grads, loose, s, 0, np.repeat(upstream, saved, axis=1))
             else:
@@ -261,11 +261,18 @@ class Fused:
         self.loose.add_grad(loose)
 
     def _pass_back(
-        self, grads: list[Array | None], loose: Array, s: int, j: int, gradient: Array
+        self,
+        grads: list[Array | None],
+        loose: Array,
+        s: int,
+        j: int,
+        gradient: Array,
+        fresh: bool = False,
     ) -> None:
         """Add ``gradient``, (batch or 1, rows), to the gradients of the rows step s reads
         in its input j: into their blocks' (a block of one row takes it summed over the
-        batch), and the leaves', summed."""
+        batch), and the leaves', summed. ``fresh``: nothing else holds ``gradient``, so a
+        block's first contribution can be it, not a copy."""
         source = self.sources.get(s)
         if source is not None:
             block, start = source
@@ -276,15 +283,22 @@ class Fused:
         else:
             reads = self.reads[s, j]
             parts, leaves = reads.parts, reads
+
+        def whole(columns: Any) -> bool:  # every column of the block, in order
+            return isinstance(columns, slice) or bool(np.all(columns == np.arange(len(columns))))
+
         for block, columns, places, unique in parts:
             if block == 0:  # the inputs need no gradient
                 continue
             part = gradient[:, places]
+            if len(self.blocks[block]) == 1 and len(part) > 1:  # computed once: summed
+                part = part.sum(axis=0, keepdims=True)
             target = grads[block]
+            if target is None and part.shape == self.blocks[block].shape and whole(columns):
+                grads[block] = part if fresh else np.array(part)  # the whole block's first
+                continue
             if target is None:
                 target = grads[block] = np.zeros_like(self.blocks[block])
-            if len(target) == 1 and len(part) > 1:
-                part = part.sum(axis=0, keepdims=True)
             if unique:
                 target[:, columns] += part
             else:  # a row read twice by one group: both contributions
@@ -495,6 +509,7 @@ def _fuse(program: list[Instruction], parameters: Container[int]) -> list[Unit]:
     units: list[Unit] = []
     layer_of: dict[int, Layer] = {}
     for (read, _), members in groups.items():
+        members.sort()  # the program's order (found from its end): W's rows as stored
         leaves = [w for m in members for w in m[1]] + [b for m in members for b in m[2]]
         if len(set(leaves)) != len(leaves):  # a weight shared inside the layer: not one W
             continue

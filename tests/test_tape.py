@@ -370,6 +370,8 @@ def test_the_fused_program_reads_as_matrix_products() -> None:
     ]
     assert len(lines) == 4 and lines[3].endswith(" = bce_with_logits(h3[0], y)")
     assert tape.tape._default == "fused"  # a model's tape replays fused by default
+    matrices = tape.tape._fused.matrices.values()  # W and b read in place: views, no copies
+    assert len(matrices) == 3 and all(m.views is not None for pair in matrices for m in pair)
     plain = Tape.record(lambda a, b: (a * b).tanh(), 1.0, 2.0)
     assert plain._default == "levels"  # no layer: nothing to fuse
 
