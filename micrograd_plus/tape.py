@@ -29,6 +29,9 @@ program has layers), each layer one matrix product.
 from __future__ import annotations
 
 import gc
+import linecache
+import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -41,16 +44,13 @@ from micrograd_plus.engine import Value, as_value, enable_grad, op_result
 from micrograd_plus.floats import format_number
 from micrograd_plus.fusion import Fused
 from micrograd_plus.ops import OPS
-from micrograd_plus.parameters import Numbers
+from micrograd_plus.parameters import Numbers, Parameter
 from micrograd_plus.schedule import Instruction, Levels
 
 __all__ = ["Nodes", "Tape"]
 
 Array = np.ndarray
 Names = Mapping[Value, str] | Callable[[], Mapping[Value, str]]
-# The first replay is checked against the scalar engine on a few samples; the check builds
-# a scalar graph per sample, so it stops at about this many Values in all.
-CHECK_VALUES = 1_000_000
 # A replay keeps the numbers its backward needs for every sample of the batch: a batch
 # that would need more than about this many bytes is replayed in chunks of rows, and
 # backward replays each chunk's forward again before its chain rule (memory bounded, for
@@ -110,14 +110,8 @@ class Tape:
         self.program: list[Instruction] = []
         for node in order:
             if node.inputs:
-                if node.op not in OPS:
-                    raise ValueError(
-                        f"the op {node.op!r} is not in the table of ops (micrograd_plus.ops): "
-                        "the tape replays an op by its entry there; add one with ops.define"
-                    )
                 reads = tuple(row[inp] for inp in node.inputs)
-                instruction = Instruction(row[node], node.op, node.op_number, reads)
-                self.program.append(instruction)
+                self.program.append(Instruction(row[node], node.op, node.op_number, reads))
         self._fused = Fused(
             self.program, {row[leaf]: leaf for leaf in self._leaves}, self._input_rows
         )
@@ -152,7 +146,13 @@ class Tape:
         an argument that takes several) and keep its graph as a program. ``fn`` returns a
         Value (what ``backward`` differentiates) or a list of Values. ``names`` gives
         leaves (parameters, say) their names in the program's text: a mapping, or a
-        function that makes it, called only when the text is first asked for."""
+        function that makes it, called only when the text is first asked for.
+
+        The program is the same for every sample, so ``fn`` must not read a Value's number:
+        ``.data``, ``float(v)``, ``bool(v)`` (an ``if v:``) and comparisons (``v > 0``,
+        ``max(values)``) are noticed while ``fn`` runs, and the function is refused with
+        the file and line of each read. The library's own reads (softmax's shift) are ops
+        of the program, computed for every sample."""
         arguments: list[Any] = []
         inputs: list[Value] = []
         shapes: list[int | None] = []
@@ -170,7 +170,7 @@ class Tape:
         if len(set(map(id, inputs))) != len(inputs):
             raise ValueError("each input of the tape must be a Value of its own")
         with _no_cycle_collection():  # a graph of Values has no cycles to collect
-            with enable_grad():  # a tape is a graph, even when recorded inside no_grad()
+            with enable_grad(), _noticing_reads() as reads:  # a tape is a graph, even in no_grad()
                 result = fn(*arguments)
             outputs = list(result) if isinstance(result, list | tuple) else [result]
             if not outputs or not all(isinstance(out, Value) for out in outputs):
@@ -178,13 +178,20 @@ class Tape:
                     f"the function must return a Value or a list of Values, got {result!r}"
                 )
             order = _order(outputs)
+            for node in order:
+                if node.inputs and node.op not in OPS:
+                    raise ValueError(
+                        f"the op {node.op!r} is not in the table of ops (micrograd_plus.ops): "
+                        "the tape replays an op by its entry there; add one with ops.define"
+                    )
+            if reads:
+                raise ValueError(_refusal(reads))
             reached = set(order)
             for i, value in enumerate(inputs):
                 if value not in reached:
                     raise ValueError(
                         f"input {i} ({value.label}) does not reach the output: the function "
-                        "must compute with the Value itself, not read its .data (a number "
-                        "read from .data is baked into the tape as a constant)"
+                        "must compute with the Value itself"
                     )
             return cls(fn, shapes, order, outputs, inputs, names or {})
 
@@ -198,9 +205,9 @@ class Tape:
         program has layers), ``"levels"`` (the default elsewhere), ``"nodes"`` (one node
         at a time, the reference); all three give the same numbers.
 
-        The first call checks the tape against the scalar engine on up to 8 samples
-        spread over the batch: a function whose graph depends on the numbers (a Python
-        ``if`` on ``.data``) is an error naming the sample, not a wrong answer."""
+        The first call checks the tape against the scalar engine on the first sample: a
+        function that computes something the program does not hold (a random number
+        drawn at each call, say) is an error, not a wrong answer."""
         schedule = self._default if schedule is None else schedule
         if schedule not in ("fused", "levels", "nodes"):
             raise ValueError(f"schedule must be 'fused', 'levels' or 'nodes', got {schedule!r}")
@@ -331,35 +338,31 @@ class Tape:
         return np.concatenate(rows, axis=1)
 
     def _check(self, arrays: tuple[Any, ...], result: Array) -> None:
-        """Re-run the function with the scalar engine on a few samples: the same ops, and
-        the same output, or a clear error. Up to 8 samples, fewer for a big program (but
-        always the first and the last), so a check costs at most about CHECK_VALUES Values."""
-        batch = len(result)
-        count = min(batch, max(2, min(8, CHECK_VALUES // self.size)))
-        picks = sorted({round(i) for i in np.linspace(0, batch - 1, count)})
-        ops = [(i.op, repr(i.number)) for i in self.program]  # as text: nan equals nan
-        for s in picks:
-            sample = [np.asarray(a, dtype=np.float64)[s] for a in arrays]
-            arguments = [
-                [Value(float(v)) for v in x] if shape is not None else Value(float(x))
-                for x, shape in zip(sample, self._shapes)
-            ]
-            with enable_grad(), _no_cycle_collection():
-                out = self._fn(*arguments)
-                outs = list(out) if isinstance(out, list | tuple) else [out]
-                same = [(n.op, repr(n.op_number)) for n in _order(outs) if n.inputs] == ops
-            if not same:
-                raise ValueError(
-                    f"sample {s} takes another path through the function than the recorded "
-                    "one (a Python `if` on a Value's .data?): the tape cannot replay it"
-                )
-            expected = np.array([o.data for o in outs])
-            got = np.atleast_1d(result[s])
-            if not np.allclose(got, expected, rtol=1e-9, atol=1e-12, equal_nan=True):
-                raise ValueError(
-                    f"sample {s}: the tape gives {got.tolist()} but the function gives "
-                    f"{expected.tolist()}: it reads numbers the tape cannot see"
-                )
+        """Re-run the function with the scalar engine on the first sample: the same ops and
+        the same output, or a clear error. (Reads of numbers, which would make another
+        sample's graph another program, were refused when the tape was recorded.)"""
+        sample = [np.asarray(a, dtype=np.float64)[0] for a in arrays]
+        arguments = [
+            [Value(float(v)) for v in x] if shape is not None else Value(float(x))
+            for x, shape in zip(sample, self._shapes)
+        ]
+        with enable_grad(), _no_cycle_collection():
+            out = self._fn(*arguments)
+            outs = list(out) if isinstance(out, list | tuple) else [out]
+            ops = [(n.op, repr(n.op_number)) for n in _order(outs) if n.inputs]
+        if ops != [(i.op, repr(i.number)) for i in self.program]:  # as text: nan equals nan
+            raise ValueError(
+                "sample 0 takes another path through the function than the recorded one: "
+                "the tape cannot replay it"
+            )
+        expected = np.array([o.data for o in outs])
+        got = np.atleast_1d(result[0])
+        if not np.allclose(got, expected, rtol=1e-9, atol=1e-12, equal_nan=True):
+            raise ValueError(
+                f"sample 0: the tape gives {got.tolist()} but the function gives "
+                f"{expected.tolist()}: it computes numbers the tape cannot see (a random "
+                "number drawn at each call?)"
+            )
 
     def fused(self) -> str:
         """The program as the fused replay runs it: each layer one matrix product,
@@ -403,6 +406,84 @@ def _order(outputs: list[Value]) -> list[Value]:
     with enable_grad():
         gather = op_result(0.0, "gather", tuple(outputs), (0.0,) * len(outputs))
     return gather.topological_order()[:-1]
+
+
+# Reading a Value's number: the methods noticed while a tape records, and what each is.
+_READS = {
+    "data": ".data",
+    "__float__": "float()",
+    "__bool__": "a truth test (if, and, or, not)",
+    "__lt__": "a comparison",
+    "__le__": "a comparison",
+    "__gt__": "a comparison",
+    "__ge__": "a comparison",
+}
+_recording = threading.RLock()  # one recording at a time: each swaps methods of the class
+
+
+@contextmanager
+def _noticing_reads() -> Iterator[list[tuple[str, int, str]]]:
+    """Every place outside this library where this thread reads a Value's number while
+    the block runs: (file, line, how). For that time only, the methods that read one are
+    swapped on the class for ones that also look at who called them; the scalar engine
+    keeps its speed the rest of the time."""
+    reads: list[tuple[str, int, str]] = []
+    thread = threading.get_ident()
+    ours = {id(vars(module)) for name, module in list(sys.modules.items()) if _ours(name)}
+
+    def noticed(method: Callable[..., Any], how: str) -> Callable[..., Any]:
+        def read(self: Value, *other: Any) -> Any:
+            caller = sys._getframe(1)
+            if id(caller.f_globals) not in ours:  # the library's reads: most of them
+                if _ours(caller.f_globals.get("__name__", "")):  # a module loaded since
+                    ours.add(id(caller.f_globals))
+                elif threading.get_ident() == thread:
+                    reads.append((caller.f_code.co_filename, caller.f_lineno, how))
+            return method(self, *other)
+
+        return read
+
+    with _recording:
+        kept = [
+            (cls, name, method)
+            for cls in (Value, Parameter)  # a Parameter reads its number from its store
+            for name, method in vars(cls).items()
+            if name in _READS
+        ]
+        try:
+            for cls, name, method in kept:
+                if isinstance(method, property):
+                    assert method.fget is not None
+                    setattr(cls, name, property(noticed(method.fget, _READS[name]), method.fset))
+                else:
+                    setattr(cls, name, noticed(method, _READS[name]))
+            yield reads
+        finally:
+            for cls, name, method in kept:
+                setattr(cls, name, method)
+
+
+def _ours(module: str) -> bool:
+    """Whether a module (by name) is this library's."""
+    return module.partition(".")[0] == "micrograd_plus"
+
+
+def _refusal(reads: list[tuple[str, int, str]]) -> str:
+    """Why a function that reads numbers is refused, with the file and line of each read."""
+    places = list(dict.fromkeys(reads))  # once each, in the order first read
+    lines = [
+        f"  {file}:{line}: {how}: {linecache.getline(file, line).strip()}"
+        for file, line, how in places[:5]
+    ]
+    if len(places) > 5:
+        lines.append(f"  and {len(places) - 5} more places")
+    return (
+        "the function reads a Value's number while the tape records it; the tape would "
+        "replay the recorded sample's number, or the path it chose, for every sample:\n"
+        + "\n".join(lines)
+        + "\ncompute with the Values themselves (relu and abs stand for a branch); "
+        "micrograd_plus.functional.softmax shifts each row by its own largest logit"
+    )
 
 
 def _names(order: list[Value], given: Mapping[Value, str]) -> list[str]:
