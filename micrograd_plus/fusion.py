@@ -97,9 +97,17 @@ class Fused:
 
     ``forward(X)`` takes the tape's inputs, (batch, inputs); ``rows(which)`` reads
     computed rows back, (batch, rows); ``backward(row, seed)`` adds d row / d leaf,
-    summed over the batch and times ``seed``, to each leaf's ``grad``."""
+    summed over the batch and times ``seed``, to each leaf's ``grad``, and returns d row /
+    d input, (batch, inputs), where ``input_gradients`` asks for it (else None)."""
 
-    def __init__(self, program: list[Instruction], leaves: dict[int, Value], inputs: list[int]):
+    def __init__(
+        self,
+        program: list[Instruction],
+        leaves: dict[int, Value],
+        inputs: list[int],
+        input_gradients: bool = False,
+    ):
+        self.input_gradients = input_gradients
         self.units = _fuse(program, leaves)
         self.steps = _grouped(self.units)
         self.layers = sum(isinstance(unit, Layer) for unit in self.units)
@@ -226,7 +234,7 @@ class Fused:
         values = self._gather(self._reads(which))
         return np.broadcast_to(values, (len(self.blocks[0]), values.shape[1]))
 
-    def backward(self, row: int, seed: float) -> None:
+    def backward(self, row: int, seed: float) -> Array | None:
         grads: list[Array | None] = [None] * len(self.blocks)  # d row / d each block
         block, column = self.place[row]
         grads[block] = start = np.zeros_like(self.blocks[block])
@@ -259,6 +267,7 @@ class Fused:
                     if gradient is not None:
                         self._pass_back(grads, loose, s, j, gradient)
         self.loose.add_grad(loose)
+        return grads[0]
 
     def _pass_back(
         self,
@@ -288,7 +297,7 @@ class Fused:
             return isinstance(columns, slice) or bool(np.all(columns == np.arange(len(columns))))
 
         for block, columns, places, unique in parts:
-            if block == 0:  # the inputs need no gradient
+            if block == 0 and not self.input_gradients:  # the inputs need no gradient
                 continue
             part = gradient[:, places]
             if len(self.blocks[block]) == 1 and len(part) > 1:  # computed once: summed

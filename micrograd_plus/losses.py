@@ -28,6 +28,7 @@ import numpy as np
 from micrograd_plus import floats
 from micrograd_plus.engine import Value, as_value, op_result
 from micrograd_plus.functional import log_softmax
+from micrograd_plus.indexing import Index
 
 __all__ = [
     "LOSSES",
@@ -44,7 +45,8 @@ __all__ = [
 
 
 def _is_scalar(x: object) -> bool:
-    return isinstance(x, Value | numbers.Real) or (isinstance(x, np.ndarray) and x.ndim == 0)
+    scalar = isinstance(x, Value | numbers.Real | Index)  # Index: an id while a tape records
+    return scalar or (isinstance(x, np.ndarray) and x.ndim == 0)
 
 
 def _pairs(name: str, predictions: Any, targets: Any) -> list[tuple[Value, Value]]:
@@ -204,6 +206,10 @@ def cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Value:
     """
     losses = []
     for i, (row, target) in enumerate(_rows("cross_entropy", logits, targets)):
+        if isinstance(target, Index):  # a tape's id: the class as a one-hot row
+            hot = target.one_hot(len(row))
+            losses.append(-Value.sum(h * z for h, z in zip(hot, log_softmax(row))))
+            continue
         whole = isinstance(target, numbers.Real) and float(target).is_integer()
         if isinstance(target, bool) or not whole:
             raise ValueError(f"cross_entropy: target {i} must be a class index, got {target!r}")

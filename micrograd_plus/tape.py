@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import gc
 import linecache
+import numbers
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 from typing import Any
 
@@ -43,11 +45,12 @@ from micrograd_plus.arrays import finite, on_arrays, passed_back
 from micrograd_plus.engine import Value, as_value, enable_grad, op_result
 from micrograd_plus.floats import format_number
 from micrograd_plus.fusion import Fused
+from micrograd_plus.indexing import Gathers, Indexing, Table
 from micrograd_plus.ops import OPS
 from micrograd_plus.parameters import Numbers, Parameter
 from micrograd_plus.schedule import Instruction, Levels
 
-__all__ = ["Nodes", "Tape"]
+__all__ = ["Nodes", "Tape", "Tapes"]
 
 Array = np.ndarray
 Names = Mapping[Value, str] | Callable[[], Mapping[Value, str]]
@@ -92,17 +95,21 @@ class Tape:
     def __init__(
         self,
         fn: Callable[..., Any],
-        shapes: list[int | None],
+        arguments: list[tuple[bool, int | None]],
         order: list[Value],
         outputs: list[Value],
         inputs: list[Value],
         names: Names,
+        gathers: Gathers | None = None,
     ) -> None:
         self._row = row = {node: i for i, node in enumerate(order)}
         self._fn = fn
-        self._shapes = shapes  # per argument of fn: None for one number, k for k numbers
+        # per argument of fn: whether it is ids, and None for one, k for k of them
+        self._arguments = arguments
         self._outputs = [row[node] for node in outputs]
+        # the batch's inputs: the arguments' numbers, then what ids pick (gathers.count)
         self._input_rows = [row[node] for node in inputs]
+        self._gathers = gathers
         taken = set(inputs)  # every other leaf is read from .data at each replay
         self._leaves = [node for node in order if not node.inputs and node not in taken]
         self._fixed_rows = np.array([row[node] for node in self._leaves], dtype=np.intp)
@@ -113,7 +120,10 @@ class Tape:
                 reads = tuple(row[inp] for inp in node.inputs)
                 self.program.append(Instruction(row[node], node.op, node.op_number, reads))
         self._fused = Fused(
-            self.program, {row[leaf]: leaf for leaf in self._leaves}, self._input_rows
+            self.program,
+            {row[leaf]: leaf for leaf in self._leaves},
+            self._input_rows,
+            input_gradients=gathers is not None,
         )
         # the fastest replay: layers as matrix products where the program has them
         self._default = "fused" if self._fused.layers else "levels"
@@ -121,7 +131,7 @@ class Tape:
         self._checked = False
         self._values: Array | None = None  # every row, for the levels and nodes replays
         self._batch = 0  # the last forward's batch size
-        self._parts: list[Array] = []  # its rows of inputs, in chunks
+        self._parts: list[tuple[Array, Array]] = []  # its inputs and ids, in chunks
 
     @property
     def size(self) -> int:
@@ -141,6 +151,7 @@ class Tape:
         fn: Callable[..., Any],
         *example_inputs: Any,
         names: Names | None = None,
+        tables: Mapping[str, Table] | None = None,
     ) -> Tape:
         """Call ``fn`` once on the example inputs (Values or numbers, or lists of them for
         an argument that takes several) and keep its graph as a program. ``fn`` returns a
@@ -152,26 +163,38 @@ class Tape:
         ``.data``, ``float(v)``, ``bool(v)`` (an ``if v:``) and comparisons (``v > 0``,
         ``max(values)``) are noticed while ``fn`` runs, and the function is refused with
         the file and line of each read. The library's own reads (softmax's shift) are ops
-        of the program, computed for every sample."""
+        of the program, computed for every sample.
+
+        ``tables`` names the tables of parameters that ids pick rows from (``{"wte":
+        wte}``, each a list of rows of Values): then an argument of integers (one, or a
+        list) is ids, and ``forward`` takes them as an integer array (see
+        ``micrograd_plus.indexing``). The program is for that many ids; ``Tapes`` keeps
+        one per length."""
+        indexing = None if tables is None else Indexing(tables)
         arguments: list[Any] = []
         inputs: list[Value] = []
-        shapes: list[int | None] = []
+        kinds: list[tuple[bool, int | None]] = []
         for example in example_inputs:
-            if isinstance(example, Sequence | np.ndarray) and not isinstance(example, str):
+            several = isinstance(example, Sequence | np.ndarray) and not isinstance(example, str)
+            if indexing is not None and _are_ids(example):
+                count = len(example) if several else None
+                arguments.append(indexing.ids(count))
+                kinds.append((True, count))
+            elif several:
                 values = [as_value(float(x), f"x{len(inputs) + j}") for j, x in enumerate(example)]
                 arguments.append(values)
                 inputs += values
-                shapes.append(len(values))
+                kinds.append((False, len(values)))
             else:
                 value = as_value(example, f"x{len(inputs)}")
                 arguments.append(value)
                 inputs.append(value)
-                shapes.append(None)
+                kinds.append((False, None))
         if len(set(map(id, inputs))) != len(inputs):
             raise ValueError("each input of the tape must be a Value of its own")
         with _no_cycle_collection():  # a graph of Values has no cycles to collect
             with enable_grad(), _noticing_reads() as reads:  # a tape is a graph, even in no_grad()
-                result = fn(*arguments)
+                result = _call(fn, arguments, indexing)
             outputs = list(result) if isinstance(result, list | tuple) else [result]
             if not outputs or not all(isinstance(out, Value) for out in outputs):
                 raise TypeError(
@@ -193,7 +216,22 @@ class Tape:
                         f"input {i} ({value.label}) does not reach the output: the function "
                         "must compute with the Value itself"
                     )
-            return cls(fn, shapes, order, outputs, inputs, names or {})
+            if indexing is None:
+                return cls(fn, kinds, order, outputs, inputs, names or {})
+            picked = [v for v in order if v in indexing.placeholders]
+            hots = [v for v in order if v in indexing.one_hots]
+            gathers = Gathers(
+                indexing.tables,
+                [indexing.placeholders[v] for v in picked],
+                [indexing.one_hots[v] for v in hots],
+                {
+                    c: k
+                    for c, k in indexing.classes.items()
+                    if c in {indexing.one_hots[v][0] for v in hots}
+                },
+            )
+            named = _with_tables(names or {}, indexing.tables)
+            return cls(fn, kinds, order, outputs, inputs + picked + hots, named, gathers)
 
     # --- replaying ----------------------------------------------------------------------
 
@@ -211,10 +249,12 @@ class Tape:
         schedule = self._default if schedule is None else schedule
         if schedule not in ("fused", "levels", "nodes"):
             raise ValueError(f"schedule must be 'fused', 'levels' or 'nodes', got {schedule!r}")
-        columns = self._columns(arrays)
+        columns, ids = self._columns(arrays)
         self._schedule = schedule
         rows = max(1, REPLAY_BYTES // (8 * self._numbers_per_sample(schedule)))
-        self._parts = [columns[i : i + rows] for i in range(0, len(columns), rows)]
+        self._parts = [
+            (columns[i : i + rows], ids[i : i + rows]) for i in range(0, len(columns), rows)
+        ]
         out = self._replay_and_read(self._outputs)
         self._batch = len(columns)
         result = out[:, 0] if len(self._outputs) == 1 else out
@@ -233,19 +273,27 @@ class Tape:
             raise RuntimeError("backward needs a forward pass first: call tape.forward(...)")
         if len(self._outputs) != 1:
             raise ValueError("backward needs a function that returned one Value")
-        seed = 1.0 / self._batch if reduction == "mean" else 1.0
-        for part in self._parts:
+        self._backward(1.0 / self._batch if reduction == "mean" else 1.0)
+
+    def _backward(self, seed: float) -> None:
+        """Add d output / d leaf, summed over the batch and times ``seed``, to each
+        parameter's ``.grad`` (and to each row of a table that ids picked)."""
+        for columns, ids in self._parts:
             if len(self._parts) > 1:
-                self._replay(part)
+                self._replay(columns)
             with np.errstate(all="ignore"):
                 if self._schedule == "fused":
-                    self._fused.backward(self._outputs[0], seed)
+                    inputs = self._fused.backward(self._outputs[0], seed)
                 else:
                     assert self._values is not None
                     grads = np.zeros_like(self._values)
                     grads[self._outputs[0]] = seed
                     self._unfused().backward(grads)
                     self._numbers.add_grad(grads[self._fixed_rows].sum(axis=1))
+                    inputs = grads[self._input_rows].T
+            if self._gathers is not None and inputs is not None:
+                picked = len(self._input_rows) - self._gathers.count
+                self._gathers.add_grad(ids, inputs[:, picked:])
 
     def values(self, nodes: Sequence[Value]) -> Array:
         """The last forward's values of recorded Values: (batch,) for one, (batch, k)."""
@@ -302,8 +350,8 @@ class Tape:
         """Replay the last forward's inputs, chunk by chunk, and read these rows from
         each: (batch, rows)."""
         outs = []
-        for part in self._parts:
-            self._replay(part)
+        for columns, _ in self._parts:
+            self._replay(columns)
             outs.append(self._read(rows))
         return outs[0] if len(outs) == 1 else np.concatenate(outs)
 
@@ -313,17 +361,20 @@ class Tape:
 
     # --- checks and text ----------------------------------------------------------------
 
-    def _columns(self, arrays: tuple[Any, ...]) -> Array:
-        """The arguments side by side, a column per input leaf: (batch, inputs)."""
-        if len(arrays) != len(self._shapes):
-            raise ValueError(f"this tape takes {len(self._shapes)} arrays, got {len(arrays)}")
-        rows = []
+    def _columns(self, arrays: tuple[Any, ...]) -> tuple[Array, Array]:
+        """The arguments' numbers side by side, a column per input leaf, then what the
+        ids pick: (batch, inputs); and the ids side by side, (batch, ids)."""
+        if len(arrays) != len(self._arguments):
+            raise ValueError(f"this tape takes {len(self._arguments)} arrays, got {len(arrays)}")
+        given_numbers: list[Array] = []
+        given_ids: list[Array] = []
         batch = None
-        for i, (array, shape) in enumerate(zip(arrays, self._shapes)):
+        for i, (array, (are_ids, shape)) in enumerate(zip(arrays, self._arguments)):
             given = np.asarray(array)
-            if given.dtype.kind not in "biuf":  # complex, text, objects: not real numbers
-                raise ValueError(f"argument {i} must hold real numbers, got {given.dtype}")
-            a = given.astype(np.float64)
+            kinds, what = ("iu", "integer ids") if are_ids else ("biuf", "real numbers")
+            if given.dtype.kind not in kinds:  # complex, text, objects: not real numbers
+                raise ValueError(f"argument {i} must hold {what}, got {given.dtype}")
+            a = given.astype(np.intp if are_ids else np.float64)
             expected = "(batch,)" if shape is None else f"(batch, {shape})"
             fits = a.ndim == 1 if shape is None else a.ndim == 2 and a.shape[1] == shape
             if not fits:
@@ -332,25 +383,35 @@ class Tape:
                 batch = a.shape[0]
             elif a.shape[0] != batch:
                 raise ValueError(f"argument {i} has {a.shape[0]} samples, argument 0 has {batch}")
-            rows.append(a[:, None] if shape is None else a)
+            (given_ids if are_ids else given_numbers).append(a[:, None] if shape is None else a)
         if not batch:
             raise ValueError("the batch is empty")
-        return np.concatenate(rows, axis=1)
+        ids = np.concatenate(given_ids, axis=1) if given_ids else np.empty((batch, 0), np.intp)
+        if self._gathers is not None:
+            self._gathers.check(ids)
+            given_numbers.append(self._gathers.columns(ids))
+        columns = np.concatenate(given_numbers, axis=1) if given_numbers else np.empty((batch, 0))
+        return columns, ids
 
     def _check(self, arrays: tuple[Any, ...], result: Array) -> None:
         """Re-run the function with the scalar engine on the first sample: the same ops and
         the same output, or a clear error. (Reads of numbers, which would make another
-        sample's graph another program, were refused when the tape was recorded.)"""
-        sample = [np.asarray(a, dtype=np.float64)[0] for a in arrays]
-        arguments = [
-            [Value(float(v)) for v in x] if shape is not None else Value(float(x))
-            for x, shape in zip(sample, self._shapes)
-        ]
+        sample's graph another program, were refused when the tape was recorded.) A
+        program with ids reads them as one-hot rows where the scalar engine picks one
+        entry: only the outputs are compared."""
+        arguments: list[Any] = []
+        for array, (are_ids, shape) in zip(arrays, self._arguments):
+            x = np.asarray(array)[0]
+            if are_ids:
+                arguments.append(int(x) if shape is None else [int(i) for i in x])
+            else:
+                arguments.append(Value(float(x)) if shape is None else [Value(float(v)) for v in x])
         with enable_grad(), _no_cycle_collection():
             out = self._fn(*arguments)
             outs = list(out) if isinstance(out, list | tuple) else [out]
             ops = [(n.op, repr(n.op_number)) for n in _order(outs) if n.inputs]
-        if ops != [(i.op, repr(i.number)) for i in self.program]:  # as text: nan equals nan
+        recorded = [(i.op, repr(i.number)) for i in self.program]  # as text: nan equals nan
+        if self._gathers is None and ops != recorded:
             raise ValueError(
                 "sample 0 takes another path through the function than the recorded one: "
                 "the tape cannot replay it"
@@ -361,7 +422,7 @@ class Tape:
             raise ValueError(
                 f"sample 0: the tape gives {got.tolist()} but the function gives "
                 f"{expected.tolist()}: it computes numbers the tape cannot see (a random "
-                "number drawn at each call?)"
+                "number drawn at each call? a table of tables= read whole, as a matrix?)"
             )
 
     def fused(self) -> str:
@@ -379,6 +440,60 @@ class Tape:
     def __repr__(self) -> str:
         inputs = len(self._input_rows)
         return f"Tape({len(self.program)} ops, {inputs} inputs, {len(self._leaves)} parameters)"
+
+
+class Tapes:
+    """A function of one list of ids (a document's tokens) whose graph depends on its
+    length, replayed over documents of any lengths: one ``Tape`` per length, recorded the
+    first time a length comes. ``forward(documents)`` gives each document's output, in
+    order; ``backward()`` adds the mean (or summed) gradient over all of them, as the
+    scalar engine gives it for the mean of the documents' losses."""
+
+    def __init__(
+        self,
+        fn: Callable[[list[int]], Value],
+        tables: Mapping[str, Table],
+        names: Names | None = None,
+    ) -> None:
+        self._fn, self._tables, self._names = fn, tables, names
+        self.tapes: dict[int, Tape] = {}  # by length
+        self._batch = 0
+
+    def tape(self, length: int) -> Tape:
+        """The program for documents of this many ids (recorded now, if it is new)."""
+        if length not in self.tapes:
+            self.tapes[length] = Tape.record(
+                self._fn, [0] * length, names=self._names, tables=self._tables
+            )
+        return self.tapes[length]
+
+    def forward(self, documents: Sequence[Sequence[int]], schedule: str | None = None) -> Array:
+        """Each document's output: (documents,). ``schedule`` as ``Tape.forward`` takes it."""
+        by_length: dict[int, list[int]] = {}
+        for d, document in enumerate(documents):
+            by_length.setdefault(len(document), []).append(d)
+        if not by_length:
+            raise ValueError("no documents")
+        out = np.empty(len(documents))
+        self._used: list[Tape] = []
+        for length, which in by_length.items():
+            tape = self.tape(length)
+            ids = np.array([documents[d] for d in which]).reshape(len(which), length)
+            out[which] = tape.forward(ids, schedule=schedule)
+            self._used.append(tape)
+        self._batch = len(documents)
+        return out
+
+    def backward(self, reduction: str = "mean") -> None:
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        if not self._batch:
+            raise RuntimeError("backward needs a forward pass first: call tapes.forward(...)")
+        for tape in self._used:
+            tape._backward(1.0 / self._batch if reduction == "mean" else 1.0)
+
+    def __repr__(self) -> str:
+        return f"Tapes({len(self.tapes)} lengths: {sorted(self.tapes)})"
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -406,6 +521,50 @@ def _order(outputs: list[Value]) -> list[Value]:
     with enable_grad():
         gather = op_result(0.0, "gather", tuple(outputs), (0.0,) * len(outputs))
     return gather.topological_order()[:-1]
+
+
+def _are_ids(example: Any) -> bool:
+    """Whether an example argument is ids: an integer, or a list or array of them."""
+    if isinstance(example, np.ndarray):
+        return example.dtype.kind in "iu"
+    items = example if isinstance(example, Sequence) and not isinstance(example, str) else [example]
+    whole = [isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in items]
+    return bool(whole) and all(whole)
+
+
+def _call(fn: Callable[..., Any], arguments: list[Any], indexing: Indexing | None) -> Any:
+    """fn(*arguments), with the tables extended where ids pick their rows. An id that
+    indexes any other list (a list of computed Values, probs[target]) finds no row there."""
+    try:
+        with nullcontext() if indexing is None else indexing.extended():
+            return fn(*arguments)
+    except IndexError as error:
+        if indexing is None or not indexing.uses:
+            raise
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        raise ValueError(
+            f"{where.filename}:{where.lineno}: {where.line}: an id indexes a list that is not "
+            "a table named in tables=; the tape can replay a row picked from a named table "
+            "(wte[token]), or a loss's class: cross_entropy(logits, target) reads the "
+            "target as a one-hot row, where probs[target] picks one computed Value"
+        ) from error
+
+
+def _with_tables(names: Names, tables: Mapping[str, Table]) -> Names:
+    """The names given, and each table's leaves by place: ``wte[3][0]``."""
+
+    def named() -> Mapping[Value, str]:
+        out: dict[Value, str] = {}
+        for name, table in tables.items():
+            for r, row in enumerate(table):
+                if isinstance(row, Value):
+                    out[row] = f"{name}[{r}]"
+                else:
+                    out.update((v, f"{name}[{r}][{j}]") for j, v in enumerate(row))
+        out.update(names() if callable(names) else names)
+        return out
+
+    return named
 
 
 # Reading a Value's number: the methods noticed while a tape records, and what each is.
