@@ -220,24 +220,30 @@ ENGINES = ("tape", "float64", "float32")
 def grid(repeat: int) -> None:
     """One training step (forward, backward, SGD) of MLP(2, [w] * depth + [1]) with BCE:
     the tape (fused, float64) against torch float64 and float32, time and peak extra
-    memory, each case in its own process on one thread."""
+    memory of a step, and the peak from before the tape is recorded through its first
+    step (torch's from before its model is made), each case in its own process on one
+    thread."""
     try:
         import torch  # noqa: F401
     except ImportError:
         print("the grid compares with PyTorch: pip install torch==2.13.0")
         return
-    print(f"{'':>21} {'ms per step':^26} {'tape/torch':^11} {'extra MB':^20} {'tape/torch':^11}")
+    print(
+        f"{'':>21} {'ms per step':^26} {'tape/torch':^11} {'extra MB':^20} {'tape/torch':^11}"
+        f" {'MB from before recording':^26}"
+    )
     print(f"{'depth':>5} {'width':>5} {'batch':>9} {'tape':>8} {'f64':>8} {'f32':>8} "
           f"{'f64':>5} {'f32':>5} {'tape':>6} {'f64':>6} {'f32':>6} "
-          f"{'f64':>5} {'f32':>5}")  # fmt: skip
+          f"{'f64':>5} {'f32':>5} {'tape':>6} {'f64':>6} {'tape/f64':>8}")  # fmt: skip
     for depth in (2, 4):
         for width in (16, 64, 256):
             for batch in (100, 1_000, 10_000, 100_000):
-                ms, mb = zip(*(_in_process(e, depth, width, batch, repeat) for e in ENGINES))
+                ms, mb, first = zip(*(_in_process(e, depth, width, batch, repeat) for e in ENGINES))
                 print(f"{depth:>5} {width:>5} {batch:>9,} {ms[0]:>8.2f} {ms[1]:>8.2f} "
                       f"{ms[2]:>8.2f} {ms[0] / ms[1]:>4.1f}x {ms[0] / ms[2]:>4.1f}x "
                       f"{mb[0]:>6.0f} {mb[1]:>6.0f} {mb[2]:>6.0f} {_ratio(mb[0], mb[1]):>5} "
-                      f"{_ratio(mb[0], mb[2]):>5}", flush=True)  # fmt: skip
+                      f"{_ratio(mb[0], mb[2]):>5} {first[0]:>6.0f} {first[1]:>6.0f} "
+                      f"{_ratio(first[0], first[1]):>8}", flush=True)  # fmt: skip
 
 
 def _ratio(ours: float, theirs: float) -> str:
@@ -246,7 +252,8 @@ def _ratio(ours: float, theirs: float) -> str:
 
 
 def _in_process(engine: str, depth: int, width: int, batch: int, repeat: int) -> list[float]:
-    """[ms per step, peak extra MB] of one case, measured in a new Python process."""
+    """[ms per step, peak extra MB, MB from before recording] of one case, measured in a
+    new Python process."""
     arguments = [engine, str(depth), str(width), str(batch), str(repeat)]
     done = subprocess.run(
         [sys.executable, __file__, "--case", *arguments],
@@ -259,30 +266,40 @@ def _in_process(engine: str, depth: int, width: int, batch: int, repeat: int) ->
 
 
 def case(engine: str, depth: int, width: int, batch: int, repeat: int) -> None:
-    """Print ms per step and the peak memory of one step above what the process held
-    before it (Linux's VmHWM, reset just before). A step on two samples comes first:
-    imports, torch's kernels, the tape's first forward that checks itself on the scalar
-    engine."""
+    """Print ms per step, the peak memory of one step above what the process held before
+    it (Linux's VmHWM, reset just before), and the peak from before the model's tape is
+    recorded through its first step (for torch, from before the model is made). A step of
+    a small model comes first: imports, torch's kernels, the tape's code."""
     X = np.random.default_rng(0).normal(size=(batch, 2))
     y = (X[:, 0] > 0).astype(float)
     if engine == "tape":
-        step, data = _tape_step(depth, width), (X, y)
+        make, data = (lambda w: _tape_step(depth, w)), (X, y)
     else:
         import torch
 
         torch.set_num_threads(1)
         dtype = torch.float64 if engine == "float64" else torch.float32
-        step = _torch_step(torch, dtype, depth, width)
+        make = lambda w: _torch_step(torch, dtype, depth, w)  # noqa: E731
         data = (torch.tensor(X, dtype=dtype), torch.tensor(y, dtype=dtype))
-    step(data[0][:2], data[1][:2])
+    make(2)(data[0][:2], data[1][:2])
     gc.collect()
-    with open("/proc/self/clear_refs", "w") as file:
-        file.write("5")  # the peak resident memory starts again from here
+    _reset_peak()
+    before = _status_kb("VmRSS")
+    step = make(width)  # the model, and the tape's recording
+    step(*data)  # the first step: the tape checks itself on one sample
+    recorded = (_status_kb("VmHWM") - before) / 1024
+    gc.collect()
+    _reset_peak()
     before = _status_kb("VmRSS")
     step(*data)
     extra = (_status_kb("VmHWM") - before) / 1024
     ms = best_ms(lambda: step(*data), repeat, max(1, 3_000 // batch))
-    print(f"{ms} {extra}")
+    print(f"{ms} {extra} {recorded}")
+
+
+def _reset_peak() -> None:
+    with open("/proc/self/clear_refs", "w") as file:
+        file.write("5")  # the peak resident memory starts again from here
 
 
 def _status_kb(field: str) -> int:

@@ -102,7 +102,10 @@ class Tape:
         names: Names,
         gathers: Gathers | None = None,
     ) -> None:
-        self._row = row = {node: i for i, node in enumerate(order)}
+        # the scalar graph is not kept: its program, and its leaves by row
+        row = {node: i for i, node in enumerate(order)}
+        self._size = len(order)
+        self._leaf_at = {i: node for i, node in enumerate(order) if not node.inputs}
         self._fn = fn
         # per argument of fn: whether it is ids, and None for one, k for k of them
         self._arguments = arguments
@@ -136,7 +139,7 @@ class Tape:
     @property
     def size(self) -> int:
         """How many Values the program has: the rows of each array a replay holds."""
-        return len(self._row)
+        return self._size
 
     @property
     def numbers_per_sample(self) -> int:
@@ -263,19 +266,25 @@ class Tape:
             self._checked = True
         return np.array(result)
 
-    def backward(self, reduction: str = "mean") -> None:
+    def backward(self, reduction: str = "mean", output: int | None = None) -> None:
         """The chain rule over the last forward's arrays; adds the batch's mean (or sum)
-        gradient to each parameter's (each non-input leaf's) ``.grad``. A batch replayed
-        in chunks has each chunk's forward replayed again, then its chain rule."""
+        gradient to each parameter's (each non-input leaf's) ``.grad``. ``output``: which
+        of the function's outputs to differentiate, where it returned several. A batch
+        replayed in chunks has each chunk's forward replayed again, then its chain rule."""
         if reduction not in ("mean", "sum"):
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
         if not self._batch:
             raise RuntimeError("backward needs a forward pass first: call tape.forward(...)")
-        if len(self._outputs) != 1:
-            raise ValueError("backward needs a function that returned one Value")
-        self._backward(1.0 / self._batch if reduction == "mean" else 1.0)
+        if output is None and len(self._outputs) != 1:
+            raise ValueError(
+                f"the function returned {len(self._outputs)} Values: say which to "
+                "differentiate, backward(output=i)"
+            )
+        if output is not None and not 0 <= output < len(self._outputs):
+            raise ValueError(f"output must be in 0..{len(self._outputs) - 1}, got {output}")
+        self._backward(1.0 / self._batch if reduction == "mean" else 1.0, output or 0)
 
-    def _backward(self, seed: float) -> None:
+    def _backward(self, seed: float, output: int = 0) -> None:
         """Add d output / d leaf, summed over the batch and times ``seed``, to each
         parameter's ``.grad`` (and to each row of a table that ids picked)."""
         for columns, ids in self._parts:
@@ -283,26 +292,17 @@ class Tape:
                 self._replay(columns)
             with np.errstate(all="ignore"):
                 if self._schedule == "fused":
-                    inputs = self._fused.backward(self._outputs[0], seed)
+                    inputs = self._fused.backward(self._outputs[output], seed)
                 else:
                     assert self._values is not None
                     grads = np.zeros_like(self._values)
-                    grads[self._outputs[0]] = seed
+                    grads[self._outputs[output]] = seed
                     self._unfused().backward(grads)
                     self._numbers.add_grad(grads[self._fixed_rows].sum(axis=1))
                     inputs = grads[self._input_rows].T
             if self._gathers is not None and inputs is not None:
                 picked = len(self._input_rows) - self._gathers.count
                 self._gathers.add_grad(ids, inputs[:, picked:])
-
-    def values(self, nodes: Sequence[Value]) -> Array:
-        """The last forward's values of recorded Values: (batch,) for one, (batch, k)."""
-        if not self._batch:
-            raise RuntimeError("no forward pass yet: call tape.forward(...)")
-        rows = [self._row[node] for node in nodes]
-        # in chunks, only the last chunk's numbers are kept: replay them all again
-        out = self._read(rows) if len(self._parts) == 1 else self._replay_and_read(rows)
-        return np.array(out[:, 0] if len(nodes) == 1 else out)
 
     def _numbers_per_sample(self, schedule: str) -> int:
         """About how many numbers a replay keeps per sample: fused, the rows it computes
@@ -332,7 +332,7 @@ class Tape:
     def _names(self) -> list[str]:
         """Each Value's name in the program's text, made when first asked for."""
         given = self._given_names
-        return _names(list(self._row), given() if callable(given) else given)
+        return _names(self._size, self._leaf_at, given() if callable(given) else given)
 
     def _unfused(self) -> Nodes | Levels:
         """The levels or the nodes replay (each made the first time it is asked for)."""
@@ -645,12 +645,13 @@ def _refusal(reads: list[tuple[str, int, str]]) -> str:
     )
 
 
-def _names(order: list[Value], given: Mapping[Value, str]) -> list[str]:
+def _names(size: int, leaves: Mapping[int, Value], given: Mapping[Value, str]) -> list[str]:
     """Names in the program's text: as given, labels, constants by value, v1, v2, ..."""
     names: list[str] = []
     counter = 0
-    for node in order:
-        if node.inputs:
+    for row in range(size):
+        node = leaves.get(row)
+        if node is None:
             counter += 1
             names.append(f"v{counter}")
         elif node in given:

@@ -132,16 +132,15 @@ class ModelTape:
         self.loss, self._named = loss, named_loss(loss)
         if self._named.reads == "softmax" and model.nout < 2:
             raise ValueError(f"{loss} needs a model with 2 or more outputs, not {model.nout}")
-        scores: list[Value | list[Value]] = []  # the model's outputs, as recorded
         self.classes = model.nout if self._named.reads == "softmax" else 0
 
-        def sample_loss(x: list[Value], y: Value | list[Value]) -> Value:
-            scores.append(model(x))
+        def loss_and_scores(x: list[Value], y: Value | list[Value]) -> list[Value]:
+            """The loss, then the model's outputs (kept for ``outputs()``)."""
+            scores = model(x)
+            rows = scores if isinstance(scores, list) else [scores]
             if isinstance(y, list):  # one-hot targets
-                logits = scores[-1]
-                rows = logits if isinstance(logits, list) else [logits]
-                return -Value.sum(t * p for t, p in zip(y, log_softmax(rows)))
-            return fn(scores[-1], y)
+                return [-Value.sum(t * p for t, p in zip(y, log_softmax(rows))), *rows]
+            return [fn(scores, y), *rows]
 
         target = (
             [Value(float(c == 0), f"y{c}") for c in range(self.classes)]
@@ -152,9 +151,8 @@ class ModelTape:
         def names() -> dict[Value, str]:  # a million names take seconds: only when printed
             return {p: short_name(name) for name, p in model.named_parameters()}
 
-        self.tape = Tape.record(sample_loss, [0.0] * model.nin, target, names=names)
-        first = scores[0]
-        self._scores = first if isinstance(first, list) else [first]
+        self.tape = Tape.record(loss_and_scores, [0.0] * model.nin, target, names=names)
+        self._last = np.empty((0, 1 + model.nout))  # the last forward's loss and outputs
 
     def forward(self, *arrays: Any, schedule: str | None = None) -> np.ndarray:
         """Each sample's loss over the batch: ``forward(X, y)`` (``schedule`` as
@@ -166,7 +164,8 @@ class ModelTape:
             one_hot = np.zeros((len(y), self.classes))
             one_hot[np.arange(len(y)), y.astype(int)] = 1.0
             arrays = (arrays[0], one_hot)
-        return self.tape.forward(*arrays, schedule=schedule)
+        self._last = self.tape.forward(*arrays, schedule=schedule)
+        return self._last[:, 0].copy()
 
     def _check_targets(self, y: np.ndarray) -> None:
         """The targets the scalar losses refuse, refused here too, naming the first row."""
@@ -182,11 +181,14 @@ class ModelTape:
             raise ValueError(f"{self.loss}: target {row} must be {what}, got {y[row].item()!r}")
 
     def backward(self, reduction: str = "mean") -> None:
-        self.tape.backward(reduction)
+        self.tape.backward(reduction, output=0)
 
     def outputs(self) -> np.ndarray:
         """The model's outputs in the last forward: (batch,) for one, (batch, k)."""
-        return self.tape.values(self._scores)
+        if not len(self._last):
+            raise RuntimeError("no forward pass yet: call tape.forward(...)")
+        scores = self._last[:, 1:]
+        return scores[:, 0].copy() if scores.shape[1] == 1 else scores.copy()
 
     def __str__(self) -> str:
         return str(self.tape)

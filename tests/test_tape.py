@@ -335,10 +335,15 @@ def test_backward_needs_a_forward_and_one_output() -> None:
     tape = ModelTape(MLP(2, [1], seed=0), "mse")
     with pytest.raises(RuntimeError, match="forward pass first"):
         tape.backward()
-    multi = Tape.record(lambda x: MLP(2, [2], seed=0)(x), [0.0, 0.0])
-    multi.forward(np.zeros((3, 2)))
-    with pytest.raises(ValueError, match="returned one Value"):
+    model = MLP(2, [2], seed=0)
+    multi = Tape.record(model, [0.0, 0.0])
+    multi.forward(np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"returned 2 Values: say which .*backward\(output=i\)"):
         multi.backward()
+    with pytest.raises(ValueError, match=r"output must be in 0..1, got 2"):
+        multi.backward(output=2)
+    multi.backward(output=1)  # the second neuron's output: only its weights get gradients
+    assert [p.grad != 0 for p in model.parameters()] == [False] * 3 + [True] * 3
     with pytest.raises(ValueError, match="reduction must be"):
         tape.forward(np.zeros((3, 2)), np.zeros(3))
         tape.backward("avg")
@@ -495,17 +500,20 @@ def test_the_fused_backward_uses_the_weights_of_its_forward() -> None:
     _close_to([p.grad for p in model.parameters()], expected)
 
 
-def test_a_product_inside_a_fused_layer_cannot_be_read() -> None:
+def test_a_product_inside_a_fused_layer_cannot_be_an_output() -> None:
     model = MLP(2, [3, 1], seed=0)
-    tape = Tape.record(model, [0.0, 0.0])
-    tape.forward(np.zeros((4, 2)))
-    product = next(node for node in tape._row if node.op == "*")
+
+    def out_and_a_product(x: list[Value]) -> list[Value]:
+        out = model(x)
+        assert isinstance(out, Value)
+        return [out, next(node for node in out.topological_order() if node.op == "*")]
+
+    tape = Tape.record(out_and_a_product, [0.0, 0.0])
     with pytest.raises(
         ValueError, match=r"does not compute row \d+ \(a product or a partial sum inside"
     ):
-        tape.values([product])
-    tape.forward(np.zeros((4, 2)), schedule="levels")
-    assert tape.values([product]).shape == (4,)
+        tape.forward(np.zeros((4, 2)))
+    assert tape.forward(np.zeros((4, 2)), schedule="levels").shape == (4, 2)
 
 
 @pytest.mark.parametrize(
