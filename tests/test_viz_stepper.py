@@ -331,7 +331,8 @@ def test_stepping_by_neuron_or_layer_gathers_their_steps() -> None:
             assert first["title"] == "forward through neuron L1.N1 (4 steps)"
             assert any(line.startswith("v3 = ") for line in first["lines"])  # the sum
             assert any("relu(" in line for line in first["lines"])  # and the activation
-            assert [item["name"] for item in first["quiz"]] == ["v1", "v2", "v3", "v4"]
+            assert [item["name"] for item in first["quiz"]] == ["z[0]"]  # its sum, asked
+            assert first["math"]["name"] == "L1.N1.w" and len(first["math"]["W"]) == 1
     assert counts["layer"] * 4 <= counts["node"]
     assert counts["layer"] < counts["neuron"] < counts["node"]
     assert finals["node"] == finals["neuron"] == finals["layer"]  # the same picture at the end
@@ -398,4 +399,139 @@ def test_every_step_shows_its_node_and_all_its_inputs_readably(
     assert page.errors == []
     if width == 1280:  # where a wide step cannot fit readably, its inputs are in an inset
         assert insets > 0
+    page.close()
+
+
+# --- neuron and layer steps: readable, and a layer is its matrix equation ------------------
+
+
+def layer_loss() -> tuple[Value, MLP]:
+    """MLP(2, [4, 4, 1]) on an input where some ReLUs live and some are dead."""
+    model = MLP(2, [4, 4, 1], seed=2)
+    return mse_loss(model([0.5, -1.0]), 1.0), model
+
+
+# Per step: the current node's smallest text on screen (px), whether the node is in the
+# graph's area, and whether the panel holds its content without scrolling.
+EACH_STEP = """(total) => {
+  const out = [];
+  const panel = document.getElementById('panel');
+  for (let k = 1; k <= total; k++) {
+    show(k);  // a layer's equations widen the panel: the graph's area changes
+    const area = document.getElementById('graph').getBoundingClientRect();
+    const v = wanted(); setView(v); placeInset(v);
+    const node = document.querySelector('g.node.current[id^="node-"]');
+    const r = node.getBoundingClientRect();
+    const inside = r.left >= area.left - 0.5 && r.right <= area.right + 0.5 &&
+                   r.top >= area.top - 0.5 && r.bottom <= area.bottom + 0.5;
+    const px = Math.min(...[...node.querySelectorAll('text')]
+      .map((t) => t.getBoundingClientRect().height));
+    const fits = panel.scrollHeight <= panel.clientHeight + 1 &&
+                 panel.scrollWidth <= panel.clientWidth + 1;
+    out.push([k, FRAMES[k].title, inside, px, fits]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("by", ["neuron", "layer"])
+def test_every_neuron_and_layer_step_is_readable_and_fits_its_panel(
+    browser: Any, tmp_path: Path, by: str
+) -> None:
+    loss, model = layer_loss()
+    path = write_stepper(loss, tmp_path / f"{by}.html", params=model, by=by)
+    page = _open(browser, path)
+    total = len(_data(path.read_text(encoding="utf-8"))["frames"]) - 1
+    seen = page.evaluate(EACH_STEP, total)
+    assert [row for row in seen if not (row[2] and row[3] >= 12 and row[4])] == []
+    assert page.errors == []
+    page.close()
+
+
+# The matrices on the page, each entry by its name ("W-1-0", "z-2"), as numbers.
+MATRICES = """() => Object.fromEntries([...document.querySelectorAll('#math td[data-name]')]
+  .map((td) => [td.dataset.name, Number(td.textContent)]))"""
+
+
+def test_a_layer_step_is_its_matrix_equation_with_the_graphs_numbers(
+    browser: Any, tmp_path: Path
+) -> None:
+    loss, model = layer_loss()
+    path = write_stepper(loss, tmp_path / "layers.html", params=model, by="layer")
+    frames = _data(path.read_text(encoding="utf-8"))["frames"]
+    loss.backward()  # the gradients the page's backward steps must show
+    page = _open(browser, path)
+    checked = 0
+    for k, frame in enumerate(frames):
+        if not frame["math"]:
+            continue
+        page.evaluate(f"show({k})")
+        shown = page.evaluate(MATRICES)
+        name = frame["math"]["name"].split(".")[0]  # "L2"
+        layer = model.layers[int(name[1:]) - 1]
+        xs = [product.inputs[1] for product in _products(loss, layer)]
+        expected: dict[str, float] = {}
+        for i, neuron in enumerate(layer.neurons):
+            z = Value.sum([*[w * x for w, x in zip(neuron.w, xs)], neuron.b]).data
+            if frame["phase"] == "forward":
+                expected |= {f"W-{i}-{j}": w.data for j, w in enumerate(neuron.w)}
+                expected |= {f"b-{i}": neuron.b.data, f"z-{i}": z}
+                if len(layer.neurons) > 1:  # the hidden layers' ReLU
+                    expected[f"h-{i}"] = max(z, 0.0)
+            else:
+                expected |= {f"dW-{i}-{j}": w.grad for j, w in enumerate(neuron.w)}
+                expected |= {f"db-{i}": neuron.b.grad, f"delta-{i}": neuron.b.grad}
+        if frame["phase"] == "forward":
+            expected |= {f"x-{j}": x.data for j, x in enumerate(xs)}
+        else:
+            expected |= {f"dx-{j}": x.grad for j, x in enumerate(xs)}
+        for key, value in expected.items():
+            assert shown[key] == pytest.approx(value, rel=5e-3, abs=1e-12), (k, key)
+        checked += len(expected)
+    forward = (8 + 4 + 4 + 4 + 2) + (16 + 4 + 4 + 4 + 4) + (4 + 1 + 1 + 4)  # W b z h x
+    backward = (8 + 4 + 4 + 2) + (16 + 4 + 4 + 4) + (4 + 1 + 1 + 4)  # dW db delta dx
+    assert checked == forward + backward  # every entry of every layer, both ways
+    assert any(shown[f"dW-0-{j}"] != 0 for j in range(4))  # a live unit's gradients
+
+    page.evaluate(f"show({next(k for k, f in enumerate(frames) if f['math'])})")
+    page.hover('#math td[data-name="W-1-0"]')  # an entry points at its weight and edge
+    weight = page.get_attribute('#math td[data-name="W-1-0"]', "data-node")
+    edge = page.get_attribute('#math td[data-name="W-1-0"]', "data-edge")
+    assert "pointed" in page.get_attribute(f"#node-{weight}", "class")
+    assert "pointed" in page.get_attribute(f"#edge-{edge}", "class")
+    assert page.errors == []
+    page.close()
+
+
+def _products(loss: Value, layer: Any) -> list[Value]:
+    """The first neuron's products w_j * x_j in the loss's graph, in j's order."""
+    first = layer.neurons[0]
+    nodes = loss.topological_order()
+    return [next(n for n in nodes if n.op == "*" and n.inputs[0] is w) for w in first.w]
+
+
+def test_the_quiz_on_a_layer_asks_for_z_in_the_matrix(browser: Any, tmp_path: Path) -> None:
+    loss, model = layer_loss()
+    path = write_stepper(loss, tmp_path / "layers.html", params=model, by="layer")
+    page = _open(browser, path)
+    page.evaluate("show(2)")  # forward through L2
+    page.keyboard.press("q")
+    cells = page.query_selector_all('#math td[data-name^="z-"] input.answer')
+    assert len(cells) == 4
+    hidden = page.inner_text("#math")
+    assert hidden.count("?") == 0 and len(page.query_selector_all("#math td.asked")) == 4
+    frame = _data(path.read_text(encoding="utf-8"))["frames"][2]
+    for item, cell in zip(frame["quiz"], cells):
+        cell.fill(item["value"])
+        cell.press("Enter")
+        assert "right" in cell.get_attribute("class")
+    wrong = cells[0]
+    wrong.fill("12345")
+    wrong.press("Enter")
+    assert "wrong" in wrong.get_attribute("class")
+    wrong.press("Escape")  # back to the keys that step
+    page.keyboard.press("r")
+    revealed = page.query_selector_all('#math td[data-name^="z-"] input.answer')
+    assert [c.input_value() for c in revealed] == [i["value"] for i in frame["quiz"]]
+    assert page.errors == []
     page.close()

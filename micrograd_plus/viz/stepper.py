@@ -28,6 +28,7 @@ from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo, Params, describe, unit
 from micrograd_plus.viz.dot import VANISH_BELOW, EdgeLook, Looks, NodeLook, looks_along
 from micrograd_plus.viz.live import GRAD_CELL, edge_row, layout_svg, node_row
+from micrograd_plus.viz.matrices import Neuron, backward_math, forward_math, layers
 from micrograd_plus.viz.palette import (
     BLANK,
     CURRENT,
@@ -159,6 +160,50 @@ def _focus(info: GraphInfo, node: Value | None) -> list[str]:
     return ids
 
 
+def _math(
+    info: GraphInfo,
+    found: dict[str, list[Neuron]],
+    taken: list[Step],
+    by: str,
+    grads: dict[Value, float],
+) -> tuple[dict[str, Any] | None, list[dict[str, object]]]:
+    """A neuron or layer frame as its equations (``viz.matrices``), where the graph has
+    that neuron or layer, and what its quiz asks: z (forward) or delta (backward), entry
+    by entry."""
+    group = info.groups.get(taken[-1].node, "")
+    members = found.get(group.split(".")[0], [])
+    if by == "neuron":
+        members = [n for n in members if n.name == group]
+    if by == "node" or not members:
+        return None, []
+    name = f"{group}.w" if by == "neuron" else f"{group.split('.')[0]}.W"
+    phase = taken[-1].phase
+    if phase == "forward":
+        math = forward_math(info, members, name)
+        asked, kind = "z", "data"
+    else:
+        math = backward_math(info, members, name, grads)
+        asked, kind = "delta", "grad"
+    quiz: list[dict[str, object]] = [
+        {"node": e[1], "kind": kind, "name": f"{asked}[{i}]", "value": e[3], "cell": f"{asked}-{i}"}
+        for i, e in enumerate(math[asked])
+        if e is not None
+    ]
+    return math, quiz
+
+
+def _core(info: GraphInfo, found: dict[str, list[Neuron]], node: Value) -> list[str]:
+    """What the camera frames at a neuron or layer step: the current node and its op,
+    then its neuron's sum, activation and output (where they fit at a readable size)."""
+    ids = [f"node-{info.ids[node]}", f"op-{info.ids[node]}"]
+    group = info.groups.get(node, "")
+    for neuron in found.get(group.split(".")[0], []):
+        if neuron.name == group:
+            ids += [f"node-{info.ids[neuron.total]}", f"node-{info.ids[neuron.out]}"]
+            ids += [f"op-{info.ids[neuron.out]}"] if neuron.activation is not None else []
+    return list(dict.fromkeys(ids))
+
+
 def _close(
     info: GraphInfo,
     frames: list[dict[str, object]],
@@ -166,10 +211,16 @@ def _close(
     shown: Looks,
     start_lines: list[str],
     by: str = "node",
+    found: dict[str, list[Neuron]] | None = None,
+    grads: dict[Value, float] | None = None,
 ) -> None:
-    """A frame for the steps gathered in ``pending`` (none: the start), as ``shown``."""
+    """A frame for the steps gathered in ``pending`` (none: the start), as ``shown``;
+    a neuron or layer frame with its equations (``found``: the graph's layers; ``grads``:
+    the gradients as of this frame)."""
     taken: list[Step] = pending["steps"]
     quiz: list[dict[str, object]] = []
+    math: dict[str, Any] | None = None
+    core: list[str] = []
     if not taken:
         phase, title, lines = "start", "start: the inputs and parameters", start_lines
         dead = [n for n in info.order if n.op == "relu"]
@@ -190,8 +241,13 @@ def _close(
                 asked[(item["node"], item["kind"])] = item
         quiz = list(asked.values())
         dead = [s.node for s in taken if s.node.op == "relu" and s.phase == "forward"]
+        if found is not None and grads is not None:
+            math, matrix_quiz = _math(info, found, taken, by, grads)
+            if math is not None:
+                quiz = matrix_quiz
+                core = _core(info, found, taken[-1].node)
     current = shown.current
-    focus: list[str] = []
+    focus: list[str] = list(core)
     for step in taken:
         focus += [f for f in _focus(info, step.node) if f not in focus]
     frames.append(
@@ -201,6 +257,8 @@ def _close(
             "lines": lines,
             "current": None if current is None or not taken else info.ids[current],
             "focus": focus,
+            "core": len(core),
+            "math": math,
             "quiz": quiz,
             "nodes": {info.ids[n]: node_row(shown.nodes[n]) for n in pending["nodes"]},
             "edges": {
@@ -253,19 +311,25 @@ def _frames(
     start: dict[str, Any] = {"nodes": set(nodes), "edges": set(edges), "steps": []}
     _close(info, frames, start, shown, start_lines)
     pending: dict[str, Any] = start
+    found = layers(info) if by != "node" else {}
+    grads: dict[Value, float] = {}  # each node's gradient as of the step
     for k, (looked, changed_nodes, changed_edges) in enumerate(along):
+        step = all_steps[k]
+        if step.phase == "backward" and not step.contributions:
+            grads[step.node] = 1.0  # the seed
+        grads.update((c.input, c.grad_after) for c in step.contributions)
         if k == 0 or keys[k] != keys[k - 1]:
             pending = {"nodes": set(), "edges": set(), "steps": []}
         pending["nodes"] |= changed_nodes
         pending["edges"] |= changed_edges
-        pending["steps"].append(all_steps[k])
+        pending["steps"].append(step)
         for node in changed_nodes:
             keep_longest((node, "data"), looked.nodes[node].data)
             keep_longest((node, "grad"), looked.nodes[node].grad)
         for key in changed_edges:
             keep_longest(key, looked.edges[key].label)
         if k + 1 == len(all_steps) or keys[k + 1] != keys[k]:
-            _close(info, frames, pending, looked, start_lines, by)
+            _close(info, frames, pending, looked, start_lines, by, found, grads)
     layout_nodes = {
         node: NodeLook(longest[(node, "data")], max(longest[(node, "grad")], "grad ?", key=len),
                        GRAD_CELL, "black", False)

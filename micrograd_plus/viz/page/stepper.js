@@ -83,10 +83,24 @@ function draw() {
   const lines = $("lines");
   lines.replaceChildren();
   const shown = asking() ? (frame.phase === "backward" ? frame.lines.slice(0, 1) : []) : frame.lines;
+  let into = lines;
+  const layerMath = !!frame.math && frame.math.z ? frame.math.z.length > 1
+    : !!frame.math && frame.math.delta.length > 1;
+  document.querySelector("main").classList.toggle("math", layerMath);  // a wider panel
+  document.querySelector("main").classList.toggle("neuron-math", !!frame.math && !layerMath);
+  drawMath(frame);
+  if (frame.math) {  // the scalar steps a click away, under the equations
+    const details = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = "the " + shown.length + " scalar lines";
+    details.appendChild(summary);
+    lines.appendChild(details);
+    into = details;
+  }
   for (const line of shown) {
     const div = document.createElement("div");
     div.textContent = line;
-    lines.appendChild(div);
+    into.appendChild(div);
   }
   drawAnswers(frame);
   $("quiz").classList.toggle("on", quiz);
@@ -94,6 +108,95 @@ function draw() {
   $("play").textContent = timer ? "pause" : "play";
   $("score").textContent = quiz || score ? "score: " + score + " right" : "";
   aim();
+}
+
+// --- a neuron or layer as its equations: small matrices, each entry tied to its node ------
+
+const SIGNS = {relu: "relu", tanh: "tanh", sigmoid: "sigmoid", leaky_relu: "leaky_relu"};
+
+// A column vector as the rows of a matrix: each entry a row of one (a gap row stays null).
+const column = (entries) => entries.map((e) => (e === null ? null : [e]));
+
+function matrix(rows, key, caption) {
+  // rows: each a list of entries, or null for rows left out; an entry is [text, node id,
+  // edge key, the number in full], or null for columns left out. An entry is named by
+  // its place: "W-1-0" in a matrix of rows, "z-2" in a column.
+  const figure = document.createElement("figure");
+  const table = document.createElement("table");
+  table.className = "matrix";
+  table.dataset.name = key;
+  const width = Math.max(...rows.map((r) => (r ? r.length : 1)));
+  rows.forEach((row, i) => {
+    const tr = document.createElement("tr");
+    for (let j = 0; j < width; j++) {
+      const td = document.createElement("td");
+      const entry = row ? row[j] : null;
+      if (!entry) { td.textContent = row ? "\u22ef" : "\u22ee"; tr.appendChild(td); continue; }
+      td.textContent = entry[0];
+      td.dataset.name = width > 1 ? key + "-" + i + "-" + j : key + "-" + i;
+      td.dataset.node = entry[1];
+      td.dataset.edge = entry[2];
+      td.addEventListener("mouseenter", () => point(td, true));
+      td.addEventListener("mouseleave", () => point(td, false));
+      tr.appendChild(td);
+    }
+    table.appendChild(tr);
+  });
+  const label = document.createElement("figcaption");
+  label.textContent = caption;
+  figure.append(table, label);
+  return figure;
+}
+
+function point(td, on) {  // an entry and its scalar node (and edge) in the graph
+  td.classList.toggle("pointed", on);
+  const box = boxes[td.dataset.node], edge = edges[td.dataset.edge];
+  if (box) box.group.classList.toggle("pointed", on);
+  if (edge) edge.group.classList.toggle("pointed", on);
+}
+
+function equation(...parts) {
+  const div = document.createElement("div");
+  div.className = "eq";
+  for (const part of parts) {
+    if (typeof part === "string") {
+      const span = document.createElement("span");
+      span.className = "op-sign";
+      span.textContent = part;
+      div.appendChild(span);
+    } else div.appendChild(part);
+  }
+  return div;
+}
+
+function drawMath(frame) {
+  const box = $("math");
+  box.replaceChildren();
+  const m = frame.math;
+  if (!m) return;
+  const f = SIGNS[m.activation] || m.activation;
+  const b = m.name.replace(/\.[Ww]$/, ".b");
+  if (m.phase === "forward") {
+    box.appendChild(equation("z =", matrix(m.W, "W", m.name), matrix(column(m.x), "x", "x"), "+",
+                             matrix(column(m.b), "b", b), "=", matrix(column(m.z), "z", "z")));
+    if (m.h) box.appendChild(equation("h = " + f + "(z) =", matrix(column(m.h), "h", "h")));
+  } else {
+    if (m.dh) {
+      box.appendChild(equation("\u03b4 =", matrix(column(m.dh), "dh", "dL/dh"), "\u2299",
+                               matrix(column(m.slope), "slope", f + "\u2032(z)"), "=",
+                               matrix(column(m.delta), "delta", "\u03b4 = dL/dz")));
+    } else {
+      box.appendChild(equation("\u03b4 = dL/dz =", matrix(column(m.delta), "delta", "\u03b4")));
+    }
+    box.appendChild(equation("dL/dW = \u03b4 x\u1d40 =", matrix(m.dW, "dW", "dL/d" + m.name)));
+    box.appendChild(equation("dL/db = \u03b4 =", matrix(column(m.db), "db", "dL/d" + b),
+                             "dL/dx = W\u1d40\u03b4 =", matrix(column(m.dx), "dx", "dL/dx")));
+  }
+  if (!asking()) return;
+  for (const item of frame.quiz) {  // the asked entries: answer fields in the matrix
+    const td = box.querySelector(`td[data-name="${item.cell}"]`);
+    if (td) td.classList.add("asked");
+  }
 }
 
 function drawAnswers(frame) {
@@ -121,6 +224,12 @@ function drawAnswers(frame) {
       if (e.key === "Escape") input.blur();  // back to the keys that step
       e.stopPropagation();  // typing an answer does not step the page
     });
+    const cell = item.cell && $("math").querySelector(`td[data-name="${item.cell}"]`);
+    if (cell) {  // in its place in the matrix; Enter colours it right or wrong
+      cell.replaceChildren(input);
+      input.title = item.name;
+      return;
+    }
     label.append(name, input, verdict);
     answers.appendChild(label);
   });
@@ -178,16 +287,22 @@ function wanted() {
     const scale = Math.min(cw / FULL.w, ch / FULL.h);
     return shaped(FULL.x + FULL.w / 2, FULL.y + FULL.h / 2, scale);
   }
-  const pad = 24;
-  const span = (boxes) => {
+  const span = (boxes, pad = 24) => {
     const x0 = Math.min(...boxes.map((b) => b[0])) - pad, y0 = Math.min(...boxes.map((b) => b[1])) - pad;
     const x1 = Math.max(...boxes.map((b) => b[0] + b[2])) + pad;
     const y1 = Math.max(...boxes.map((b) => b[1] + b[3])) + pad;
     return {x0, y0, x1, y1, fit: Math.min(cw / (x1 - x0), ch / (y1 - y0))};
   };
   const all = span(known);
-  if (all.fit >= READABLE || frame.focus.length > 12) {  // a neuron or layer: fit it all
+  if (all.fit >= READABLE || (frame.focus.length > 12 && !frame.core)) {  // all of it
     return shaped((all.x0 + all.x1) / 2, (all.y0 + all.y1) / 2, Math.min(MAX_SCALE, all.fit));
+  }
+  if (frame.core) {  // a neuron or layer: the current node, its neuron's sum, activation
+    // and output, where they fit at a readable size; else the node and its op, as below
+    const core = span(frame.focus.slice(0, frame.core).map((id) => DATA.boxes[id]).filter(Boolean), 12);
+    if (core.fit >= READABLE) {
+      return shaped((core.x0 + core.x1) / 2, (core.y0 + core.y1) / 2, Math.min(MAX_SCALE, core.fit));
+    }
   }
   // as much of the graph as a readable size allows, the node and its op in its right part
   const own = span(known.slice(0, frame.focus[1] && frame.focus[1].startsWith("op-") ? 2 : 1));
