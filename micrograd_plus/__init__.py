@@ -3,6 +3,7 @@
 from micrograd_plus.autograd import grad
 from micrograd_plus.engine import Value, enable_grad, is_grad_enabled, no_grad, op_result
 from micrograd_plus.gradcheck import GradcheckError, gradcheck
+from micrograd_plus.scopes import scope
 
 __all__ = [
     "GradcheckError",
@@ -13,5 +14,6 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "op_result",
+    "scope",
 ]
 __version__ = "0.1.0"

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from micrograd_plus import floats
 from micrograd_plus.floats import exact_text, format_number
 from micrograd_plus.grad_mode import enable_grad, is_grad_enabled, no_grad
+from micrograd_plus.scopes import current_scope
 
 __all__ = [
     "Value",
@@ -68,13 +69,23 @@ def op_result(
     if is_grad_enabled():  # under no_grad() the result stays a leaf: nothing to go back through
         out.op, out.op_number = op, number
         out.inputs, out.local_derivatives = inputs, local_derivatives
+        out.scope = current_scope()  # where in the graph: "attention/head 1", or ""
     return out
 
 
 class Value:
     """A scalar in a computation graph: its ``data``, and the ``grad`` of the output wrt it."""
 
-    __slots__ = ("_data", "grad", "label", "op", "op_number", "inputs", "local_derivatives")
+    __slots__ = (
+        "_data",
+        "grad",
+        "label",
+        "op",
+        "op_number",
+        "inputs",
+        "local_derivatives",
+        "scope",
+    )
     __array_ufunc__ = None  # numpy scalars defer to us: np.float64(2) * Value(3) is a Value
 
     def __init__(self, data: float, label: str = "") -> None:
@@ -89,6 +100,7 @@ class Value:
         self.op_number: float | None = None
         self.inputs: tuple[Value, ...] = ()
         self.local_derivatives: tuple[float, ...] = ()
+        self.scope = ""  # the scope it was computed in (micrograd_plus.scopes), if any
 
     @property
     def data(self) -> float:

@@ -82,6 +82,7 @@ class Parameter(Value):
         # a leaf, whose data and grad stay the store's (a copied model keeps its grads);
         # Value.__init__ is not called, so Value's own _data slot is never filled
         self.op, self.op_number, self.inputs, self.local_derivatives = "", None, (), ()
+        self.scope = ""
 
     @property
     def data(self) -> float:

@@ -314,13 +314,15 @@ def test_quiz_hides_every_gradient() -> None:
     assert "grad -2.0" not in source and "label=<-3.0>" not in source
 
 
-def test_too_big_a_graph_is_a_clear_error() -> None:
+def test_too_big_a_graph_with_no_scopes_is_drawn_as_boxes_that_say_so() -> None:
     x = Value(1.0)
-    for _ in range(300):
+    for _ in range(600):
         x = x * 1.0
-    with pytest.raises(ValueError, match=r"601 Values, more than max_nodes=500.*draw_network"):
-        to_dot(x)
-    assert to_dot(x, max_nodes=1000).source
+    source = to_dot(x).source  # 1,201 Values: the computed ones in one box, the leaves in one
+    assert "(outside any scope)" in source and "600 Values" in source
+    assert "(leaves)" in source and "601 Values" in source
+    assert "name regions with scope()" in source
+    assert "600 Values" not in to_dot(x, max_nodes=2000).source  # drawn whole
 
 
 def test_cluster_boxes_each_neuron_under_its_name() -> None:

@@ -331,7 +331,7 @@ def test_stepping_by_neuron_or_layer_gathers_their_steps() -> None:
             assert first["title"] == "forward through neuron L1.N1 (4 steps)"
             assert any(line.startswith("v3 = ") for line in first["lines"])  # the sum
             assert any("relu(" in line for line in first["lines"])  # and the activation
-            assert [item["name"] for item in first["quiz"]] == ["z[0]"]  # its sum, asked
+            assert [item["name"] for item in first["quiz"]] == ["z[0]", "h[0]"]  # asked
             assert first["math"]["name"] == "L1.N1.w" and len(first["math"]["W"]) == 1
     assert counts["layer"] * 4 <= counts["node"]
     assert counts["layer"] < counts["neuron"] < counts["node"]
@@ -510,18 +510,21 @@ def _products(loss: Value, layer: Any) -> list[Value]:
     return [next(n for n in nodes if n.op == "*" and n.inputs[0] is w) for w in first.w]
 
 
-def test_the_quiz_on_a_layer_asks_for_z_in_the_matrix(browser: Any, tmp_path: Path) -> None:
+def test_the_quiz_on_a_layer_asks_for_its_entries_in_the_matrix(
+    browser: Any, tmp_path: Path
+) -> None:
     loss, model = layer_loss()
     path = write_stepper(loss, tmp_path / "layers.html", params=model, by="layer")
+    frames = _data(path.read_text(encoding="utf-8"))["frames"]
     page = _open(browser, path)
-    page.evaluate("show(2)")  # forward through L2
+    page.evaluate("show(2)")  # forward through L2: z and h asked, entry by entry
     page.keyboard.press("q")
-    cells = page.query_selector_all('#math td[data-name^="z-"] input.answer')
-    assert len(cells) == 4
-    hidden = page.inner_text("#math")
-    assert hidden.count("?") == 0 and len(page.query_selector_all("#math td.asked")) == 4
-    frame = _data(path.read_text(encoding="utf-8"))["frames"][2]
-    for item, cell in zip(frame["quiz"], cells):
+    cells = page.query_selector_all("#math td.asked input.answer")
+    names = [c.evaluate("e => e.parentElement.dataset.name") for c in cells]
+    assert names == [f"z-{i}" for i in range(4)] + [f"h-{i}" for i in range(4)]
+    for item in frames[2]["quiz"]:  # nor do the graph's boxes give them away
+        assert "data ?" in page.inner_html(f"#node-{item['node']}")
+    for item, cell in zip(frames[2]["quiz"], cells):
         cell.fill(item["value"])
         cell.press("Enter")
         assert "right" in cell.get_attribute("class")
@@ -531,7 +534,25 @@ def test_the_quiz_on_a_layer_asks_for_z_in_the_matrix(browser: Any, tmp_path: Pa
     assert "wrong" in wrong.get_attribute("class")
     wrong.press("Escape")  # back to the keys that step
     page.keyboard.press("r")
-    revealed = page.query_selector_all('#math td[data-name^="z-"] input.answer')
-    assert [c.input_value() for c in revealed] == [i["value"] for i in frame["quiz"]]
+    revealed = page.query_selector_all("#math td input.answer")  # the answers, filled in
+    assert [c.input_value() for c in revealed] == [i["value"] for i in frames[2]["quiz"]]
+    assert all(c.evaluate("e => e.readOnly") for c in revealed)
+
+    backward = next(
+        k for k, f in enumerate(frames) if f["title"].startswith("backward through layer L2")
+    )
+    page.evaluate(f"show({backward})")  # delta asked; what follows from it hidden
+    asked = page.query_selector_all("#math td.asked input.answer")
+    assert [c.evaluate("e => e.parentElement.dataset.name") for c in asked] == [
+        f"delta-{i}" for i in range(4)
+    ]
+    hidden = page.evaluate(
+        "[...document.querySelectorAll('#math td')].filter(t => t.textContent === '?')"
+        ".map(t => t.dataset.name)"
+    )
+    assert sorted(hidden) == sorted(
+        [f"db-{i}" for i in range(4)] + [f"dW-{i}-{j}" for i in range(4) for j in range(4)]
+        + [f"dx-{j}" for j in range(4)]
+    )  # fmt: skip
     assert page.errors == []
     page.close()

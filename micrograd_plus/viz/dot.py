@@ -25,12 +25,13 @@ Building the picture renders nothing and changes nothing in the graph.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo, Params, describe, op_label
+from micrograd_plus.viz.collapsed import draw_collapsed
 from micrograd_plus.viz.jupyter import Picture
 from micrograd_plus.viz.palette import (
     BLANK,
@@ -334,6 +335,7 @@ def to_dot(
     cluster: bool | None = None,
     legend: bool = True,
     vanish_below: float = VANISH_BELOW,
+    open: Iterable[str] | None = None,
 ) -> Picture:
     """The graph of ``root`` as a Digraph: one box per Value, one circle per op.
 
@@ -342,17 +344,26 @@ def to_dot(
     for a Module) boxes each neuron's nodes under its name. ``step=k`` draws the graph as
     it stands after step k of ``steps(root)`` (0: before the first); ``quiz`` hides
     every gradient. ``vanish_below``: a non-zero gradient below this times the output's
-    is flagged vanished. A graph of more than ``max_nodes`` Values is a ``ValueError``.
+    is flagged vanished.
+
+    A graph of more than ``max_nodes`` Values is drawn collapsed by scope
+    (``micrograd_plus.scope``; a model's layers and neurons): each scope one box, with
+    its size, what it reads and gives, and the gradient that left it
+    (``viz.collapsed``). ``open`` names scopes to draw opened ("attention",
+    "layer 1/attention"); given, the picture is collapsed at any size. ``step`` and
+    ``quiz`` draw the whole graph only.
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be one of LR, RL, TB, BT, got {rankdir!r}")
     size = len(root.topological_order())
-    if size > max_nodes:
-        raise ValueError(
-            f"this graph has {size:,} Values, more than max_nodes={max_nodes:,}: a picture "
-            "that big cannot be read. Draw one sample's loss instead of a whole batch's, "
-            "use draw_network(model) for the neuron-level picture, or raise max_nodes."
-        )
+    if size > max_nodes or open is not None:
+        if step is not None or quiz:
+            raise ValueError(
+                f"step and quiz draw the whole graph: this one has {size:,} Values, more "
+                f"than max_nodes={max_nodes:,}, and is drawn collapsed by scope"
+            )
+        opened = [open] if isinstance(open, str) else list(open or [])
+        return draw_collapsed(describe(root, params), opened, rankdir=rankdir, max_nodes=max_nodes)
     info = describe(root, params)
     if step is None:
         state = reference = full_state(info)

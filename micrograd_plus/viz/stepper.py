@@ -166,30 +166,39 @@ def _math(
     taken: list[Step],
     by: str,
     grads: dict[Value, float],
-) -> tuple[dict[str, Any] | None, list[dict[str, object]]]:
+) -> tuple[dict[str, Any] | None, list[dict[str, object]], list[dict[str, object]]]:
     """A neuron or layer frame as its equations (``viz.matrices``), where the graph has
-    that neuron or layer, and what its quiz asks: z (forward) or delta (backward), entry
-    by entry."""
+    that neuron or layer; what its quiz asks, entry by entry: z and h (forward) or delta
+    (backward); and what it hides besides, as it follows from those (dL/dW, dL/db, dL/dx)."""
     group = info.groups.get(taken[-1].node, "")
     members = found.get(group.split(".")[0], [])
     if by == "neuron":
         members = [n for n in members if n.name == group]
     if by == "node" or not members:
-        return None, []
+        return None, [], []
     name = f"{group}.w" if by == "neuron" else f"{group.split('.')[0]}.W"
     phase = taken[-1].phase
     if phase == "forward":
         math = forward_math(info, members, name)
-        asked, kind = "z", "data"
+        asked, hidden, kind = ["z", "h"], [], "data"
     else:
         math = backward_math(info, members, name, grads)
-        asked, kind = "delta", "grad"
-    quiz: list[dict[str, object]] = [
-        {"node": e[1], "kind": kind, "name": f"{asked}[{i}]", "value": e[3], "cell": f"{asked}-{i}"}
-        for i, e in enumerate(math[asked])
-        if e is not None
-    ]
-    return math, quiz
+        asked, hidden, kind = ["delta"], ["db", "dW", "dx"], "grad"
+
+    def items(keys: list[str]) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for key in keys:
+            for i, row in enumerate(math[key] or []):
+                for j, e in enumerate(row if key == "dW" and row else [row]):
+                    if e is not None:
+                        place = f"{i}-{j}" if key == "dW" else f"{i}"
+                        out.append(
+                            {"node": e[1], "kind": kind, "name": f"{key}[{place}]",
+                             "value": e[3], "cell": f"{key}-{place}"}
+                        )  # fmt: skip
+        return out
+
+    return math, items(asked), items(hidden)
 
 
 def _core(info: GraphInfo, found: dict[str, list[Neuron]], node: Value) -> list[str]:
@@ -219,6 +228,7 @@ def _close(
     the gradients as of this frame)."""
     taken: list[Step] = pending["steps"]
     quiz: list[dict[str, object]] = []
+    hidden: list[dict[str, object]] = []
     math: dict[str, Any] | None = None
     core: list[str] = []
     if not taken:
@@ -242,7 +252,7 @@ def _close(
         quiz = list(asked.values())
         dead = [s.node for s in taken if s.node.op == "relu" and s.phase == "forward"]
         if found is not None and grads is not None:
-            math, matrix_quiz = _math(info, found, taken, by, grads)
+            math, matrix_quiz, hidden = _math(info, found, taken, by, grads)
             if math is not None:
                 quiz = matrix_quiz
                 core = _core(info, found, taken[-1].node)
@@ -260,6 +270,7 @@ def _close(
             "core": len(core),
             "math": math,
             "quiz": quiz,
+            "hidden": hidden,
             "nodes": {info.ids[n]: node_row(shown.nodes[n]) for n in pending["nodes"]},
             "edges": {
                 f"{info.ids[n]}-{i}": edge_row(shown.edges[(n, i)]) for n, i in pending["edges"]

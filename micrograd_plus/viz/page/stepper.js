@@ -59,7 +59,7 @@ function draw() {
     }
   }
   if (asking()) {  // hide only what this step computes
-    for (const item of frame.quiz) {
+    for (const item of frame.quiz.concat(frame.hidden || [])) {
       const box = boxes[item.node];
       if (!box || !box.cell) continue;
       if (item.kind === "grad") {
@@ -89,7 +89,7 @@ function draw() {
   document.querySelector("main").classList.toggle("math", layerMath);  // a wider panel
   document.querySelector("main").classList.toggle("neuron-math", !!frame.math && !layerMath);
   drawMath(frame);
-  if (frame.math) {  // the scalar steps a click away, under the equations
+  if (frame.math && shown.length) {  // the scalar steps a click away, under the equations
     const details = document.createElement("details");
     const summary = document.createElement("summary");
     summary.textContent = "the " + shown.length + " scalar lines";
@@ -138,6 +138,7 @@ function matrix(rows, key, caption) {
       td.dataset.edge = entry[2];
       td.addEventListener("mouseenter", () => point(td, true));
       td.addEventListener("mouseleave", () => point(td, false));
+      td.addEventListener("click", () => lookAt(entry[1]));
       tr.appendChild(td);
     }
     table.appendChild(tr);
@@ -153,6 +154,11 @@ function point(td, on) {  // an entry and its scalar node (and edge) in the grap
   const box = boxes[td.dataset.node], edge = edges[td.dataset.edge];
   if (box) box.group.classList.toggle("pointed", on);
   if (edge) edge.group.classList.toggle("pointed", on);
+}
+
+function lookAt(id) {  // a click on an entry: the camera on its node, at a readable size
+  const b = DATA.boxes["node-" + id];
+  if (b) setView(shaped(b[0] + b[2] / 2, b[1] + b[3] / 2, Math.min(MAX_SCALE, READABLE)));
 }
 
 function equation(...parts) {
@@ -196,6 +202,10 @@ function drawMath(frame) {
   for (const item of frame.quiz) {  // the asked entries: answer fields in the matrix
     const td = box.querySelector(`td[data-name="${item.cell}"]`);
     if (td) td.classList.add("asked");
+  }
+  for (const item of frame.hidden || []) {  // what follows from them: hidden, not asked
+    const td = box.querySelector(`td[data-name="${item.cell}"]`);
+    if (td) td.textContent = "?";
   }
 }
 
