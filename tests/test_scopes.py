@@ -39,9 +39,9 @@ def test_a_scope_is_left_whatever_happens_and_names_are_checked() -> None:
         raise RuntimeError("inside")
     assert current_scope() == ""
     for bad in ["", "a/b", 3]:
-        with pytest.raises(ValueError, match="a scope's name is non-empty text without '/'"):
-            with scope(bad):  # type: ignore[arg-type]
-                pass
+        refused = pytest.raises(ValueError, match="a scope's name is non-empty text without '/'")
+        with refused, scope(bad):  # type: ignore[arg-type]
+            pass
     with scope("s"), no_grad():
         leaf = Value(1.0) * 2  # no graph, no scope: a leaf
     assert leaf.scope == "" and leaf.inputs == ()

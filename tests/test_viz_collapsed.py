@@ -126,6 +126,7 @@ def test_open_scopes_are_framed_and_draw_their_inside() -> None:
 def test_a_small_graph_is_drawn_whole_unless_scopes_are_opened() -> None:
     model = MLP(2, [3, 1], seed=0)
     out = model([1.0, 2.0])
+    assert isinstance(out, Value)
     assert "Values" not in " ".join(_texts(_svg(to_dot(out))))
     collapsed = _texts(_svg(to_dot(out, params=model, open=[])))  # a model's layers as boxes
     assert {"L1", "L2"} <= set(collapsed)
