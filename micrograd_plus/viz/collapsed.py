@@ -35,7 +35,7 @@ from micrograd_plus.viz.palette import (
     plain_text,
 )
 
-__all__ = ["Box", "collapse", "draw_collapsed", "scope_path"]
+__all__ = ["Box", "collapse", "collapsed_picture", "draw_collapsed", "scope_path"]
 
 OUTSIDE = "(outside any scope)"  # the box for what no scope holds, where it is too much
 LOOSE_LEAVES = 12  # more leaves than this read from several boxes: a box per kind
@@ -136,6 +136,14 @@ def draw_collapsed(
     info: GraphInfo, opened: Iterable[str] = (), *, rankdir: str = "LR", max_nodes: int = 500
 ) -> Picture:
     """The picture of ``info``'s graph collapsed by scope (see the module's text)."""
+    return collapsed_picture(info, opened, rankdir=rankdir, max_nodes=max_nodes)[0]
+
+
+def collapsed_picture(
+    info: GraphInfo, opened: Iterable[str] = (), *, rankdir: str = "LR", max_nodes: int = 500
+) -> tuple[Picture, dict[str, Box]]:
+    """``draw_collapsed``'s picture, and its boxes by their ids in it (``box3``: the SVG
+    group ``scope-box3``)."""
     where = collapse(info, opened, max_nodes)
     found = boxes(info, where)
     dot = Picture("micrograd_plus")
@@ -163,7 +171,7 @@ def draw_collapsed(
             bundles.setdefault((f"{info.ids[node]}op", info.ids[node]), [])
     for (source, target), flows in bundles.items():
         dot.edge(source, target, **_bundle_look(flows, root_grad))
-    return dot
+    return dot, {ids[path]: box for path, box in found.items()}
 
 
 @dataclass

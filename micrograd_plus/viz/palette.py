@@ -8,6 +8,7 @@ black (dead ReLU) and Okabe-Ito yellow (inf or nan).
 from __future__ import annotations
 
 import html
+import json
 import math
 import unicodedata
 
@@ -124,3 +125,10 @@ def edge_width(flow: float, output_grad: float) -> float:
     decades = math.log10(abs(flow) / abs(output_grad)) + DECADES  # 0 at 1e-6, 6 at 1
     share = min(1.0, max(0.0, decades / DECADES))
     return round(THINNEST + (WIDEST - THINNEST) * share, 2)
+
+
+def script_json(data: object) -> str:
+    """JSON for a page's <script> block: <, > and & escaped, so no text can end the block
+    or open a comment (``</script>``, ``<!--``) whatever the labels hold."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -15,7 +15,6 @@ zooms and a drag pans.
 from __future__ import annotations
 
 import html
-import json
 import os
 from importlib import resources
 from pathlib import Path
@@ -27,6 +26,7 @@ from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo, Params, describe, unit
 from micrograd_plus.viz.dot import VANISH_BELOW, EdgeLook, Looks, NodeLook, looks_along
+from micrograd_plus.viz.explorer import explorer_page
 from micrograd_plus.viz.live import GRAD_CELL, edge_row, layout_svg, node_row
 from micrograd_plus.viz.matrices import Neuron, backward_math, forward_math, layers
 from micrograd_plus.viz.palette import (
@@ -41,6 +41,7 @@ from micrograd_plus.viz.palette import (
     POSITIVE,
     ZERO,
     readable,
+    script_json,
 )
 from micrograd_plus.viz.passes import Step, steps
 
@@ -76,17 +77,14 @@ class Stepper:
                 f"got {type(root).__name__}: {root!r}"[:300]
             )
         size = len(root.topological_order())
-        if size > max_nodes:
-            raise ValueError(
-                f"this graph has {size:,} Values, more than max_nodes={max_nodes:,}: step "
-                "through one sample's loss, or pass a larger max_nodes to Stepper or "
-                "write_stepper"
-            )
         info = describe(root, params)
         heading = (
             readable(title) if title is not None else f"Backpropagation through {info.names[root]}"
         )
-        self.page = _page(info, steps(root, params), heading, by)
+        if size > max_nodes:  # collapsed by scope, each scope a box that opens
+            self.page = explorer_page(info, heading, max_nodes)
+        else:
+            self.page = _page(info, steps(root, params), heading, by)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to ``path`` (an .html file), whole or not at all."""
@@ -372,13 +370,6 @@ def _legend(drawn_flags: set[str], kinds: set[str]) -> list[list[str]]:
     return rows
 
 
-def _script_json(data: object) -> str:
-    """JSON for a <script> block: <, > and & escaped, so no text can end the block or
-    open a comment (``</script>``, ``<!--``) whatever the labels hold."""
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def _page(info: GraphInfo, all_steps: list[Step], heading: str, by: str = "node") -> str:
     frames, layout = _frames(info, all_steps, by)  # quiz answers travel as the text shown
     svg, extents = layout_svg(info, layout)
@@ -397,5 +388,5 @@ def _page(info: GraphInfo, all_steps: list[Step], heading: str, by: str = "node"
         shared=(folder / "graph_update.js").read_text(encoding="utf-8"),
         script=(folder / "stepper.js").read_text(encoding="utf-8"),
         svg=svg,
-        data=_script_json(data),
+        data=script_json(data),
     )

@@ -1,0 +1,176 @@
+"use strict";
+// The explorer: a graph collapsed by scope, each view (a set of opened scopes) drawn once
+// by Graphviz; a click on a box shows the view with it opened. Texts are set with
+// textContent; the SVGs are the package's own (labels escaped when they were made).
+const DATA = JSON.parse(document.getElementById("data").textContent);
+const $ = (id) => document.getElementById(id);
+const graph = $("graph");
+const MAX_SCALE = 2.0;
+let path = "", current = 0, overview = false, timer = null;
+let svg = null, FULL = null, READABLE = 1, view = null;
+
+function steps() { return DATA.views[path].steps; }
+function currentPath() { return path; }
+
+function open(next) {  // show the view with scope `next` opened
+  if (!(next in DATA.views)) {
+    $("note").textContent = "the scope " + next + " is too deep to draw on this page: " +
+      "draw it with to_dot(root, open=[...]) or a Stepper of a smaller part";
+    return;
+  }
+  path = next;
+  current = 0;
+  const v = DATA.views[path];
+  graph.replaceChildren(document.getElementById(v.svg).content.cloneNode(true));
+  svg = graph.querySelector("svg");
+  svg.removeAttribute("width");
+  svg.removeAttribute("height");
+  const base = svg.viewBox.baseVal;
+  FULL = {x: base.x, y: base.y, w: base.width, h: base.height};
+  // a wide picture reads better with the whole width of the screen, the text below it
+  document.querySelector("main").classList.toggle("beside", FULL.w / FULL.h <= 2.2);
+  // the least scale at which every text is 12.5 px high
+  const heights = [...svg.querySelectorAll("text")].map((t) => t.getBBox().height).filter((h) => h > 0);
+  READABLE = 12.5 / Math.max(1, Math.min(...heights, 40));
+  for (const g of svg.querySelectorAll('g[id^="scope-"]')) {
+    g.addEventListener("click", (e) => { e.stopPropagation(); open(v.boxes[g.id.slice(6)]); });
+  }
+  $("note").textContent = "";
+  crumbs();
+  show(0);
+}
+
+function crumbs() {
+  const bar = $("crumbs");
+  bar.replaceChildren();
+  const parts = path ? path.split("/") : [];
+  const link = (text, to) => {
+    const a = document.createElement("a");
+    a.textContent = text;
+    a.addEventListener("click", () => open(to));
+    return a;
+  };
+  const here = (text) => { const s = document.createElement("span"); s.className = "here"; s.textContent = text; return s; };
+  bar.append(parts.length ? link("all scopes closed", "") : here("all scopes closed"));
+  parts.forEach((part, i) => {
+    bar.append(" / ");
+    const to = parts.slice(0, i + 1).join("/");
+    bar.append(i === parts.length - 1 ? here(part) : link(part, to));
+  });
+}
+
+function show(k) {
+  const all = steps();
+  current = Math.max(0, Math.min(all.length, k));
+  for (const g of svg.querySelectorAll(".current")) g.classList.remove("current");
+  const step = current ? all[current - 1] : null;
+  if (step) {
+    const box = svg.querySelector("#scope-" + step.box);
+    if (box) box.classList.add("current");
+  }
+  $("counter").textContent = "step " + current + " / " + all.length;
+  $("phase").textContent = step ? step.phase : "start";
+  $("title").textContent = step ? step.title : (path ? "inside " + path : "the graph, one box per scope");
+  const lines = $("lines");
+  lines.replaceChildren();
+  const texts = step ? step.lines : ["each box is a scope: its size, what it reads and gives, " +
+    "the largest gradient that left it; click one to open it"];
+  for (const text of texts) {
+    const div = document.createElement("div");
+    div.textContent = text;
+    lines.appendChild(div);
+  }
+  $("play").textContent = timer ? "pause" : "play";
+  $("overview").classList.toggle("on", overview);
+  $("close").disabled = !path;
+  aim(step ? [svg.querySelector("#scope-" + step.box)]
+    : DATA.views[path].inside.map((id) => svg.querySelector("#scope-" + id)));
+}
+
+// --- the camera: the SVG's viewBox ------------------------------------------------------
+function setView(v) {
+  view = v;
+  svg.setAttribute("viewBox", v.x + " " + v.y + " " + v.w + " " + v.h);
+}
+function shaped(cx, cy, scale) {
+  const w = graph.clientWidth / scale, h = graph.clientHeight / scale;
+  return {x: cx - w / 2, y: cy - h / 2, w: w, h: h};
+}
+function where(g) {  // a group's box in the SVG's own units (its parents may move it)
+  const b = g.getBBox(), m = svg.getCTM().inverse().multiply(g.getCTM());
+  const p = svg.createSVGPoint(), q = svg.createSVGPoint();
+  p.x = b.x; p.y = b.y; q.x = b.x + b.width; q.y = b.y + b.height;
+  const a = p.matrixTransform(m), c = q.matrixTransform(m);
+  return {x0: a.x, y0: a.y, x1: c.x, y1: c.y};
+}
+// The whole picture if it is readable so; else the boxes in focus (the current one, or
+// those inside the opened scope) as large as they fit, at a readable size at least.
+function wanted(focus) {
+  const fit = Math.min(graph.clientWidth / FULL.w, graph.clientHeight / FULL.h);
+  if (overview || fit >= READABLE) {
+    return shaped(FULL.x + FULL.w / 2, FULL.y + FULL.h / 2, Math.min(MAX_SCALE, fit));
+  }
+  const boxes = focus.filter(Boolean).map(where);
+  if (!boxes.length) return shaped(FULL.x + FULL.w / 2, FULL.y + FULL.h / 2, READABLE);
+  const pad = 24;
+  const x0 = Math.min(...boxes.map((b) => b.x0)) - pad, x1 = Math.max(...boxes.map((b) => b.x1)) + pad;
+  const y0 = Math.min(...boxes.map((b) => b.y0)) - pad, y1 = Math.max(...boxes.map((b) => b.y1)) + pad;
+  const scale = Math.min(graph.clientWidth / (x1 - x0), graph.clientHeight / (y1 - y0));
+  return shaped((x0 + x1) / 2, (y0 + y1) / 2, Math.min(MAX_SCALE, Math.max(READABLE, scale)));
+}
+function aim(focus) { setView(wanted(focus)); }
+
+graph.addEventListener("wheel", (e) => {
+  e.preventDefault();
+  const rect = graph.getBoundingClientRect(), factor = e.deltaY > 0 ? 1.15 : 1 / 1.15;
+  const ux = view.x + (e.clientX - rect.left) / rect.width * view.w;
+  const uy = view.y + (e.clientY - rect.top) / rect.height * view.h;
+  setView({x: ux - (ux - view.x) * factor, y: uy - (uy - view.y) * factor,
+           w: view.w * factor, h: view.h * factor});
+}, {passive: false});
+let drag = null;
+graph.addEventListener("pointerdown", (e) => {
+  if (e.target.closest('g[id^="scope-"]')) return;  // a click on a box opens it
+  drag = {x: e.clientX, y: e.clientY, view: Object.assign({}, view)};
+  graph.setPointerCapture(e.pointerId);
+});
+graph.addEventListener("pointermove", (e) => {
+  if (!drag) return;
+  const k = view.w / graph.clientWidth;
+  setView({x: drag.view.x - (e.clientX - drag.x) * k, y: drag.view.y - (e.clientY - drag.y) * k,
+           w: view.w, h: view.h});
+});
+graph.addEventListener("pointerup", () => { drag = null; });
+window.addEventListener("resize", () => show(current));
+
+// --- the controls -------------------------------------------------------------------------
+function parent() { return path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ""; }
+function play() {
+  if (timer) { clearInterval(timer); timer = null; show(current); return; }
+  timer = setInterval(() => {
+    if (current >= steps().length) { play(); return; }
+    show(current + 1);
+  }, 1500);
+  show(current);
+}
+$("first").onclick = () => show(0);
+$("prev").onclick = () => show(current - 1);
+$("next").onclick = () => show(current + 1);
+$("last").onclick = () => show(steps().length);
+$("play").onclick = play;
+$("overview").onclick = () => { overview = !overview; show(current); };
+$("close").onclick = () => { if (path) open(parent()); };
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  if (key === "ArrowRight" || key === "PageDown") show(current + 1);
+  else if (key === "ArrowLeft" || key === "PageUp") show(current - 1);
+  else if (key === "Home") show(0);
+  else if (key === "End") show(steps().length);
+  else if (key === " ") play();
+  else if (key === "o") $("overview").onclick();
+  else if (key === "Escape" || key === "Backspace") $("close").onclick();
+  else return;
+  e.preventDefault();
+});
+open("");
