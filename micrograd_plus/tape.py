@@ -54,6 +54,9 @@ __all__ = ["Nodes", "Tape", "Tapes"]
 
 Array = np.ndarray
 Names = Mapping[Value, str] | Callable[[], Mapping[Value, str]]
+# The first forward checks the tape against the scalar engine on one sample, which
+# builds that sample's scalar graph again: past this many Values the check is left out.
+CHECK_VALUES = 1_000_000
 # A replay keeps the numbers its backward needs for every sample of the batch: a batch
 # that would need more than about this many bytes is replayed in chunks of rows, and
 # backward replays each chunk's forward again before its chain rule (memory bounded, for
@@ -248,7 +251,8 @@ class Tape:
 
         The first call checks the tape against the scalar engine on the first sample: a
         function that computes something the program does not hold (a random number
-        drawn at each call, say) is an error, not a wrong answer."""
+        drawn at each call, say) is an error, not a wrong answer. (A program of more than
+        CHECK_VALUES Values is not checked: the check would record it a second time.)"""
         schedule = self._default if schedule is None else schedule
         if schedule not in ("fused", "levels", "nodes"):
             raise ValueError(f"schedule must be 'fused', 'levels' or 'nodes', got {schedule!r}")
@@ -261,9 +265,9 @@ class Tape:
         out = self._replay_and_read(self._outputs)
         self._batch = len(columns)
         result = out[:, 0] if len(self._outputs) == 1 else out
-        if not self._checked:
+        if not self._checked and self.size <= CHECK_VALUES:
             self._check(arrays, result)
-            self._checked = True
+        self._checked = True
         return np.array(result)
 
     def backward(self, reduction: str = "mean", output: int | None = None) -> None:

@@ -309,11 +309,16 @@ def test_the_librarys_own_reads_and_other_threads_reads_pass() -> None:
     np.testing.assert_allclose(tape.forward(rows), want, rtol=1e-15)
 
 
-def test_a_random_number_drawn_at_each_call_is_caught_at_the_first_forward() -> None:
+def test_a_random_number_drawn_at_each_call_is_caught_at_the_first_forward(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     draws = random.Random(0)
     tape = Tape.record(lambda x: x * 2 + draws.random(), 1.0)
     with pytest.raises(ValueError, match=r"sample 0: the tape gives .*a random number"):
         tape.forward(np.array([0.0, 1.0]))
+    monkeypatch.setattr("micrograd_plus.tape.CHECK_VALUES", 4)  # as if it were huge
+    unchecked = Tape.record(lambda x: x * 2 + draws.random(), 1.0)  # 5 Values
+    unchecked.forward(np.array([0.0, 1.0]))  # not recorded a second time: not caught
 
 
 @pytest.mark.parametrize(

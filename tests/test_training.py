@@ -225,8 +225,7 @@ def test_a_model_at_the_parameter_cap_trains_on_the_tape() -> None:
     store = model.parameters()[0].store  # type: ignore[attr-defined]
     before = store.data.copy()
     optimizer = SGD(model.parameters(), lr=0.1)
-    # a batch of one: the tape's first forward checks one sample (each check builds a
-    # scalar graph of three million Values)
+    # a batch of one; a program of three million Values is not checked on a sample
     history = train(
         model, X, y, loss="bce", optimizer=optimizer, steps=1, batch_size=1, engine="tape"
     )

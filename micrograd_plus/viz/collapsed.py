@@ -79,10 +79,13 @@ def collapse(info: GraphInfo, opened: Iterable[str] = (), max_nodes: int = 500) 
     ``opened``; a leaf read only from one box goes in it. Where more than ``max_nodes``
     would still be drawn one by one, they all go in one box, OUTSIDE."""
     opened = set(opened)
+    visible: dict[str, str] = {}  # per scope path: a graph has few, and many Values
     where: dict[Value, str] = {}
     for node in info.order:
-        if node.inputs:
-            where[node] = _visible(scope_path(info, node), opened)
+        path = scope_path(info, node)
+        if path not in visible:
+            visible[path] = _visible(path, opened)
+        where[node] = visible[path]
     users: dict[Value, set[str]] = {}
     for node in info.order:
         for inp in node.inputs:
@@ -90,7 +93,7 @@ def collapse(info: GraphInfo, opened: Iterable[str] = (), max_nodes: int = 500) 
                 users.setdefault(inp, set()).add(where[node])
     for node in info.order:
         if not node.inputs:
-            own = _visible(scope_path(info, node), opened)
+            own = where[node]
             read_by = users.get(node, set())
             taken = len(read_by) == 1 and info.kinds[node] != "input"  # data stays outside
             where[node] = own or (next(iter(read_by)) if taken else "")
