@@ -35,7 +35,7 @@ from micrograd_plus.viz.palette import (
     plain_text,
 )
 
-__all__ = ["Box", "collapse", "collapsed_picture", "draw_collapsed", "scope_path"]
+__all__ = ["Box", "collapse", "collapsed_picture", "draw_collapsed", "scope_path", "tally"]
 
 OUTSIDE = "(outside any scope)"  # the box for what no scope holds, where it is too much
 LOOSE_LEAVES = 12  # more leaves than this read from several boxes: a box per kind
@@ -109,30 +109,41 @@ def collapse(info: GraphInfo, opened: Iterable[str] = (), max_nodes: int = 500) 
     return where
 
 
-def boxes(info: GraphInfo, where: dict[Value, str]) -> dict[str, Box]:
-    """The boxes, with what each reads and gives and the largest gradient that left it."""
+def tally(
+    info: GraphInfo, where: dict[Value, str]
+) -> tuple[dict[str, Box], dict[tuple[Value | str, Value | str], list[float]]]:
+    """The boxes, with what each reads and gives and the largest gradient that left it;
+    and the edges as drawn, each pair of ends (a box's path, or a Value drawn as itself)
+    with the flows of the edges it stands for. One pass over the edges: an edge inside
+    a box only matters where it ends at a leaf (a gradient leaving the box)."""
     found: dict[str, Box] = {}
     for node in info.order:
         if where[node]:
             found.setdefault(where[node], Box(where[node])).nodes.append(node)
     flowing = info.root.grad != 0
+    bundles: dict[tuple[Value | str, Value | str], list[float]] = {}
     for node in info.order:
         inside = where[node]
         for inp, local in zip(node.inputs, node.local_derivatives):
-            crosses = where[inp] != inside or not inside
-            if inside and flowing and (crosses or not inp.inputs):  # back out, or to a leaf
-                flow = abs(local * node.grad)
-                if flow > found[inside].grad_left or math.isnan(flow):
-                    found[inside].grad_left = flow
-            if not crosses:
+            outside = where[inp]
+            if inside and outside == inside:
+                if flowing and not inp.inputs:  # back to one of its own leaves
+                    flow = abs(local * node.grad)
+                    if flow > found[inside].grad_left or math.isnan(flow):
+                        found[inside].grad_left = flow
                 continue
+            flow = local * node.grad if flowing else 0.0
             if inside:
-                found[inside].reads.add(inp)
-            if where[inp]:
-                found[where[inp]].gives.add(inp)
+                box = found[inside]
+                box.reads.add(inp)
+                if abs(flow) > box.grad_left or math.isnan(flow):
+                    box.grad_left = abs(flow)
+            if outside:
+                found[outside].gives.add(inp)
+            bundles.setdefault((outside or inp, inside or node), []).append(flow)
     if where[info.root]:
         found[where[info.root]].gives.add(info.root)
-    return found
+    return found, bundles
 
 
 def draw_collapsed(
@@ -148,7 +159,7 @@ def collapsed_picture(
     """``draw_collapsed``'s picture, and its boxes by their ids in it (``box3``: the SVG
     group ``scope-box3``)."""
     where = collapse(info, opened, max_nodes)
-    found = boxes(info, where)
+    found, bundles = tally(info, where)
     dot = Picture("micrograd_plus")
     dot.attr(rankdir=rankdir, fontname=FONT, nodesep="0.3", ranksep="0.5", bgcolor="white")
     dot.attr("node", fontname=FONT, fontsize="14")
@@ -161,19 +172,17 @@ def collapsed_picture(
         if not where[node]:
             frames.within(scope_path(info, node)).values.append(node)
     frames.emit(dot, info, ids)
-    root_grad = info.root.grad
-    bundles: dict[tuple[str, str], list[float]] = {}
-    for node in info.order:
-        for inp, local in zip(node.inputs, node.local_derivatives):
-            source = ids[where[inp]] if where[inp] else info.ids[inp]
-            target = ids[where[node]] if where[node] else f"{info.ids[node]}op"
-            if source != target:
-                bundles.setdefault((source, target), []).append(local * node.grad)
-    for node in info.order:
-        if node.inputs and not where[node]:
-            bundles.setdefault((f"{info.ids[node]}op", info.ids[node]), [])
+
+    def end(at: Value | str, into: bool) -> str:  # a box, a Value's op (in), or its box
+        if isinstance(at, str):
+            return ids[at]
+        return f"{info.ids[at]}op" if into else info.ids[at]
+
     for (source, target), flows in bundles.items():
-        dot.edge(source, target, **_bundle_look(flows, root_grad))
+        dot.edge(end(source, False), end(target, True), **_bundle_look(flows, info.root.grad))
+    for node in info.order:
+        if node.inputs and not where[node]:  # a Value drawn as itself: its op into it
+            dot.edge(f"{info.ids[node]}op", info.ids[node], color=ZERO)
     return dot, {ids[path]: box for path, box in found.items()}
 
 
@@ -249,8 +258,6 @@ def _add_value(dot: Picture, info: GraphInfo, node: Value) -> None:
 def _bundle_look(flows: list[float], root_grad: float) -> dict[str, str]:
     """An edge standing for ``flows`` (one per edge it bundles): coloured and as wide as
     its largest flow, labelled with how many it stands for."""
-    if not flows:  # an op into its Value
-        return {"color": ZERO}
     largest = max(flows, key=lambda f: abs(f) if not math.isnan(f) else math.inf)
     colour = ZERO if not root_grad or largest == 0 else POSITIVE if largest > 0 else NEGATIVE
     look = {"color": colour, "penwidth": str(edge_width(largest, root_grad))}
