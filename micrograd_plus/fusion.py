@@ -69,6 +69,37 @@ class Group:
     inputs: Array  # (m, k)
 
 
+@dataclass(frozen=True)
+class LayerNumbers:
+    """One layer of a replay over a batch, a row per sample: Z = X @ W.T + b and
+    H = f(Z); after a backward, dL/dZ (and dL/dH) as it held them (times the seed: 1/batch
+    for the mean), from which dL/dW = dL/dZ.T @ X, dL/db = the sum of dL/dZ's rows and
+    dL/dX = dL/dZ @ W."""
+
+    weight_name: str  # as the fused program names W: "L1.W"
+    activation: str  # "relu", or "" for none
+    X: Array  # (batch, k)
+    W: Array  # (m, k)
+    b: Array  # (m,)
+    Z: Array  # (batch, m)
+    H: Array | None  # f(Z), where an activation follows
+    slope: Array | None  # f'(Z)
+    dZ: Array | None  # after a backward
+    dH: Array | None
+
+    @property
+    def dW(self) -> Array | None:
+        return None if self.dZ is None else self.dZ.T @ self.X
+
+    @property
+    def db(self) -> Array | None:
+        return None if self.dZ is None else self.dZ.sum(axis=0)
+
+    @property
+    def dX(self) -> Array | None:
+        return None if self.dZ is None else self.dZ @ self.W
+
+
 Unit = Layer | Activation | Instruction  # as the fused program is printed
 Step = Layer | Activation | Group  # as it is replayed
 
@@ -141,6 +172,7 @@ class Fused:
         }
         self.blocks: list[Array] = []
         self.saved: list[Any] = []  # per step, what its backward needs
+        self.upstream: dict[int, Array] = {}  # per layer and activation: d out / d its rows
 
     @property
     def numbers_per_sample(self) -> int:
@@ -241,11 +273,14 @@ class Fused:
         # a row computed once stands for every sample: its seed counts once per sample
         start[:, column] = seed * (len(self.blocks[0]) if len(start) == 1 else 1)
         loose = np.zeros(self.loose_values.shape[1])
+        self.upstream = {}
         for s in reversed(range(len(self.steps))):
             step, saved, upstream = self.steps[s], self.saved[s], grads[s + 1]
-            grads[s + 1] = None  # used once: its memory goes back
+            grads[s + 1] = None  # used once: its memory goes back (layers' kept, small)
             if upstream is None:  # nothing this step computes reaches the output
                 continue
+            if not isinstance(step, Group):
+                self.upstream[s] = upstream
             if isinstance(step, Layer):
                 x, W = saved
                 weights, biases = self.matrices[s]
@@ -314,6 +349,43 @@ class Fused:
                 np.add.at(target.T, columns, part.T)
         if leaves is not None and len(leaves.leaves):
             np.add.at(loose, leaves.leaves, gradient[:, leaves.leaf_places].sum(axis=0))
+
+    def layer_numbers(self, names: list[str]) -> list[LayerNumbers]:
+        """Each layer of the last replay as a course writes it for a batch, a row per
+        sample (see ``LayerNumbers``), named as the fused program names it."""
+        out: list[LayerNumbers] = []
+        activations = {
+            int(step.inputs[0]): s
+            for s, step in enumerate(self.steps)
+            if isinstance(step, Activation)
+        }
+        for s, step in enumerate(self.steps):
+            if not isinstance(step, Layer):
+                continue
+            x, W = self.saved[s]
+            prefix = _prefix(names[int(step.weights[0, 0])])
+            weights = [names[int(r)] for r in step.weights.ravel()]
+            after = activations.get(int(step.rows[0]))
+            act = self.steps[after] if after is not None else None
+            Z = self.blocks[s + 1]
+            H = slope = dH = None
+            if after is not None:  # the activation's numbers
+                H, dH = self.blocks[after + 1], self.upstream.get(after)
+                slope = np.broadcast_to(self.saved[after], Z.shape)
+            numbers = LayerNumbers(
+                weight_name=_matrix_name(weights, prefix, "W"),
+                activation=act.op if isinstance(act, Activation) else "",
+                X=x,
+                W=W,
+                b=self.matrices[s][1].read().sum(axis=1),
+                Z=Z,
+                H=H,
+                slope=slope,
+                dZ=self.upstream.get(s),
+                dH=dH,
+            )
+            out.append(numbers)
+        return out
 
     def text(self, names: list[str], inputs: set[int]) -> list[str]:
         """The fused program: ``h1 = relu(x @ L1.W.T + L1.b)``, then the rest line by line

@@ -44,7 +44,7 @@ import numpy as np
 from micrograd_plus.arrays import finite, on_arrays, passed_back
 from micrograd_plus.engine import Value, as_value, enable_grad, op_result
 from micrograd_plus.floats import format_number
-from micrograd_plus.fusion import Fused
+from micrograd_plus.fusion import Fused, LayerNumbers
 from micrograd_plus.indexing import Gathers, Indexing, Table
 from micrograd_plus.ops import OPS
 from micrograd_plus.parameters import Numbers, Parameter
@@ -428,6 +428,17 @@ class Tape:
                 f"{expected.tolist()}: it computes numbers the tape cannot see (a random "
                 "number drawn at each call? a table of tables= read whole, as a matrix?)"
             )
+
+    def layers(self) -> list[LayerNumbers]:
+        """The last replay's layers as matrices over the batch, a row per sample
+        (``fusion.LayerNumbers``: X, W, b, Z = X @ W.T + b, H = f(Z), and after a
+        backward dL/dZ, dL/dW, dL/db, dL/dX), in the fused program's order and names."""
+        if not self._batch or self._schedule != "fused" or len(self._parts) != 1:
+            raise RuntimeError(
+                "layers() reads the last forward of the fused replay, in one piece: call "
+                "tape.forward(...) with schedule='fused' on a batch that fits REPLAY_BYTES"
+            )
+        return self._fused.layer_numbers(self._names)
 
     def fused(self) -> str:
         """The program as the fused replay runs it: each layer one matrix product,

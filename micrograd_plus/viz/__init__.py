@@ -5,6 +5,7 @@ from pathlib import Path
 
 from micrograd_plus.engine import Value
 from micrograd_plus.viz import rendering
+from micrograd_plus.viz.batch import write_layers
 from micrograd_plus.viz.dot import draw_dot, to_dot
 from micrograd_plus.viz.network import draw_network
 from micrograd_plus.viz.passes import Step, backward_steps, explain, forward_steps, steps
@@ -24,6 +25,7 @@ __all__ = [
     "render_bytes",
     "steps",
     "to_dot",
+    "write_layers",
     "write_stepper",
 ]
 
