@@ -156,3 +156,21 @@ def load_digits() -> Data:
         return np.asarray(images, dtype=np.float64), np.asarray(labels, dtype=np.int64)
     table = np.loadtxt(path, delimiter=",")
     return table[:, :-1], table[:, -1].astype(np.int64)
+
+
+def load_names() -> list[str]:
+    """The first names of the 1990 US census, lower case, as the MIT-licensed ``names``
+    package ships them (the male list, then the female): 5,494 entries, 5,163 distinct
+    (the data is public domain). Read from its own files: no download. Needs it
+    installed: ``pip install "micrograd-plus[data]"``."""
+    spec = importlib.util.find_spec("names")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(
+            'the names come with the names package: pip install "micrograd-plus[data]"'
+        )
+    folder = Path(spec.origin).parent
+    out = []
+    for part in ("dist.male.first", "dist.female.first"):  # each line: NAME freq cumulative rank
+        text = (folder / part).read_text(encoding="ascii")
+        out += [line.split()[0].lower() for line in text.splitlines() if line.strip()]
+    return out

@@ -1,0 +1,115 @@
+"""The GPT on Values: microgpt's architecture, checked against PyTorch's own layers with
+the same weights; trained through the tape as the scalar engine trains it, step for step;
+its data, the 1990 census first names, read from the installed names package."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+
+from micrograd_plus.gpt import GPT, Vocabulary, train_gpt
+
+NAMES = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn"]
+
+
+def test_the_vocabulary_is_the_documents_characters_and_bos() -> None:
+    vocab = Vocabulary.of(NAMES)
+    assert vocab.chars == "abehilmnoprsvy" and vocab.bos == 14 and vocab.size == 15
+    assert vocab.encode("ava") == [14, 0, 12, 0, 14]
+    assert vocab.decode(vocab.encode("harper")) == "harper"
+    with pytest.raises(ValueError, match="characters not in the vocabulary: 'z'"):
+        vocab.encode("zoe")
+
+
+def test_the_census_names_are_read_from_the_names_package() -> None:
+    pytest.importorskip("names")
+    from micrograd_plus.datasets import load_names
+
+    names = load_names()
+    assert len(names) == 5_494 and len(set(names)) == 5_163  # 1,219 male, 4,275 female
+    assert names[0] == "james" and names[1_219] == "mary"
+    assert set("".join(names)) == set("abcdefghijklmnopqrstuvwxyz")
+
+
+def test_a_documents_loss_and_gradients_are_pytorchs() -> None:
+    torch = pytest.importorskip("torch")
+    vocab = Vocabulary.of(NAMES)
+    model = GPT(vocab.size, n_embd=8, n_head=2, n_layer=2, block_size=8, seed=3)
+    tokens = vocab.encode("isabella")[:9]
+    loss = model.loss(tokens)
+    loss.backward()
+
+    weights = {
+        name: torch.tensor(
+            [[p.data for p in row] for row in rows], dtype=torch.float64, requires_grad=True
+        )
+        for name, rows in model.state_dict.items()
+    }
+
+    def rmsnorm(x: Any) -> Any:
+        return x * (x.pow(2).mean(-1, keepdim=True) + 1e-5) ** -0.5
+
+    n = len(tokens) - 1
+    ids = torch.tensor(tokens[:n])
+    x = rmsnorm(weights["wte"][ids] + weights["wpe"][:n])
+    heads, d = 2, 4
+    mask = torch.ones(n, n).tril().bool()
+    for i in range(2):
+        w = {k.split(".")[1]: v for k, v in weights.items() if k.startswith(f"layer{i}.")}
+        h = rmsnorm(x)
+        q, k, v = (h @ w[m].T for m in ("attn_wq", "attn_wk", "attn_wv"))
+        q, k, v = (t.view(n, heads, d).transpose(0, 1) for t in (q, k, v))
+        scores = (q @ k.transpose(1, 2) / math.sqrt(d)).masked_fill(~mask, -math.inf)
+        out = (torch.softmax(scores, dim=-1) @ v).transpose(0, 1).reshape(n, heads * d)
+        x = x + out @ w["attn_wo"].T
+        x = x + torch.relu(rmsnorm(x) @ w["mlp_fc1"].T) @ w["mlp_fc2"].T
+    logits = x @ weights["lm_head"].T
+    theirs = torch.nn.functional.cross_entropy(logits, torch.tensor(tokens[1 : n + 1]))
+    theirs.backward()
+    assert loss.data == pytest.approx(theirs.item(), rel=1e-12)
+    for name, rows in model.state_dict.items():
+        ours = np.array([[p.grad for p in row] for row in rows])
+        grad = weights[name].grad
+        assert grad is not None
+        np.testing.assert_allclose(ours, grad.numpy(), rtol=1e-9, atol=1e-13, err_msg=name)
+
+
+def test_training_on_the_tape_is_the_scalar_engines_step_for_step() -> None:
+    vocab = Vocabulary.of(NAMES)
+    docs = [vocab.encode(n) for n in NAMES]
+    steps = 12
+    small = {"n_embd": 8, "n_head": 2, "block_size": 8, "seed": 1}
+    tape_model, scalar_model = GPT(vocab.size, **small), GPT(vocab.size, **small)
+    on_tape = train_gpt(tape_model, docs, steps, engine="tape")
+    on_scalar = train_gpt(scalar_model, docs, steps, engine="scalar")
+    np.testing.assert_allclose(on_tape, on_scalar, rtol=1e-9)
+    assert on_tape[-1] < on_tape[0]  # it learns
+    ours = np.array([p.data for p in tape_model.parameters()])
+    np.testing.assert_allclose(
+        ours, [p.data for p in scalar_model.parameters()], rtol=1e-9, atol=1e-12
+    )
+    with pytest.raises(ValueError, match="engine must be 'tape' or 'scalar'"):
+        train_gpt(tape_model, docs, 1, engine="gpu")
+
+
+def test_samples_are_names_of_the_vocabulary_and_repeat_with_a_seed() -> None:
+    vocab = Vocabulary.of(NAMES)
+    model = GPT(vocab.size, block_size=6, seed=0)
+    samples = [model.sample(vocab, temperature=0.8, seed=s) for s in range(5)]
+    assert samples == [model.sample(vocab, temperature=0.8, seed=s) for s in range(5)]
+    assert all(set(s) <= set(vocab.chars) and len(s) <= 6 for s in samples)
+    assert len(set(samples)) > 1
+    with pytest.raises(ValueError, match="temperature must be above 0"):
+        model.sample(vocab, temperature=0.0)
+
+
+def test_a_too_short_document_and_a_bad_width_are_clear_errors() -> None:
+    with pytest.raises(ValueError, match="n_embd \\(10\\) must be a multiple of n_head \\(4\\)"):
+        GPT(5, n_embd=10)
+    with pytest.raises(ValueError, match="a document needs 2 tokens or more, got 1"):
+        GPT(5).loss([4])
+    random.seed(0)  # nothing above used the global random state
