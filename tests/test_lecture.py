@@ -4,7 +4,9 @@ kernel (nbclient): no error, at least one figure shown inline, every file it wro
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,26 +17,50 @@ nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("ipykernel")
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", list(demo_files()))
-def test_each_demo_notebook_runs_and_shows_a_figure(name: str, tmp_path: Path) -> None:
+def _execute(name: str, folder: Path) -> Any:
+    """The demo's notebook executed top to bottom in a fresh kernel, at quick sizes and
+    writing into ``folder``, as `micrograd-plus demo --quick` runs it."""
     document = notebook(demo_files()[name].read_text(encoding="utf-8"))
-    # quick sizes and a folder of the test's own, as `micrograd-plus demo --quick` runs it:
     # entered in the cell that calls setup(), since a kernel runs each cell in a context of
     # its own (a context variable set in one cell is gone in the next)
     # (and kept in a name: a context manager dropped at once is closed, settings undone)
     setting = (
         "from micrograd_plus import lecture\n"
-        f"_kept = lecture.settings(out=__import__('pathlib').Path({str(tmp_path)!r}), quick=True)\n"
+        f"_kept = lecture.settings(out=__import__('pathlib').Path({str(folder)!r}), quick=True)\n"
         "_kept.__enter__()\n"
     )
     first = next(cell for cell in document.cells if "setup(" in cell.source)
     first.source = setting + first.source
     nb = nbformat.reads(nbformat.writes(document), as_version=4)
     client = nbclient.NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
     )
     client.execute()
+    return nb
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every demo's notebook, run two at a time (a kernel each: these machines have two
+    cores), by name: the notebook and its folder, or what it raised."""
+    folders = {name: tmp_path_factory.mktemp(name) for name in demo_files()}
+
+    def run(name: str) -> Any:
+        try:
+            return _execute(name, folders[name]), folders[name]
+        except Exception as error:  # reported by the demo's own test
+            return error, folders[name]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(folders, pool.map(run, folders)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(demo_files()))
+def test_each_demo_notebook_runs_and_shows_a_figure(name: str, executed: dict[str, Any]) -> None:
+    nb, tmp_path = executed[name]
+    if isinstance(nb, Exception):
+        raise nb
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     images = [
