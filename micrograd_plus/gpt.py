@@ -28,6 +28,8 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from micrograd_plus.engine import Value, no_grad
 from micrograd_plus.functional import softmax
 from micrograd_plus.losses import cross_entropy
@@ -123,10 +125,11 @@ class GPT:
     # --- the model, one position at a time, as microgpt writes it -------------------------
 
     def forward(self, token: int, position: int, keys: list[list[list[Value]]],
-                values: list[list[list[Value]]]) -> list[Value]:  # fmt: skip
+                values: list[list[list[Value]]],
+                seen: list[list[Value]] | None = None) -> list[Value]:  # fmt: skip
         """The logits of the next token after ``token`` at ``position``; ``keys`` and
         ``values`` hold each layer's keys and values of the positions before (and get this
-        position's)."""
+        position's). ``seen`` gets each head's attention weights, layer by layer."""
         sd = self.state_dict
         with scope("embedding"):
             x = [t + p for t, p in zip(sd["wte"][token], sd["wpe"][position])]
@@ -148,7 +151,7 @@ class GPT:
                         with scope(f"head {h}"):
                             part = slice(h * head_dim, (h + 1) * head_dim)
                             heads += attention(q[part], [k[part] for k in keys[li]],
-                                               [v[part] for v in values[li]])  # fmt: skip
+                                               [v[part] for v in values[li]], seen)  # fmt: skip
                     with scope("output"):
                         x = [
                             a + b for a, b in zip(linear(heads, sd[f"layer{li}.attn_wo"]), residual)
@@ -175,6 +178,22 @@ class GPT:
                 with scope("loss"):
                     losses.append(cross_entropy(logits, tokens[position + 1]))
         return Value.sum(losses) / n
+
+    def attention_maps(self, tokens: Sequence[int]) -> np.ndarray:
+        """Each head's attention weights over a document: (layers, heads, n, n), row i the
+        weights position i gives positions 0..i (0 above the diagonal)."""
+        n = min(self.block_size, len(tokens))
+        keys: list[list[list[Value]]] = [[] for _ in range(self.n_layer)]
+        values: list[list[list[Value]]] = [[] for _ in range(self.n_layer)]
+        maps = np.zeros((self.n_layer, self.n_head, n, n))
+        with no_grad():
+            for position in range(n):
+                seen: list[list[Value]] = []
+                self.forward(tokens[position], position, keys, values, seen)
+                for i, weights in enumerate(seen):  # layer by layer, head by head
+                    layer, head = divmod(i, self.n_head)
+                    maps[layer, head, position, : position + 1] = [w.data for w in weights]
+        return maps
 
     def sample(
         self, vocabulary: Vocabulary, temperature: float = 0.5, seed: int | None = None
@@ -211,14 +230,17 @@ def rmsnorm(x: Sequence[Value]) -> list[Value]:
 
 
 def attention(q: Sequence[Value], keys: Sequence[Sequence[Value]],
-              values: Sequence[Sequence[Value]]) -> list[Value]:  # fmt: skip
+              values: Sequence[Sequence[Value]],
+              seen: list[list[Value]] | None = None) -> list[Value]:  # fmt: skip
     """One head: softmax over the positions so far of q . k / sqrt(d), then the values
-    weighted by it."""
+    weighted by it (the weights appended to ``seen``, where given)."""
     with scope("scores"):
         d = len(q)
         scores = [Value.sum(qi * ki for qi, ki in zip(q, k)) / d**0.5 for k in keys]
     with scope("softmax"):
         weights = softmax(scores)
+        if seen is not None:
+            seen.append(weights)
     with scope("weighted sum"):
         return [Value.sum(w * v[j] for w, v in zip(weights, values)) for j in range(d)]
 

@@ -248,3 +248,25 @@ def fitted_curves(
         axis.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
         axis.set_title(title)
     return _finish(fig, path)
+
+
+def attention_maps(
+    maps: np.ndarray, labels: Sequence[str], path: str | os.PathLike[str] | None = None
+) -> Figure:
+    """Each head's attention weights over a document as a heat map, a panel per head
+    (layers x heads): row i is where position i looks, among positions 0..i."""
+    layers, heads, n, _ = maps.shape
+    fig, axes = figure(layers, heads, size=(2.6 * heads + 0.8, 2.6 * layers + 0.6))
+    grid = np.atleast_2d(axes).reshape(layers, heads)
+    with style():
+        for layer in range(layers):
+            for head in range(heads):
+                axis = grid[layer, head]
+                shown = np.where(np.tril(np.ones((n, n))) > 0, maps[layer, head], np.nan)
+                image = axis.imshow(shown, vmin=0, vmax=1, cmap="viridis")
+                axis.set_title(f"layer {layer}, head {head}", fontsize=10)
+                axis.set_xticks(range(n), list(labels)[:n], fontsize=8)
+                axis.set_yticks(range(n), list(labels)[:n], fontsize=8)
+                axis.grid(False)
+        fig.colorbar(image, ax=grid, shrink=0.8, label="attention weight")
+    return _finish(fig, path)
