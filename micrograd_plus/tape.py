@@ -433,7 +433,9 @@ class Tape:
         """The last replay's layers as matrices over the batch, a row per sample
         (``fusion.LayerNumbers``: X, W, b, Z = X @ W.T + b, H = f(Z), and after a
         backward dL/dZ, dL/dW, dL/db, dL/dX), in the fused program's order and names."""
-        if not self._batch or self._schedule != "fused" or len(self._parts) != 1:
+        if not self._batch:
+            raise RuntimeError("no forward pass yet: call tape.forward(X, y) first")
+        if self._schedule != "fused" or len(self._parts) != 1:
             raise RuntimeError(
                 "layers() reads the last forward of the fused replay, in one piece: call "
                 "tape.forward(...) with schedule='fused' on a batch that fits REPLAY_BYTES"

@@ -100,9 +100,28 @@ def test_per_sample_gradients_sum_to_the_models_and_dx_feeds_the_layer_before() 
     assert last.dX is not None and first.dH is not None
     assert np.allclose(last.dX, first.dH)  # dL/dX of layer 2 is dL/dH of layer 1
     assert np.allclose(first.Z, first.X @ first.W.T + first.b)
-    with pytest.raises(RuntimeError, match="layers\\(\\) reads the last forward of the fused"):
+    with pytest.raises(RuntimeError, match=r"no forward pass yet: call tape.forward\(X, y\)"):
         Tape.record(loss, [0.0, 0.0], 0.0).layers()
+    tape.forward(X, y, schedule="levels")
+    with pytest.raises(RuntimeError, match="layers\\(\\) reads the last forward of the fused"):
+        tape.layers()
     with pytest.raises(ValueError, match="samples must be a whole number of rows"):
         write_layers(tape, "unused.html", samples=0)
     with pytest.raises(TypeError, match="expected a Tape or a ModelTape, got int"):
         write_layers(3, "unused.html")
+
+
+def test_a_wide_layer_shows_its_corners_and_a_forward_alone_says_what_is_missing(
+    tmp_path: Path,
+) -> None:
+    model = MLP(2, [32, 1], seed=0)
+    X, y = make_moons(20, noise=0.1, seed=0)
+    tape = ModelTape(model, "mse")
+    tape.forward(X, y)  # no backward
+    shown = _page_numbers(write_layers(tape, tmp_path / "wide.html"))
+    text = (tmp_path / "wide.html").read_text(encoding="utf-8")
+    rows = {int(k.split("-")[1]) for k in shown if k.startswith("L2:WT-")}
+    assert rows == {0, 1, 2, 3, 4, 5, 31}  # W^T of 32 rows: its first six, dots, its last
+    columns = {int(k.rsplit("-", 1)[1]) for k in shown if k.startswith("L1:Z-0-")}
+    assert columns == {0, 1, 2, 3, 4, 5, 31}
+    assert text.count("no backward yet") == 2

@@ -6,6 +6,7 @@ with every visible text at least 12 px (driven in Chromium at 1280x720)."""
 from __future__ import annotations
 
 import random
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from micrograd_plus import Value, scope
 from micrograd_plus.floats import format_number
 from micrograd_plus.functional import softmax
 from micrograd_plus.losses import cross_entropy
-from micrograd_plus.viz import Stepper, write_stepper
+from micrograd_plus.viz import Stepper, render_bytes, to_dot, write_stepper
 
 WIDTH, HEADS, VOCAB = 16, 4, 27
 
@@ -171,10 +172,17 @@ def test_the_steps_go_through_the_boxes_in_view_with_the_graphs_numbers(
     assert titles[:half] == [t.replace("backward", "forward") for t in reversed(titles[half:])]
     assert titles[0] == "forward through embedding" and titles[half - 1] == "forward through loss"
     page.evaluate(f"show({half})")  # forward through the loss: it gives the loss itself
-    assert f"= {format_number(loss.data)}" in page.inner_text("#lines")
+    assert f"it gives (1 Value): {format_number(loss.data)}" in page.inner_text("#lines")
     page.evaluate(f"show({half + 1})")  # and backward, first: its gradient is the seed
-    assert "gradients arriving: " in page.inner_text("#lines")
-    assert "= 1.0" in page.inner_text("#lines")
+    assert "the gradients that reach it (1 Value): 1.0" in page.inner_text("#lines")
+    box = page.evaluate(
+        "Object.entries(DATA.views[''].boxes).find(([i, p]) => p === 'attention')[0]"
+    )
+    page.click(f"#scope-{box}")  # inside: each box after the boxes it reads
+    inside = [s["title"] for s in page.evaluate("steps()") if s["phase"] == "forward"]
+    assert inside[0] == "forward through attention/rmsnorm"
+    assert inside[1] == "forward through attention/qkv"
+    assert inside[-1] == "forward through attention/output"
     assert page.errors == []
     page.close()
 
@@ -207,3 +215,22 @@ def test_a_whole_training_step_opens_collapsed(browser: Any, tmp_path: Path) -> 
     assert page.inner_text("#crumbs").endswith("attention")
     assert page.errors == []
     page.close()
+
+
+def test_a_graph_not_yet_differentiated_shows_its_gradients_and_open_finds_scopes(
+    tmp_path: Path,
+) -> None:
+    loss = gpt_loss(positions=2)  # no backward(): the page replays it, as the stepper does
+    page = Stepper(loss, max_nodes=400).page
+    assert "the gradients that reach it (1 Value): 1.0" in page
+    assert all(p.grad == 0 for p in loss.topological_order())  # and changes no grad
+    texts = " ".join(
+        re.findall(r">([^<>]+)</text>", render_bytes(to_dot(loss, open=["head 1"]).source).decode())
+    )
+    assert "scores" in texts and "head 0" in texts  # head 1 opened, inside attention
+    with pytest.raises(
+        ValueError, match="no scope 'head 9' in this graph; its outermost: attention"
+    ):
+        to_dot(loss, open=["head 9"])
+    with pytest.raises(ValueError, match="by='layer' steps through a graph of up to max_nodes=400"):
+        Stepper(loss, by="layer")

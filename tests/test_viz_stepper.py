@@ -425,12 +425,15 @@ EACH_STEP = """(total) => {
 }"""
 
 
-@pytest.mark.parametrize("by", ["neuron", "layer"])
+@pytest.mark.parametrize(("by", "wide"), [("neuron", False), ("layer", False), ("layer", True)])
 def test_every_neuron_and_layer_step_is_readable_and_fits_its_panel(
-    browser: Any, tmp_path: Path, by: str
+    browser: Any, tmp_path: Path, by: str, wide: bool
 ) -> None:
     loss, model = layer_loss()
-    path = write_stepper(loss, tmp_path / f"{by}.html", params=model, by=by)
+    if wide:  # 12 inputs a neuron: matrices wider than the panel shows whole
+        model = MLP(3, [12, 12, 1], seed=0)
+        loss = mse_loss(model([0.5, -1.0, 0.3]), 1.0)
+    path = write_stepper(loss, tmp_path / f"{by}.html", params=model, by=by, max_nodes=1000)
     page = _open(browser, path)
     total = len(_data(path.read_text(encoding="utf-8"))["frames"]) - 1
     seen = page.evaluate(EACH_STEP, total)
@@ -545,5 +548,8 @@ def test_the_quiz_on_a_layer_asks_for_its_entries_in_the_matrix(
         [f"db-{i}" for i in range(4)] + [f"dW-{i}-{j}" for i in range(4) for j in range(4)]
         + [f"dx-{j}" for j in range(4)]
     )  # fmt: skip
+    for item in frames[backward]["hidden"]:  # nor do the graph's boxes around the step
+        if item["kind"] == "grad":
+            assert "grad ?" in page.inner_html(f"#node-{item['node']}"), item
     assert page.errors == []
     page.close()

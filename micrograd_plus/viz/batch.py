@@ -66,8 +66,8 @@ main.layers { display: block; padding: 0.5em 1.2em; }
 main.layers section { margin-bottom: 1.6em; }
 main.layers h2 { font-size: 1.1em; margin: 0.4em 0; font-family: "DejaVu Sans Mono", Menlo,
                  Consolas, monospace; }
-main.layers .eq { display: flex; align-items: center; flex-wrap: wrap; gap: 0.4em;
-                  margin: 0.3em 0 0.7em; font-size: 0.9em; }
+main.layers .eq { display: flex; align-items: center; gap: 0.4em; white-space: nowrap;
+                  margin: 0.3em 0 0.7em; font-size: 0.9em; overflow-x: auto; }
 main.layers figure { margin: 0; display: flex; flex-direction: column; align-items: center; }
 main.layers figcaption { font-size: 0.8em; color: #455a64; }
 main.layers .note { color: #607d8b; font-size: 0.8em; }
@@ -96,7 +96,9 @@ def _section(layer: LayerNumbers, line: str, samples: int) -> str:
         parts.append(
             _equation(f"H = {f}(Z) =", _matrix(layer.H[:rows], f"{name}:H", "H", more), note)
         )
-    if layer.dZ is not None:
+    if layer.dZ is None:
+        parts.append("<p class='note'>no backward yet: tape.backward() adds the gradients</p>")
+    else:
         dW, db, dX = layer.dW, layer.db, layer.dX
         assert dW is not None and db is not None and dX is not None
         if layer.dH is not None and layer.slope is not None:
@@ -138,13 +140,20 @@ def _equation(*parts: str) -> str:
 
 def _matrix(numbers: np.ndarray, key: str, caption: str, more: int = 0) -> str:
     """An HTML table of ``numbers`` (rows x columns), each entry named by its place
-    (``Z-3-1``), 3 significant digits; past COLUMNS columns, a gap; ``more`` rows left out
-    are a row of dots."""
+    (``Z-3-1``), 3 significant digits; past COLUMNS columns (or rows), a gap; ``more``
+    rows left out are a row of dots."""
     columns = list(range(numbers.shape[1]))
     if len(columns) > COLUMNS:
         columns = [*columns[: COLUMNS - 2], -1, columns[-1]]
+    shown = list(range(len(numbers)))
+    if len(shown) > COLUMNS:  # a tall matrix (W^T of a wide layer): its first rows and last
+        shown = [*shown[: COLUMNS - 2], -1, shown[-1]]
     rows = []
-    for i, row in enumerate(numbers):
+    for i in shown:
+        if i < 0:
+            rows.append(f"<tr><td colspan='{len(columns)}'>\u22ee</td></tr>")
+            continue
+        row = numbers[i]
         cells = []
         for j in columns:
             if j < 0:

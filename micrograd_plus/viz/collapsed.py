@@ -15,7 +15,7 @@ its inner scopes as boxes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from micrograd_plus.engine import Value
@@ -35,7 +35,16 @@ from micrograd_plus.viz.palette import (
     plain_text,
 )
 
-__all__ = ["Box", "collapse", "collapsed_picture", "draw_collapsed", "scope_path", "tally"]
+__all__ = [
+    "Box",
+    "collapse",
+    "collapsed_picture",
+    "draw_collapsed",
+    "opened_scopes",
+    "scope_path",
+    "scopes",
+    "tally",
+]
 
 OUTSIDE = "(outside any scope)"  # the box for what no scope holds, where it is too much
 LOOSE_LEAVES = 12  # more leaves than this read from several boxes: a box per kind
@@ -110,17 +119,19 @@ def collapse(info: GraphInfo, opened: Iterable[str] = (), max_nodes: int = 500) 
 
 
 def tally(
-    info: GraphInfo, where: dict[Value, str]
+    info: GraphInfo, where: dict[Value, str], grads: Mapping[Value, float] | None = None
 ) -> tuple[dict[str, Box], dict[tuple[Value | str, Value | str], list[float]]]:
     """The boxes, with what each reads and gives and the largest gradient that left it;
     and the edges as drawn, each pair of ends (a box's path, or a Value drawn as itself)
     with the flows of the edges it stands for. One pass over the edges: an edge inside
-    a box only matters where it ends at a leaf (a gradient leaving the box)."""
+    a box only matters where it ends at a leaf (a gradient leaving the box). ``grads``:
+    each Value's gradient (else its ``grad``)."""
+    grad = _grads(grads)
     found: dict[str, Box] = {}
     for node in info.order:
         if where[node]:
             found.setdefault(where[node], Box(where[node])).nodes.append(node)
-    flowing = info.root.grad != 0
+    flowing = grad(info.root) != 0
     bundles: dict[tuple[Value | str, Value | str], list[float]] = {}
     for node in info.order:
         inside = where[node]
@@ -128,11 +139,11 @@ def tally(
             outside = where[inp]
             if inside and outside == inside:
                 if flowing and not inp.inputs:  # back to one of its own leaves
-                    flow = abs(local * node.grad)
+                    flow = abs(local * grad(node))
                     if flow > found[inside].grad_left or math.isnan(flow):
                         found[inside].grad_left = flow
                 continue
-            flow = local * node.grad if flowing else 0.0
+            flow = local * grad(node) if flowing else 0.0
             if inside:
                 box = found[inside]
                 box.reads.add(inp)
@@ -146,6 +157,37 @@ def tally(
     return found, bundles
 
 
+def _grads(grads: Mapping[Value, float] | None) -> Callable[[Value], float]:
+    if grads is None:
+        return lambda node: node.grad
+    return lambda node: grads.get(node, 0.0)
+
+
+def opened_scopes(info: GraphInfo, names: Iterable[str]) -> list[str]:
+    """The scopes ``names`` open: each name is a scope's path ("position 0/attention") or
+    its last parts ("attention": every attention scope), with the scopes around it."""
+    paths = scopes(info)
+    out: list[str] = []
+    for name in names:
+        found = [p for p in paths if p == name or p.endswith("/" + name)]
+        if not found:
+            tops = sorted(p for p in paths if "/" not in p)
+            raise ValueError(f"no scope {name!r} in this graph; its outermost: {', '.join(tops)}")
+        for path in found:
+            parts = path.split("/")
+            out += ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return list(dict.fromkeys(out))
+
+
+def scopes(info: GraphInfo) -> set[str]:
+    """Every scope of the graph, the scopes around scopes included."""
+    found: set[str] = set()
+    for node in info.order:
+        parts = scope_path(info, node).split("/")
+        found.update("/".join(parts[: i + 1]) for i in range(len(parts)) if parts[0])
+    return found
+
+
 def draw_collapsed(
     info: GraphInfo, opened: Iterable[str] = (), *, rankdir: str = "LR", max_nodes: int = 500
 ) -> Picture:
@@ -154,12 +196,17 @@ def draw_collapsed(
 
 
 def collapsed_picture(
-    info: GraphInfo, opened: Iterable[str] = (), *, rankdir: str = "LR", max_nodes: int = 500
+    info: GraphInfo,
+    opened: Iterable[str] = (),
+    *,
+    rankdir: str = "LR",
+    max_nodes: int = 500,
+    grads: Mapping[Value, float] | None = None,
 ) -> tuple[Picture, dict[str, Box]]:
     """``draw_collapsed``'s picture, and its boxes by their ids in it (``box3``: the SVG
-    group ``scope-box3``)."""
+    group ``scope-box3``; a Value drawn as itself is ``value-n12``)."""
     where = collapse(info, opened, max_nodes)
-    found, bundles = tally(info, where)
+    found, bundles = tally(info, where, grads)
     dot = Picture("micrograd_plus")
     dot.attr(rankdir=rankdir, fontname=FONT, nodesep="0.3", ranksep="0.5", bgcolor="white")
     dot.attr("node", fontname=FONT, fontsize="14")
@@ -171,7 +218,7 @@ def collapsed_picture(
     for node in info.order:
         if not where[node]:
             frames.within(scope_path(info, node)).values.append(node)
-    frames.emit(dot, info, ids)
+    frames.emit(dot, info, ids, _grads(grads))
 
     def end(at: Value | str, into: bool) -> str:  # a box, a Value's op (in), or its box
         if isinstance(at, str):
@@ -179,7 +226,8 @@ def collapsed_picture(
         return f"{info.ids[at]}op" if into else info.ids[at]
 
     for (source, target), flows in bundles.items():
-        dot.edge(end(source, False), end(target, True), **_bundle_look(flows, info.root.grad))
+        root_grad = _grads(grads)(info.root)
+        dot.edge(end(source, False), end(target, True), **_bundle_look(flows, root_grad))
     for node in info.order:
         if node.inputs and not where[node]:  # a Value drawn as itself: its op into it
             dot.edge(f"{info.ids[node]}op", info.ids[node], color=ZERO)
@@ -204,17 +252,19 @@ class _Frame:
             frame = frame.inner.setdefault(prefix, _Frame(prefix))
         return frame
 
-    def emit(self, dot: Picture, info: GraphInfo, ids: dict[str, str]) -> None:
+    def emit(
+        self, dot: Picture, info: GraphInfo, ids: dict[str, str], grad: Callable[[Value], float]
+    ) -> None:
         for box in self.boxes:
             _add_box(dot, box, ids[box.path])
         for node in self.values:
-            _add_value(dot, info, node)
+            _add_value(dot, info, node, grad)
         for frame in self.inner.values():
             # a cluster's name only has to differ from the others': its place in the text
             with dot.subgraph(name=f"cluster_{len(dot.body)}") as sub:
                 name = frame.path.rsplit("/", 1)[-1]
                 sub.attr(label=label_text(name), style="rounded,dashed", color=FRAME, fontsize="18")
-                frame.emit(sub, info, ids)
+                frame.emit(sub, info, ids, grad)
 
 
 def _add_box(dot: Picture, box: Box, box_id: str) -> None:
@@ -234,16 +284,19 @@ def _add_box(dot: Picture, box: Box, box_id: str) -> None:
     dot.node(box_id, label, shape="plain", tooltip=tooltip, id=f"scope-{box_id}")
 
 
-def _add_value(dot: Picture, info: GraphInfo, node: Value) -> None:
+def _add_value(
+    dot: Picture, info: GraphInfo, node: Value, grad_of: Callable[[Value], float]
+) -> None:
     name, kind = info.names[node], info.kinds[node]
-    grad = format_number(node.grad) if info.root.grad else ""
+    grad = format_number(grad_of(node)) if grad_of(info.root) else ""
     label = (
         '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
         f'<TR><TD BGCOLOR="{KIND_COLOURS[kind]}"><B>{label_text(name)}</B></TD>'
         f"<TD>data {label_text(format_number(node.data))}</TD>"
         f"<TD>grad {label_text(grad)}</TD></TR></TABLE>>"
     )
-    dot.node(info.ids[node], label, shape="plain", tooltip=plain_text(f"{name} ({kind})"))
+    tooltip = plain_text(f"{name} ({kind})")
+    dot.node(info.ids[node], label, shape="plain", tooltip=tooltip, id=f"value-{info.ids[node]}")
     if node.inputs:
         dot.node(
             f"{info.ids[node]}op",

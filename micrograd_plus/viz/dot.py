@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo, Params, describe, op_label
-from micrograd_plus.viz.collapsed import draw_collapsed
+from micrograd_plus.viz.collapsed import draw_collapsed, opened_scopes
 from micrograd_plus.viz.jupyter import Picture
 from micrograd_plus.viz.palette import (
     BLANK,
@@ -349,8 +349,9 @@ def to_dot(
     A graph of more than ``max_nodes`` Values is drawn collapsed by scope
     (``micrograd_plus.scope``; a model's layers and neurons): each scope one box, with
     its size, what it reads and gives, and the gradient that left it
-    (``viz.collapsed``). ``open`` names scopes to draw opened ("attention",
-    "layer 1/attention"); given, the picture is collapsed at any size. ``step`` and
+    (``viz.collapsed``). ``open`` names scopes to draw opened, framed: a path
+    ("position 0/attention") or its last parts ("attention": every attention scope), the
+    scopes around each opened too; given, the picture is collapsed at any size. ``step`` and
     ``quiz`` draw the whole graph only.
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
@@ -362,8 +363,10 @@ def to_dot(
                 f"step and quiz draw the whole graph: this one has {size:,} Values, more "
                 f"than max_nodes={max_nodes:,}, and is drawn collapsed by scope"
             )
-        opened = [open] if isinstance(open, str) else list(open or [])
-        return draw_collapsed(describe(root, params), opened, rankdir=rankdir, max_nodes=max_nodes)
+        info = describe(root, params)
+        names = [open] if isinstance(open, str) else list(open or [])
+        opened = opened_scopes(info, names)
+        return draw_collapsed(info, opened, rankdir=rankdir, max_nodes=max_nodes)
     info = describe(root, params)
     if step is None:
         state = reference = full_state(info)

@@ -19,41 +19,51 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo
-from micrograd_plus.viz.collapsed import Box, collapsed_picture, scope_path
+from micrograd_plus.viz.collapsed import Box, collapsed_picture, scope_path, scopes
 from micrograd_plus.viz.palette import CURRENT, readable, script_json
 from micrograd_plus.viz.rendering import render_bytes
 
 __all__ = ["PAGE_BYTES", "explorer_page"]
 
 PAGE_BYTES = 4_500_000  # the views drawn stop short of this: the page stays under 5 MB
-SHOWN = 6  # the Values a step names, at most (then how many more)
+VIEW_BYTES = 450_000  # a view bigger than this (hundreds of Values one by one) is left out
+VIEWS = 40  # the most views drawn (each is a Graphviz layout: the page takes seconds)
+SHOWN = 6  # the numbers a step shows, at most (then how many more)
 
 
 def explorer_page(info: GraphInfo, heading: str, max_nodes: int) -> str:
-    """The page: every view that fits in PAGE_BYTES, and the steps of each."""
-    paths = sorted(_scopes(info), key=lambda p: (p.count("/"), p))
+    """The page: the views that fit, breadth first, and the steps of each."""
+    paths = sorted(scopes(info), key=lambda p: (p.count("/"), p))
+    grads = _backward(info)  # as the node stepper does: the backward pass, replayed
     views: dict[str, dict[str, Any]] = {}
     drawings: list[str] = []  # each view's SVG, in a <template> of its own
     used = 0
-    for path in ["", *paths]:
+    for path in ["", *paths][:VIEWS]:
         parts = path.split("/") if path else []
         opened = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-        picture, boxes = collapsed_picture(info, opened, max_nodes=max_nodes)
+        picture, boxes = collapsed_picture(info, opened, max_nodes=max_nodes, grads=grads)
         svg = _compact(render_bytes(picture.source).decode("utf-8"))
-        if views and used + len(svg) > PAGE_BYTES:
-            break  # this scope and the deeper ones have no view: the page says so
+        if views and (len(svg) > VIEW_BYTES or used + len(svg) > PAGE_BYTES):
+            continue  # a scope with no view: the page says so
         used += len(svg)
         inside = {i: b for i, b in boxes.items() if not path or b.path.startswith(path + "/")}
+        values = [
+            f"value-{info.ids[n]}"
+            for n in info.order
+            if path and (scope_path(info, n) + "/").startswith(path + "/") and n.inputs
+        ]
         views[path] = {
             "svg": f"view-{len(drawings)}",
             "boxes": {i: b.path for i, b in boxes.items()},
             "inside": list(inside),
-            "steps": _steps(info, inside),
+            "values": values[:50] if not inside else [],  # where the camera looks
+            "steps": _steps(info, inside, grads),
         }
         drawings.append(f'<template id="view-{len(drawings)}">{svg}</template>')
-    data = {"views": views, "scopes": paths, "heading": heading}
+    data = {"views": views, "heading": heading}
     folder = resources.files("micrograd_plus.viz") / "page"
     template = Template((folder / "explorer.html").read_text(encoding="utf-8"))
     return template.substitute(
@@ -66,13 +76,16 @@ def explorer_page(info: GraphInfo, heading: str, max_nodes: int) -> str:
     )
 
 
-def _scopes(info: GraphInfo) -> set[str]:
-    """Every scope of the graph, the scopes around scopes included."""
-    found: set[str] = set()
-    for node in info.order:
-        parts = scope_path(info, node).split("/")
-        found.update("/".join(parts[: i + 1]) for i in range(len(parts)) if parts[0])
-    return found
+def _backward(info: GraphInfo) -> dict[Value, float]:
+    """Each Value's gradient from the root, by the chain rule over the graph (what a
+    first ``backward()`` gives), without changing any Value's ``grad``."""
+    grads: dict[Value, float] = {info.root: 1.0}
+    for node in reversed(info.order):
+        g = grads.get(node, 0.0)
+        for inp, local in zip(node.inputs, node.local_derivatives):
+            if local:  # a zero local derivative passes nothing back, even times inf
+                grads[inp] = grads.get(inp, 0.0) + local * g
+    return grads
 
 
 def _compact(svg: str) -> str:
@@ -85,32 +98,58 @@ def _compact(svg: str) -> str:
     return re.sub(r">\s+<", "><", svg).strip()
 
 
-def _steps(info: GraphInfo, boxes: dict[str, Box]) -> list[dict[str, Any]]:
-    """The steps through a view's boxes: forward as they finish computing, then backward."""
-    at = {node: i for i, node in enumerate(info.order)}
-    order = sorted(boxes.items(), key=lambda item: max(at[n] for n in item[1].nodes))
-    computing = [(i, b) for i, b in order if any(n.inputs for n in b.nodes)]
-    forward = [_step(info, i, b, "forward") for i, b in computing]
-    flowing = info.root.grad != 0
-    backward = [_step(info, i, b, "backward") for i, b in reversed(computing)] if flowing else []
+def _steps(
+    info: GraphInfo, boxes: dict[str, Box], grads: dict[Value, float]
+) -> list[dict[str, Any]]:
+    """The steps through a view's boxes: forward in an order that computes each after the
+    boxes it reads (ties as the engine meets them), then backward in the reverse."""
+    computing = {i: b for i, b in boxes.items() if any(n.inputs for n in b.nodes)}
+    forward = [_step(info, i, computing[i], "forward", grads) for i in _in_order(info, computing)]
+    backward = [
+        _step(info, step["box"], computing[step["box"]], "backward", grads)
+        for step in reversed(forward)
+    ]
     return forward + backward
 
 
-def _step(info: GraphInfo, box_id: str, box: Box, phase: str) -> dict[str, Any]:
+def _in_order(info: GraphInfo, boxes: dict[str, Box]) -> list[str]:
+    """The boxes so that each comes after every box it reads from (Kahn's algorithm;
+    a box first computed earlier goes first among those ready)."""
+    at = {node: i for i, node in enumerate(info.order)}
+    box_of = {node: i for i, b in boxes.items() for node in b.nodes}
+    first = {i: min(at[n] for n in b.nodes if n.inputs) for i, b in boxes.items()}
+    after: dict[str, set[str]] = {i: set() for i in boxes}
+    for i, b in boxes.items():
+        after[i] = {box_of[r] for r in b.reads if r in box_of and box_of[r] != i}
+    order: list[str] = []
+    waiting = dict(after)
+    while waiting:
+        ready = [i for i, needs in waiting.items() if not needs - set(order)]
+        chosen = min(ready or waiting, key=first.__getitem__)  # a cycle: the earliest
+        order.append(chosen)
+        del waiting[chosen]
+    return order
+
+
+def _step(
+    info: GraphInfo, box_id: str, box: Box, phase: str, grads: dict[Value, float]
+) -> dict[str, Any]:
     gives = sorted(box.gives, key=lambda n: info.ids[n])
     computed = sum(1 for n in box.nodes if n.inputs)
     if phase == "forward":
         title = f"forward through {readable(box.path)}"
-        lines = [f"{computed:,} Values computed, {len(box.reads):,} read from outside"]
-        lines += _numbers(info, gives, "gives", lambda n: n.data)
+        lines = [f"{computed:,} Values computed from {len(box.reads):,} read from outside"]
+        lines.append(_numbers(gives, "it gives", lambda n: n.data))
     else:
         title = f"backward through {readable(box.path)}"
-        lines = _numbers(info, gives, "gradients arriving", lambda n: n.grad)
+        lines = [_numbers(gives, "the gradients that reach it", lambda n: grads.get(n, 0.0))]
         lines.append(f"the largest gradient that left it: {format_number(box.grad_left)}")
     return {"box": box_id, "phase": phase, "title": title, "lines": lines}
 
 
-def _numbers(info: GraphInfo, nodes: list[Any], what: str, number: Any) -> list[str]:
-    shown = [f"{info.names[n]} = {format_number(number(n))}" for n in nodes[:SHOWN]]
+def _numbers(nodes: list[Any], what: str, number: Any) -> str:
+    if not nodes:
+        return f"{what}: nothing"
+    shown = ", ".join(format_number(number(n)) for n in nodes[:SHOWN])
     more = f" and {len(nodes) - SHOWN:,} more" if len(nodes) > SHOWN else ""
-    return [f"{what}: " + ", ".join(shown) + more] if nodes else [f"{what}: none"]
+    return f"{what} ({len(nodes):,} Value{'s' if len(nodes) != 1 else ''}): {shown}{more}"

@@ -111,7 +111,8 @@ def three_digits(x: float) -> str:
 
 
 # An entry of a matrix on the page: [text, the scalar node's id, the edge's key, the
-# number in full (for a quiz)]; None where rows or columns are left out.
+# number in full (for a quiz), its name by its place ("z-11", "W-2-0")]; None where rows
+# or columns are left out.
 Entry = list[str] | None
 
 
@@ -155,23 +156,27 @@ def forward_math(info: GraphInfo, neurons: list[Neuron], name: str) -> dict[str,
             for j in columns
         ]
 
-    return {
-        "phase": "forward",
-        "name": name,
-        "activation": _activation(first),
-        "W": [row(neurons[i]) if i is not None else None for i in rows],
-        "x": _column(
-            [
-                _entry(info, x.data, x, _edge_of(first.products[j], x))
-                for j, x in enumerate(first.inputs)
-            ]
-        ),
-        "b": _column([_bias(info, n) for n in neurons]),
-        "z": _column([_entry(info, n.total.data, n.total, None) for n in neurons]),
-        "h": _column([_entry(info, n.out.data, n.out, None) for n in neurons])
-        if first.activation is not None
-        else None,
-    }
+    return _named(
+        len(neurons),
+        len(first.weights),
+        {
+            "phase": "forward",
+            "name": name,
+            "activation": _activation(first),
+            "W": [row(neurons[i]) if i is not None else None for i in rows],
+            "x": _column(
+                [
+                    _entry(info, x.data, x, _edge_of(first.products[j], x))
+                    for j, x in enumerate(first.inputs)
+                ]
+            ),
+            "b": _column([_bias(info, n) for n in neurons]),
+            "z": _column([_entry(info, n.total.data, n.total, None) for n in neurons]),
+            "h": _column([_entry(info, n.out.data, n.out, None) for n in neurons])
+            if first.activation is not None
+            else None,
+        },
+    )
 
 
 def backward_math(
@@ -190,28 +195,51 @@ def backward_math(
         assert n.activation is not None
         return _entry(info, n.activation.local_derivatives[0], n.activation, (n.activation, 0))
 
-    return {
-        "phase": "backward",
-        "name": name,
-        "activation": _activation(first),
-        "dh": _column([grad(n.out) for n in neurons]) if first.activation is not None else None,
-        "slope": _column([slope(n) for n in neurons]) if first.activation is not None else None,
-        "delta": _column([grad(n.total) for n in neurons]),
-        "dW": [
-            [
-                None if j is None else grad(n.weights[j], _edge_of(n.products[j], n.weights[j]))
-                for j in columns
-            ]
-            if (n := neurons[i] if i is not None else None)
-            else None
-            for i in rows
-        ],
-        "db": _column([grad(n.bias) if n.bias is not None else None for n in neurons]),
-        "x": _column([_entry(info, x.data, x, None) for x in first.inputs]),
-        "dx": _column(
-            [grad(x, _edge_of(first.products[j], x)) for j, x in enumerate(first.inputs)]
-        ),
-    }
+    return _named(
+        len(neurons),
+        len(first.weights),
+        {
+            "phase": "backward",
+            "name": name,
+            "activation": _activation(first),
+            "dh": _column([grad(n.out) for n in neurons]) if first.activation is not None else None,
+            "slope": _column([slope(n) for n in neurons]) if first.activation is not None else None,
+            "delta": _column([grad(n.total) for n in neurons]),
+            "dW": [
+                [
+                    None if j is None else grad(n.weights[j], _edge_of(n.products[j], n.weights[j]))
+                    for j in columns
+                ]
+                if (n := neurons[i] if i is not None else None)
+                else None
+                for i in rows
+            ],
+            "db": _column([grad(n.bias) if n.bias is not None else None for n in neurons]),
+            "x": _column([_entry(info, x.data, x, None) for x in first.inputs]),
+            "dx": _column(
+                [grad(x, _edge_of(first.products[j], x)) for j, x in enumerate(first.inputs)]
+            ),
+        },
+    )
+
+
+def _named(m: int, k: int, math: dict[str, Any]) -> dict[str, Any]:
+    """Each entry given its name by its place in the whole matrix (rows and columns left
+    out counted): "z-11" in a column of m (or k) entries, "W-2-0" in W (m x k)."""
+    for key, value in math.items():
+        if not isinstance(value, list):
+            continue
+        if key in ("W", "dW"):
+            for i, row in zip(_shown(m), value):
+                for j, entry in zip(_shown(k), row or []):
+                    if entry is not None and i is not None and j is not None:
+                        entry.append(f"{key}-{i}-{j}")
+        else:
+            size = k if key in ("x", "dx") else m
+            for i, entry in zip(_shown(size), value):
+                if entry is not None and i is not None:
+                    entry.append(f"{key}-{i}")
+    return math
 
 
 def _bias(info: GraphInfo, neuron: Neuron) -> Entry:

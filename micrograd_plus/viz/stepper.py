@@ -81,6 +81,12 @@ class Stepper:
         heading = (
             readable(title) if title is not None else f"Backpropagation through {info.names[root]}"
         )
+        if size > max_nodes and by != "node":
+            raise ValueError(
+                f"by={by!r} steps through a graph of up to max_nodes={max_nodes:,} Values, "
+                f"and this one has {size:,}: pass a larger max_nodes, or by='node' for the "
+                "page that collapses a big graph by scope"
+            )
         if size > max_nodes:  # collapsed by scope, each scope a box that opens
             self.page = explorer_page(info, heading, max_nodes)
         else:
@@ -186,13 +192,13 @@ def _math(
     def items(keys: list[str]) -> list[dict[str, object]]:
         out: list[dict[str, object]] = []
         for key in keys:
-            for i, row in enumerate(math[key] or []):
-                for j, e in enumerate(row if key == "dW" and row else [row]):
-                    if e is not None:
-                        place = f"{i}-{j}" if key == "dW" else f"{i}"
+            for row in math[key] or []:
+                for e in row if key == "dW" and row else [row]:
+                    if e is not None:  # e[4], its name by its place: "z-3", "dW-0-11"
+                        place = e[4].split("-", 1)[1].replace("-", ", ")
                         out.append(
                             {"node": e[1], "kind": kind, "name": f"{key}[{place}]",
-                             "value": e[3], "cell": f"{key}-{place}"}
+                             "value": e[3], "cell": e[4]}
                         )  # fmt: skip
         return out
 
@@ -252,6 +258,12 @@ def _close(
         if found is not None and grads is not None:
             math, matrix_quiz, hidden = _math(info, found, taken, by, grads)
             if math is not None:
+                # the graph's boxes would give the asked entries away (a product beside its
+                # sum, a gradient beside its delta): every number the frame computes hides
+                listed = {(item["node"], item["kind"]) for item in matrix_quiz + hidden}
+                for item in asked.values():
+                    if (item["node"], item["kind"]) not in listed:
+                        hidden.append({k: v for k, v in item.items() if k != "value"})
                 quiz = matrix_quiz
                 core = _core(info, found, taken[-1].node)
     current = shown.current

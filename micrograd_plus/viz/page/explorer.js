@@ -29,9 +29,11 @@ function open(next) {  // show the view with scope `next` opened
   FULL = {x: base.x, y: base.y, w: base.width, h: base.height};
   // a wide picture reads better with the whole width of the screen, the text below it
   document.querySelector("main").classList.toggle("beside", FULL.w / FULL.h <= 2.2);
-  // the least scale at which every text is 12.5 px high
-  const heights = [...svg.querySelectorAll("text")].map((t) => t.getBBox().height).filter((h) => h > 0);
-  READABLE = 12.5 / Math.max(1, Math.min(...heights, 40));
+  // the least scale at which every text is 12.5 px high: a text's box is about 1.15 of
+  // its font size (measured from the font size, which does not change with the zoom)
+  const sizes = [...svg.querySelectorAll("text")].map((t) => parseFloat(t.getAttribute("font-size")))
+    .filter((size) => size > 0);
+  READABLE = 12.5 / (1.1 * Math.min(...sizes, 40));
   for (const g of svg.querySelectorAll('g[id^="scope-"]')) {
     g.addEventListener("click", (e) => { e.stopPropagation(); open(v.boxes[g.id.slice(6)]); });
   }
@@ -83,8 +85,10 @@ function show(k) {
   $("play").textContent = timer ? "pause" : "play";
   $("overview").classList.toggle("on", overview);
   $("close").disabled = !path;
+  const v = DATA.views[path];
   aim(step ? [svg.querySelector("#scope-" + step.box)]
-    : DATA.views[path].inside.map((id) => svg.querySelector("#scope-" + id)));
+    : v.inside.map((id) => svg.querySelector("#scope-" + id))
+      .concat(v.values.map((id) => svg.querySelector("#" + id))), !!step);
 }
 
 // --- the camera: the SVG's viewBox ------------------------------------------------------
@@ -105,7 +109,7 @@ function where(g) {  // a group's box in the SVG's own units (its parents may mo
 }
 // The whole picture if it is readable so; else the boxes in focus (the current one, or
 // those inside the opened scope) as large as they fit, at a readable size at least.
-function wanted(focus) {
+function wanted(focus, one) {
   const fit = Math.min(graph.clientWidth / FULL.w, graph.clientHeight / FULL.h);
   if (overview || fit >= READABLE) {
     return shaped(FULL.x + FULL.w / 2, FULL.y + FULL.h / 2, Math.min(MAX_SCALE, fit));
@@ -116,9 +120,11 @@ function wanted(focus) {
   const x0 = Math.min(...boxes.map((b) => b.x0)) - pad, x1 = Math.max(...boxes.map((b) => b.x1)) + pad;
   const y0 = Math.min(...boxes.map((b) => b.y0)) - pad, y1 = Math.max(...boxes.map((b) => b.y1)) + pad;
   const scale = Math.min(graph.clientWidth / (x1 - x0), graph.clientHeight / (y1 - y0));
-  return shaped((x0 + x1) / 2, (y0 + y1) / 2, Math.min(MAX_SCALE, Math.max(READABLE, scale)));
+  // a step's box at the readable size, its neighbours around it; else as large as fits
+  const chosen = one ? READABLE : Math.min(MAX_SCALE, Math.max(READABLE, scale));
+  return shaped((x0 + x1) / 2, (y0 + y1) / 2, chosen);
 }
-function aim(focus) { setView(wanted(focus)); }
+function aim(focus, one) { setView(wanted(focus, one)); }
 
 graph.addEventListener("wheel", (e) => {
   e.preventDefault();

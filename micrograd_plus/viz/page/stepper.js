@@ -12,8 +12,10 @@ const SVGNS = "http://www.w3.org/2000/svg";
 const MAX_SCALE = 2.0;   // screen pixels per SVG unit, at the most
 // The least scale at which a box's text is 12.5 px high: below it, text is too small to
 // read from the back of a room, and inputs that do not fit are shown in an inset instead.
-const TEXT_UNITS = Math.min(...[...svg.querySelectorAll('g.node text')].slice(0, 50)
-  .map((t) => t.getBBox().height).filter((h) => h > 0), 16);
+// (from the font size: a text's box measured while the graph is shown small is not its
+// size once zoomed in; a box is about 1.1 of its font size)
+const TEXT_UNITS = 1.1 * Math.min(...[...svg.querySelectorAll('g.node text')].slice(0, 50)
+  .map((t) => parseFloat(t.getAttribute("font-size"))).filter((size) => size > 0), 14);
 const READABLE = 12.5 / TEXT_UNITS;
 const inset = document.createElementNS(SVGNS, "g");  // copies of inputs out of view
 inset.id = "inset";
@@ -71,10 +73,14 @@ function draw() {
       }
     }
     if (frame.phase === "backward" && frame.current) {  // nor what flows: no width, no dashes
+      const flowing = frame.math ? Object.keys(frame.edges) : [];  // a layer's: all of them
       for (const [key, edge] of Object.entries(edges)) {
-        if (!key.startsWith(frame.current + "-")) continue;
+        if (!key.startsWith(frame.current + "-") && !flowing.includes(key)) continue;
         showEdge(parts, key, [DATA.colours.edge, 2, edge.label ? "?" : "", 0]);
       }
+    }
+    if (frame.phase === "forward" && frame.math) {  // a dead ReLU would say h = 0
+      for (const id of Object.keys(frame.dead)) showDead(parts, id, 0, DATA.colours);
     }
   }
   $("counter").textContent = "step " + current + " / " + (FRAMES.length - 1);
@@ -103,6 +109,7 @@ function draw() {
     into.appendChild(div);
   }
   drawAnswers(frame);
+  if (frame.math) fit($("math"));  // with everything under the equations in the panel
   $("quiz").classList.toggle("on", quiz);
   $("overview").classList.toggle("on", overview);
   $("play").textContent = timer ? "pause" : "play";
@@ -133,12 +140,14 @@ function matrix(rows, key, caption) {
       const entry = row ? row[j] : null;
       if (!entry) { td.textContent = row ? "\u22ef" : "\u22ee"; tr.appendChild(td); continue; }
       td.textContent = entry[0];
-      td.dataset.name = width > 1 ? key + "-" + i + "-" + j : key + "-" + i;
+      td.dataset.name = entry[4];  // its place in the whole matrix: "z-11", "W-2-0"
       td.dataset.node = entry[1];
       td.dataset.edge = entry[2];
       td.addEventListener("mouseenter", () => point(td, true));
       td.addEventListener("mouseleave", () => point(td, false));
-      td.addEventListener("click", () => lookAt(entry[1]));
+      td.addEventListener("click", (e) => {
+        if (!(e.target instanceof HTMLInputElement)) lookAt(entry[1]);  // not while typing
+      });
       tr.appendChild(td);
     }
     table.appendChild(tr);
@@ -165,6 +174,7 @@ function equation(...parts) {
   const div = document.createElement("div");
   div.className = "eq";
   for (const part of parts) {
+    if (part === "") continue;
     if (typeof part === "string") {
       const span = document.createElement("span");
       span.className = "op-sign";
@@ -175,6 +185,20 @@ function equation(...parts) {
   return div;
 }
 
+// The equations as large as the panel holds them: the font shrinks (to 9 px at the least)
+// until they fit its width and, with the text under them, its height.
+function fit(box) {
+  const panel = $("panel");
+  let size = 15;
+  panel.scrollTop = 0;
+  box.style.fontSize = size + "px";
+  while (size > 9 && (box.scrollWidth > box.clientWidth + 1 ||
+                      panel.scrollHeight > panel.clientHeight + 1)) {
+    size -= 0.5;
+    box.style.fontSize = size + "px";
+  }
+}
+
 function drawMath(frame) {
   const box = $("math");
   box.replaceChildren();
@@ -182,8 +206,11 @@ function drawMath(frame) {
   if (!m) return;
   const f = SIGNS[m.activation] || m.activation;
   const b = m.name.replace(/\.[Ww]$/, ".b");
+  // one neuron: its weights as a column beside x (z = w . x + b), however many there are
+  const single = m.phase === "forward" ? m.W.length === 1 : m.dW.length === 1;
   if (m.phase === "forward") {
-    box.appendChild(equation("z =", matrix(m.W, "W", m.name), matrix(column(m.x), "x", "x"), "+",
+    const w = single ? matrix(column(m.W[0]), "W", m.name + "\u1d40") : matrix(m.W, "W", m.name);
+    box.appendChild(equation("z =", w, single ? "\u00b7" : "", matrix(column(m.x), "x", "x"), "+",
                              matrix(column(m.b), "b", b), "=", matrix(column(m.z), "z", "z")));
     if (m.h) box.appendChild(equation("h = " + f + "(z) =", matrix(column(m.h), "h", "h")));
   } else {
@@ -194,7 +221,9 @@ function drawMath(frame) {
     } else {
       box.appendChild(equation("\u03b4 = dL/dz =", matrix(column(m.delta), "delta", "\u03b4")));
     }
-    box.appendChild(equation("dL/dW = \u03b4 x\u1d40 =", matrix(m.dW, "dW", "dL/d" + m.name)));
+    box.appendChild(single
+      ? equation("dL/dw = \u03b4 x =", matrix(column(m.dW[0]), "dW", "dL/d" + m.name + "\u1d40"))
+      : equation("dL/dW = \u03b4 x\u1d40 =", matrix(m.dW, "dW", "dL/d" + m.name)));
     box.appendChild(equation("dL/db = \u03b4 =", matrix(column(m.db), "db", "dL/d" + b),
                              "dL/dx = W\u1d40\u03b4 =", matrix(column(m.dx), "dx", "dL/dx")));
   }
