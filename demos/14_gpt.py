@@ -9,6 +9,9 @@
 # MLP, softmax and -log p, trained with Adam. This is microgpt's architecture and
 # training, on micrograd_plus's Value, with its pictures.
 
+# %% [markdown]
+# The data: the first names of the 1990 US census, each name a document of tokens.
+
 # %%
 import random
 import time
@@ -47,7 +50,7 @@ demo.show(to_dot(loss, open=["position 0", "position 0/layer 0"]), "gpt_graph")
 # the token ids. The first steps again on the scalar engine: the same losses.
 
 # %%
-steps = 1000 if demo.full else 60 if demo.quick else 300
+steps = 1000 if demo.full else 20 if demo.quick else 300
 model = GPT(vocabulary.size, seed=42)
 start = time.perf_counter()
 losses = train_gpt(model, documents, steps, engine="tape")

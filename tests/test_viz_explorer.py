@@ -200,7 +200,10 @@ def test_max_nodes_is_where_the_stepper_starts_collapsed() -> None:
 
 
 @pytest.mark.slow
-def test_a_whole_training_step_opens_collapsed(browser: Any, tmp_path: Path) -> None:
+def test_a_whole_training_step_opens_collapsed(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("micrograd_plus.viz.explorer.VIEWS", 8)  # the first ones: fast
     loss = gpt_loss(positions=6, every_position=True)
     loss.backward()
     assert len(loss.topological_order()) > 45_000  # about 50,000: six positions and losses
