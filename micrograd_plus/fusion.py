@@ -530,10 +530,17 @@ def _source(rows: Array, shown: list[str], inputs: set[int]) -> str:
 
 def _matrix_name(names: list[str], prefix: str, letter: str) -> str:
     """A layer's W or b by the student's names: ``L1.W`` in a model, ``wte`` where every
-    entry has that label (or an unlabeled constant's number), else ``W``."""
+    entry has that label (or an unlabeled constant's number), ``layer0.attn_wq`` where
+    every entry is a place of it (``layer0.attn_wq[3][1]``), ``[wq; wk; wv]`` where the
+    rows come from several (three projections of one input, one product), else ``W``."""
     if prefix:
         return prefix + letter
-    return names[0] if len(set(names)) == 1 else letter
+    if len(set(names)) == 1:
+        return names[0]
+    if not all(name.endswith("]") for name in names):
+        return letter
+    tables = list(dict.fromkeys(name.split("[", 1)[0] for name in names))
+    return tables[0] if len(tables) == 1 else f"[{'; '.join(tables)}]"
 
 
 def _zero(name: str) -> bool:

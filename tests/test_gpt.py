@@ -113,3 +113,24 @@ def test_a_too_short_document_and_a_bad_width_are_clear_errors() -> None:
     with pytest.raises(ValueError, match="a document needs 2 tokens or more, got 1"):
         GPT(5).loss([4])
     random.seed(0)  # nothing above used the global random state
+
+
+def test_the_fused_program_of_a_document_names_the_models_matrices() -> None:
+    from micrograd_plus.tape import Tape
+
+    vocab = Vocabulary.of(NAMES)
+    model = GPT(vocab.size, n_embd=8, n_head=2, block_size=8)
+    lines = Tape.record(model.loss, vocab.encode("ava"), tables=model.tables).fused().splitlines()
+    products = [line.split(" = ", 1)[1] for line in lines if " @ " in line]
+    positions = 4  # BOS a v a: four positions predict the next token
+    expected = [
+        "@ [layer0.attn_wq; layer0.attn_wk; layer0.attn_wv].T",  # q, k, v: one product
+        "@ layer0.attn_wo.T",
+        "@ layer0.mlp_fc1.T)",  # inside relu(...)
+        "@ layer0.mlp_fc2.T",
+        "@ lm_head.T",
+    ]
+    assert len(products) == positions * len(expected)
+    for i, product in enumerate(products):
+        assert product.endswith(expected[i % 5]), product
+    assert any(line.startswith("v1 = wte[i0][0] + wpe[0][0]") for line in lines)
