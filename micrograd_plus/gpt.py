@@ -252,10 +252,12 @@ def train_gpt(
     *,
     engine: str = "tape",
     lr: float = 0.01,
+    total: int | None = None,
     on_step: Callable[[int, float], None] | None = None,
 ) -> list[float]:
     """microgpt's training: step t takes document t (cycling), Adam with betas
-    (0.85, 0.99) and eps 1e-8 at a learning rate falling linearly from ``lr`` to 0.
+    (0.85, 0.99) and eps 1e-8 at a learning rate falling linearly from ``lr`` to 0 over
+    ``total`` steps (``steps`` unless given: the first steps of a longer run).
     ``engine``: "tape" (each length's program replayed with numpy) or "scalar". Returns
     each step's loss; ``on_step(t, loss)`` is called after each."""
     if engine not in ("tape", "scalar"):
@@ -267,7 +269,7 @@ def train_gpt(
     losses = []
     for t in range(steps):
         tokens = list(documents[t % len(documents)])[: model.block_size + 1]
-        optimizer.lr = lr * (1 - t / steps)
+        optimizer.lr = lr * (1 - t / (total or steps))
         optimizer.zero_grad()
         if tapes is not None:
             loss = float(tapes.forward([tokens])[0])
