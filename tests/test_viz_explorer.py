@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from micrograd_plus import Value, scope
@@ -237,3 +238,41 @@ def test_a_graph_not_yet_differentiated_shows_its_gradients_and_open_finds_scope
         to_dot(loss, open=["head 9"])
     with pytest.raises(ValueError, match="by='layer' steps through a graph of up to max_nodes=400"):
         Stepper(loss, by="layer")
+
+
+def test_an_opened_head_shows_its_attention_as_matrices(
+    browser: Any, gpt_page: tuple[Path, Value]
+) -> None:
+    path = gpt_page[0]
+    page = _open(browser, path)
+    find = "Object.entries(DATA.views[currentPath()].boxes).find(([i, p]) => p === {!r})[0]"
+    for scope_name in ("attention", "attention/head 1"):
+        page.click(f"#scope-{page.evaluate(find.format(scope_name))}")
+    a = page.evaluate("DATA.views[currentPath()].attention")
+
+    def number(rows: list[Any]) -> np.ndarray:  # the numbers in full, as the page has them
+        return np.array(
+            [[float(e[3]) for e in r] if isinstance(r[0], list) else float(r[3]) for r in rows]
+        )
+
+    K, q, scores, weights, V, out = (
+        number(a[k]) for k in ("K", "q", "scores", "weights", "V", "out")
+    )
+    positions, d = K.shape
+    assert positions == 6 and d == WIDTH // HEADS == a["d"]  # the last of six positions
+    np.testing.assert_allclose(scores, K @ q / np.sqrt(d), rtol=1e-2, atol=2e-4)
+    np.testing.assert_allclose(weights, np.exp(scores) / np.exp(scores).sum(), rtol=2e-3)
+    np.testing.assert_allclose(out, weights @ V, rtol=1e-2, atol=2e-4)
+    shown = page.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('#math td[data-name]')]"
+        ".map((td) => [td.dataset.name, td.textContent]))"
+    )
+    assert (
+        shown["weights-0"] == a["weights"][0][0] and len(shown) == positions * (2 * d + 2) + 2 * d
+    )
+    heights = page.evaluate(
+        "[...document.querySelectorAll('#math td')].map((t) => t.getBoundingClientRect().height)"
+    )
+    assert min(heights) >= 12  # a class reads it
+    assert page.errors == []
+    page.close()

@@ -23,6 +23,7 @@ from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo
 from micrograd_plus.viz.collapsed import Box, collapsed_picture, scope_path, scopes
+from micrograd_plus.viz.matrices import three_digits
 from micrograd_plus.viz.palette import CURRENT, readable, script_json
 from micrograd_plus.viz.rendering import render_bytes
 
@@ -61,6 +62,7 @@ def explorer_page(info: GraphInfo, heading: str, max_nodes: int) -> str:
             "inside": list(inside),
             "values": values[:50] if not inside else [],  # where the camera looks
             "steps": _steps(info, inside, grads),
+            "attention": _attention(info, path) if path else None,
         }
         drawings.append(f'<template id="view-{len(drawings)}">{svg}</template>')
     data = {"views": views, "heading": heading}
@@ -70,10 +72,47 @@ def explorer_page(info: GraphInfo, heading: str, max_nodes: int) -> str:
         title=html.escape(heading),
         style=(folder / "stepper.css").read_text(encoding="utf-8")
         + (folder / "explorer.css").read_text(encoding="utf-8").replace("CURRENT", CURRENT),
-        script=(folder / "explorer.js").read_text(encoding="utf-8"),
+        script=(folder / "matrices.js").read_text(encoding="utf-8")
+        + (folder / "explorer.js").read_text(encoding="utf-8"),
         data=script_json(data),
         views="\n".join(drawings),
     )
+
+
+def _attention(info: GraphInfo, path: str) -> dict[str, Any] | None:
+    """An attention head's numbers as matrices, where ``path`` is a head scoped as the
+    GPT scopes one (scores, softmax, weighted sum inside it): q, the keys K (a row per
+    position so far), scores = K q / sqrt(d), the softmax's weights, the values V (a row
+    per position) and out = weights^T V; None for any other scope."""
+    parts = {name: [n for n in info.order if n.inputs and n.scope == f"{path}/{name}"]
+             for name in ("scores", "softmax", "weighted sum")}  # fmt: skip
+    if not all(parts.values()):
+        return None
+    scored, soft = set(parts["scores"]), set(parts["softmax"])
+    scores = list(dict.fromkeys(i for n in parts["softmax"] for i in n.inputs if i in scored))
+    weights = list(dict.fromkeys(i for n in parts["weighted sum"] for i in n.inputs if i in soft))
+    outs = [n for n in parts["weighted sum"] if n.op == "sum"]
+    dots = [s.inputs[0] for s in scores]
+    shaped = all(s.op == "/" and d.op == "sum" for s, d in zip(scores, dots)) and dots
+    if not shaped or len(weights) != len(scores):
+        return None
+    products = [[p for p in d.inputs if p.op == "*"] for d in dots]
+    q = [p.inputs[0] for p in products[0]]
+    keys = [[p.inputs[1] for p in row] for row in products]
+    values = [[out.inputs[t].inputs[1] for out in outs] for t in range(len(weights))]
+
+    def entry(node: Value, name: str) -> list[str]:
+        return [three_digits(node.data), info.ids[node], "", format_number(node.data), name]
+
+    return {
+        "d": len(q),
+        "q": [entry(v, f"q-{i}") for i, v in enumerate(q)],
+        "K": [[entry(v, f"K-{t}-{i}") for i, v in enumerate(row)] for t, row in enumerate(keys)],
+        "scores": [entry(v, f"scores-{t}") for t, v in enumerate(scores)],
+        "weights": [entry(v, f"weights-{t}") for t, v in enumerate(weights)],
+        "V": [[entry(v, f"V-{t}-{j}") for j, v in enumerate(row)] for t, row in enumerate(values)],
+        "out": [entry(v, f"out-{j}") for j, v in enumerate(outs)],
+    }
 
 
 def _backward(info: GraphInfo) -> dict[Value, float]:

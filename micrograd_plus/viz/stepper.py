@@ -397,7 +397,8 @@ def _page(info: GraphInfo, all_steps: list[Step], heading: str, by: str = "node"
     return template.substitute(
         title=html.escape(heading),
         style=(folder / "stepper.css").read_text(encoding="utf-8"),
-        shared=(folder / "graph_update.js").read_text(encoding="utf-8"),
+        shared=(folder / "graph_update.js").read_text(encoding="utf-8")
+        + (folder / "matrices.js").read_text(encoding="utf-8"),
         script=(folder / "stepper.js").read_text(encoding="utf-8"),
         svg=svg,
         data=script_json(data),

@@ -27,8 +27,11 @@ function open(next) {  // show the view with scope `next` opened
   svg.removeAttribute("height");
   const base = svg.viewBox.baseVal;
   FULL = {x: base.x, y: base.y, w: base.width, h: base.height};
-  // a wide picture reads better with the whole width of the screen, the text below it
-  document.querySelector("main").classList.toggle("beside", FULL.w / FULL.h <= 2.2);
+  // a wide picture reads better with the whole width of the screen, the text below it;
+  // a head's matrices want the panel beside it, as wide as the picture
+  const main = document.querySelector("main");
+  main.classList.toggle("beside", FULL.w / FULL.h <= 2.2 || !!v.attention);
+  main.classList.toggle("math", !!v.attention);
   // the least scale at which every text is 12.5 px high: a text's box is about 1.15 of
   // its font size (measured from the font size, which does not change with the zoom)
   const sizes = [...svg.querySelectorAll("text")].map((t) => parseFloat(t.getAttribute("font-size")))
@@ -82,6 +85,7 @@ function show(k) {
     div.textContent = text;
     lines.appendChild(div);
   }
+  drawAttention(DATA.views[path].attention);
   $("play").textContent = timer ? "pause" : "play";
   $("overview").classList.toggle("on", overview);
   $("close").disabled = !path;
@@ -89,6 +93,31 @@ function show(k) {
   aim(step ? [svg.querySelector("#scope-" + step.box)]
     : v.inside.map((id) => svg.querySelector("#scope-" + id))
       .concat(v.values.map((id) => svg.querySelector("#" + id))), !!step);
+}
+
+// --- an attention head, opened: its numbers as a course writes them ---------------------
+function drawAttention(a) {
+  const box = $("math");
+  box.replaceChildren();
+  if (!a) return;
+  box.appendChild(equation("scores = K q / \u221ad:", matrix(a.K, "K", "K: a key per position"),
+                           matrix(column(a.q), "q", "q"), "/ \u221a" + a.d, "=",
+                           matrix(column(a.scores), "scores", "scores")));
+  box.appendChild(equation("weights = softmax(scores) =", matrix(column(a.weights), "weights", "weights")));
+  box.appendChild(equation("out = weights\u1d40 V:", matrix(a.V, "V", "V: a value per position"),
+                           "=", matrix([a.out], "out", "out")));
+  fit(box);
+}
+
+function pointAt(td, on) {  // an entry and its Value, where the picture draws it
+  td.classList.toggle("pointed", on);
+  const drawn = svg.querySelector("#value-" + td.dataset.node);
+  if (drawn) drawn.classList.toggle("pointed", on);
+}
+
+function lookAt(id) {  // a click on an entry: the camera on its Value, where drawn
+  const drawn = svg.querySelector("#value-" + id);
+  if (drawn) aim([drawn], true);
 }
 
 // --- the camera: the SVG's viewBox ------------------------------------------------------
