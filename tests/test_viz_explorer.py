@@ -274,5 +274,18 @@ def test_an_opened_head_shows_its_attention_as_matrices(
         "[...document.querySelectorAll('#math td')].map((t) => t.getBoundingClientRect().height)"
     )
     assert min(heights) >= 12  # a class reads it
+    page.keyboard.press("q")  # the quiz: the weights asked, an answer field each
+    fields = page.query_selector_all('#math td[data-name^="weights-"] input.answer')
+    assert len(fields) == positions
+    for field, entry in zip(fields, a["weights"]):
+        field.fill(entry[3])
+        field.press("Enter")
+        assert "right" in field.get_attribute("class")
+    fields[0].fill("0.5")
+    fields[0].press("Enter")
+    assert "wrong" in fields[0].get_attribute("class")
+    fields[0].press("Escape")
+    page.keyboard.press("r")  # revealed: the numbers again
+    assert page.inner_text('#math td[data-name="weights-0"]') == a["weights"][0][0]
     assert page.errors == []
     page.close()

@@ -6,7 +6,7 @@ const DATA = JSON.parse(document.getElementById("data").textContent);
 const $ = (id) => document.getElementById(id);
 const graph = $("graph");
 const MAX_SCALE = 2.0;
-let path = "", current = 0, overview = false, timer = null;
+let path = "", current = 0, overview = false, timer = null, quiz = false, revealed = false;
 let svg = null, FULL = null, READABLE = 1, view = null;
 
 function steps() { return DATA.views[path].steps; }
@@ -20,6 +20,7 @@ function open(next) {  // show the view with scope `next` opened
   }
   path = next;
   current = 0;
+  revealed = false;  // a new head: its weights asked again
   const v = DATA.views[path];
   graph.replaceChildren(document.getElementById(v.svg).content.cloneNode(true));
   svg = graph.querySelector("svg");
@@ -104,6 +105,24 @@ function drawAttention(a) {
                            matrix(column(a.q), "q", "q"), "/ \u221a" + a.d, "=",
                            matrix(column(a.scores), "scores", "scores")));
   box.appendChild(equation("weights = softmax(scores) =", matrix(column(a.weights), "weights", "weights")));
+  if (quiz && !revealed) {  // the class works out the weights: an answer field each
+    a.weights.forEach((entry, t) => {
+      const cell = box.querySelector(`td[data-name="weights-${t}"]`);
+      const input = document.createElement("input");
+      input.className = "answer";
+      input.title = "weights[" + t + "]";
+      input.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") {
+          const right = answerIsRight(input.value, entry[3]);
+          input.classList.toggle("right", right);
+          input.classList.toggle("wrong", !right);
+        }
+        if (e.key === "Escape") input.blur();
+        e.stopPropagation();  // typing an answer does not step the page
+      });
+      cell.replaceChildren(input);
+    });
+  }
   box.appendChild(equation("out = weights\u1d40 V:", matrix(a.V, "V", "V: a value per position"),
                            "=", matrix([a.out], "out", "out")));
   fit(box);
@@ -195,6 +214,8 @@ $("last").onclick = () => show(steps().length);
 $("play").onclick = play;
 $("overview").onclick = () => { overview = !overview; show(current); };
 $("close").onclick = () => { if (path) open(parent()); };
+$("quiz").onclick = () => { quiz = !quiz; revealed = false; $("quiz").classList.toggle("on", quiz); show(current); };
+$("reveal").onclick = () => { revealed = true; show(current); };
 document.addEventListener("keydown", (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
@@ -204,6 +225,8 @@ document.addEventListener("keydown", (e) => {
   else if (key === "End") show(steps().length);
   else if (key === " ") play();
   else if (key === "o") $("overview").onclick();
+  else if (key === "q") $("quiz").onclick();
+  else if (key === "r") $("reveal").onclick();
   else if (key === "Escape" || key === "Backspace") $("close").onclick();
   else return;
   e.preventDefault();

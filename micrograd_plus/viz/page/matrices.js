@@ -70,3 +70,11 @@ function fit(box) {
   }
 }
 
+// Whether a typed answer is the number shown: to 3 significant digits (a number that is
+// not finite, inf or nan, as written).
+function answerIsRight(typed, value) {
+  const text = typed.trim(), expected = Number(value), number = Number(text);
+  if (!isFinite(expected)) return String(value) === text;
+  return text !== "" && isFinite(number) &&
+    Math.abs(number - expected) <= 0.005 * Math.abs(expected) + 1e-12;
+}

@@ -213,12 +213,7 @@ function drawAnswers(frame) {
 }
 
 function check(input, value, verdict) {
-  const typed = Number(input.value.trim());
-  const expected = Number(value);
-  let right;
-  if (!isFinite(expected)) right = String(value) === input.value.trim();
-  else right = input.value.trim() !== "" && isFinite(typed) &&
-    Math.abs(typed - expected) <= 0.005 * Math.abs(expected) + 1e-12;  // 3 significant digits
+  const right = answerIsRight(input.value, value);
   input.classList.toggle("right", right);
   input.classList.toggle("wrong", !right);
   verdict.textContent = right ? "right" : "not yet";
