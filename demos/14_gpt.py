@@ -16,10 +16,12 @@
 import random
 import time
 
+import numpy as np
+
 from micrograd_plus.datasets import load_names
 from micrograd_plus.gpt import GPT, Vocabulary, train_gpt
 from micrograd_plus.lecture import setup
-from micrograd_plus.plots import attention_maps, loss_curve
+from micrograd_plus.plots import attention_maps, embedding_map, loss_curve
 from micrograd_plus.viz import to_dot
 
 demo = setup("gpt")
@@ -78,3 +80,11 @@ name = "isabella"
 tokens = vocabulary.encode(name)
 labels = ["BOS", *name]
 demo.show(attention_maps(model.attention_maps(tokens[:-1]), labels), "gpt_attention")
+
+# %% [markdown]
+# What the token embedding learned: the table `wte` as an image, a row per token, and its
+# rows projected on their two main directions. Tokens the model treats alike sit close.
+
+# %%
+table = np.array([[p.data for p in row] for row in model.state_dict["wte"]])
+demo.show(embedding_map(table, [*vocabulary.chars, "BOS"]), "gpt_embedding")

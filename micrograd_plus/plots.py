@@ -270,3 +270,47 @@ def attention_maps(
                 axis.grid(False)
         fig.colorbar(image, ax=grid, shrink=0.8, label="attention weight")
     return _finish(fig, path)
+
+
+def projection(table: np.ndarray) -> np.ndarray:
+    """Each row of ``table`` (an embedding per token) on the table's first two principal
+    components: the rows centred, then on the two directions of largest variance (the
+    right singular vectors of the centred table), signs fixed so that each direction's
+    largest entry is positive. (n, 2)."""
+    rows = np.asarray(table, dtype=np.float64)
+    if rows.ndim != 2 or rows.shape[1] < 2:
+        raise ValueError(f"expected a table of rows of 2 or more numbers, got shape {rows.shape}")
+    centred = rows - rows.mean(axis=0)
+    _, _, directions = np.linalg.svd(centred, full_matrices=False)
+    top = directions[:2]
+    top *= np.sign(top[np.arange(2), np.argmax(np.abs(top), axis=1)])[:, None]
+    return centred @ top.T
+
+
+def embedding_map(
+    table: np.ndarray, labels: Sequence[str], path: str | os.PathLike[str] | None = None
+) -> Figure:
+    """An embedding table as an image (a row per token) beside its rows projected on their
+    first two principal components, each point labelled with its token."""
+    rows = np.asarray(table, dtype=np.float64)
+    if len(labels) != len(rows):
+        raise ValueError(f"expected a label per row: {len(rows)} rows, {len(labels)} labels")
+    points = projection(rows)
+    fig, (image_axis, points_axis) = figure(1, 2, size=(10, 4.8))
+    with style():
+        limit = float(np.max(np.abs(rows))) or 1.0
+        image = image_axis.imshow(rows, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+        image_axis.set_yticks(range(len(rows)), list(labels), fontsize=8)
+        image_axis.set_xlabel("dimension")
+        image_axis.set_title("the embedding table, a row per token")
+        image_axis.grid(False)
+        fig.colorbar(image, ax=image_axis, shrink=0.8)
+        points_axis.scatter(points[:, 0], points[:, 1], s=12, color=OKABE_ITO[5])
+        for (x, y), label in zip(points, labels):
+            points_axis.annotate(
+                label, (x, y), textcoords="offset points", xytext=(3, 3), fontsize=9
+            )
+        points_axis.set_xlabel("first principal component")
+        points_axis.set_ylabel("second principal component")
+        points_axis.set_title("the rows, projected on two directions")
+    return _finish(fig, path)

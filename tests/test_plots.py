@@ -140,3 +140,23 @@ def test_fitted_curves_of_data_that_does_not_fit_is_a_clear_error() -> None:
         fitted_curves(np.zeros((3, 2)), np.zeros(3), {})
     with pytest.raises(ValueError, match=r"curve 'fit' has shape \(2,\), expected .* \(3,\)"):
         fitted_curves(np.zeros(3), np.zeros(3), {"fit": [1.0, 2.0]})
+
+
+def test_the_projection_is_scikit_learns_pca_and_each_token_is_labelled() -> None:
+    decomposition = pytest.importorskip("sklearn.decomposition")
+    from micrograd_plus.plots import embedding_map, projection
+
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(27, 16)) + rng.normal(size=16)  # off-centre, as trained tables are
+    theirs = decomposition.PCA(n_components=2).fit_transform(table)
+    ours = projection(table)
+    for k in range(2):  # a principal direction's sign is a convention: compare up to it
+        sign = np.sign(ours[:, k] @ theirs[:, k])
+        np.testing.assert_allclose(ours[:, k], sign * theirs[:, k], rtol=1e-9, atol=1e-12)
+    labels = [*"abcdefghijklmnopqrstuvwxyz", "BOS"]
+    fig = embedding_map(table, labels)
+    shown = {t.get_text(): t.xy for t in fig.axes[1].texts}
+    assert set(shown) == set(labels)
+    np.testing.assert_allclose(shown["BOS"], ours[-1])  # each label at its own point
+    with pytest.raises(ValueError, match="a label per row: 27 rows, 2 labels"):
+        embedding_map(table, ["a", "b"])
