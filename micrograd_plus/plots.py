@@ -284,7 +284,8 @@ def projection(table: np.ndarray) -> np.ndarray:
     _, _, directions = np.linalg.svd(centred, full_matrices=False)
     top = directions[:2]
     top *= np.sign(top[np.arange(2), np.argmax(np.abs(top), axis=1)])[:, None]
-    return centred @ top.T
+    points: np.ndarray = centred @ top.T
+    return points
 
 
 def embedding_map(
