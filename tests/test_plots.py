@@ -155,7 +155,7 @@ def test_the_projection_is_scikit_learns_pca_and_each_token_is_labelled() -> Non
         np.testing.assert_allclose(ours[:, k], sign * theirs[:, k], rtol=1e-9, atol=1e-12)
     labels = [*"abcdefghijklmnopqrstuvwxyz", "BOS"]
     fig = embedding_map(table, labels)
-    shown = {t.get_text(): getattr(t, "xy", None) for t in fig.axes[1].texts}  # annotations
+    shown: dict[str, Any] = {t.get_text(): getattr(t, "xy", None) for t in fig.axes[1].texts}
     assert set(shown) == set(labels)
     np.testing.assert_allclose(shown["BOS"], ours[-1])  # each label at its own point
     with pytest.raises(ValueError, match="a label per row: 27 rows, 2 labels"):
