@@ -134,3 +134,18 @@ def test_the_fused_program_of_a_document_names_the_models_matrices() -> None:
     for i, product in enumerate(products):
         assert product.endswith(expected[i % 5]), product
     assert any(line.startswith("v1 = wte[i0][0] + wpe[0][0]") for line in lines)
+
+
+def test_each_positions_heads_are_scopes_the_explorer_reads_as_matrices() -> None:
+    from micrograd_plus.viz._graph import describe
+    from micrograd_plus.viz.explorer import _attention
+
+    vocab = Vocabulary.of(NAMES)
+    model = GPT(vocab.size, n_embd=8, n_head=2, block_size=8)
+    info = describe(model.loss(vocab.encode("mia")))  # BOS m i a: positions 0..3
+    head = _attention(info, "position 2/layer 0/attention/head 1")
+    assert head is not None and head["d"] == 4
+    assert (len(head["K"]), len(head["K"][0]), len(head["V"]), len(head["out"])) == (3, 4, 3, 4)
+    weights = [float(e[3]) for e in head["weights"]]
+    assert sum(weights) == pytest.approx(1.0, abs=1e-3)  # a softmax, to the digits shown
+    assert _attention(info, "position 2/layer 0/attention") is None  # not a head

@@ -83,7 +83,8 @@ def _attention(info: GraphInfo, path: str) -> dict[str, Any] | None:
     """An attention head's numbers as matrices, where ``path`` is a head scoped as the
     GPT scopes one (scores, softmax, weighted sum inside it): q, the keys K (a row per
     position so far), scores = K q / sqrt(d), the softmax's weights, the values V (a row
-    per position) and out = weights^T V; None for any other scope."""
+    per position) and out = weights^T V; None for any other scope (one that holds the
+    head of several positions, as a scope named once for all of them does)."""
     parts = {name: [n for n in info.order if n.inputs and n.scope == f"{path}/{name}"]
              for name in ("scores", "softmax", "weighted sum")}  # fmt: skip
     if not all(parts.values()):
@@ -98,6 +99,9 @@ def _attention(info: GraphInfo, path: str) -> dict[str, Any] | None:
         return None
     products = [[p for p in d.inputs if p.op == "*"] for d in dots]
     q = [p.inputs[0] for p in products[0]]
+    one_position = len(outs) == len(q) and all(len(o.inputs) == len(weights) for o in outs)
+    if not one_position:  # a scope that holds several positions' heads: no one matrix
+        return None
     keys = [[p.inputs[1] for p in row] for row in products]
     values = [[out.inputs[t].inputs[1] for out in outs] for t in range(len(weights))]
 
