@@ -51,7 +51,10 @@ class Vocabulary:
 
     @classmethod
     def of(cls, documents: Sequence[str]) -> Vocabulary:
-        return cls("".join(sorted(set("".join(documents)))))
+        chars = "".join(sorted(set("".join(documents))))
+        if not chars:
+            raise ValueError("the documents hold no characters to make a vocabulary of")
+        return cls(chars)
 
     @property
     def bos(self) -> int:
@@ -88,6 +91,8 @@ class GPT:
     ) -> None:
         if n_embd % n_head:
             raise ValueError(f"n_embd ({n_embd}) must be a multiple of n_head ({n_head})")
+        if vocab_size < 2:
+            raise ValueError(f"a vocabulary has a token and BOS at least: vocab_size {vocab_size}")
         self.vocab_size, self.n_embd, self.n_head = vocab_size, n_embd, n_head
         self.n_layer, self.block_size = n_layer, block_size
         shapes = {"wte": (vocab_size, n_embd), "wpe": (block_size, n_embd)}
@@ -169,6 +174,9 @@ class GPT:
         n = min(self.block_size, len(tokens) - 1)
         if n < 1:
             raise ValueError(f"a document needs 2 tokens or more, got {len(tokens)}")
+        bad = [t for t in tokens[: n + 1] if isinstance(t, int) and not 0 <= t < self.vocab_size]
+        if bad:  # (an id while a tape records is checked by the tape, batch by batch)
+            raise ValueError(f"token {bad[0]} is not in 0..{self.vocab_size - 1}")
         keys: list[list[list[Value]]] = [[] for _ in range(self.n_layer)]
         values: list[list[list[Value]]] = [[] for _ in range(self.n_layer)]
         losses = []
@@ -177,7 +185,9 @@ class GPT:
                 logits = self.forward(tokens[position], position, keys, values)
                 with scope("loss"):
                     losses.append(cross_entropy(logits, tokens[position + 1]))
-        return Value.sum(losses) / n
+        loss = Value.sum(losses) / n
+        loss.label = "loss"  # the name pictures and pages give it
+        return loss
 
     def attention_maps(self, tokens: Sequence[int]) -> np.ndarray:
         """Each head's attention weights over a document: (layers, heads, n, n), row i the
@@ -264,6 +274,12 @@ def train_gpt(
         raise ValueError(f"engine must be 'tape' or 'scalar', got {engine!r}")
     if not documents:
         raise ValueError("no documents to train on")
+    if type(steps) is not int or steps < 0:
+        raise ValueError(f"steps must be a whole number, 0 or more, got {steps!r}")
+    if total is not None and (type(total) is not int or total < steps):
+        raise ValueError(f"total must be a whole number of steps, {steps} or more, got {total!r}")
+    if not all(isinstance(t, int) for t in documents[0]):
+        raise TypeError("documents are lists of token ids: vocabulary.encode(name) makes one")
     optimizer = Adam(model.parameters(), lr=lr, betas=(0.85, 0.99), eps=1e-8)
     tapes = Tapes(model.loss, model.tables) if engine == "tape" else None
     losses = []

@@ -24,6 +24,7 @@ refused.
 
 from __future__ import annotations
 
+import linecache
 import sys
 from collections.abc import Iterator, Mapping, MutableSequence, Sequence
 from contextlib import contextmanager
@@ -64,11 +65,14 @@ class Index:
         return f"Index(i{self.column})"
 
     def _refused(self, *other: Any) -> Any:
+        caller = sys._getframe(1)
+        file, line = caller.f_code.co_filename, caller.f_lineno
         raise TypeError(
-            f"{self!r} is a token id of the program the tape records: it can pick a row of "
-            "a table named in tables= (wte[token]) or be a loss's class "
-            "(cross_entropy(logits, target)); comparing it or reading its number would "
-            "keep the recorded sample's answer for every sample"
+            f"{file}:{line}: {linecache.getline(file, line).strip()}: {self!r} is a token id "
+            "of the program the tape records: it can pick a row of a table named in "
+            "tables= (wte[token]) or be a loss's class (cross_entropy(logits, target)); "
+            "comparing it or reading its number would keep the recorded sample's answer "
+            "for every sample"
         )
 
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refused

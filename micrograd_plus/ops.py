@@ -183,8 +183,10 @@ class Op:
 
 
 def slot(i: int) -> str:
-    """The hole of input i in a template: {a}, {b}, ..., {z}, then {a26}, ..."""
-    return "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else f"a{i}"
+    """The hole of input i in a template: {a}, {b}, ..., {z} ({n} left out: it is the
+    number an op carries), then {a25}, {a26}, ..."""
+    letters = "abcdefghijklmopqrstuvwxyz"
+    return letters[i] if i < len(letters) else f"a{i}"
 
 
 def fill(template: str, inputs: list[str], out: str = "", local: str = "") -> str:

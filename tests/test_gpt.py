@@ -112,6 +112,20 @@ def test_a_too_short_document_and_a_bad_width_are_clear_errors() -> None:
         GPT(5, n_embd=10)
     with pytest.raises(ValueError, match="a document needs 2 tokens or more, got 1"):
         GPT(5).loss([4])
+    for token in (5, -1):  # past the table, or Python's last row: neither is a token
+        with pytest.raises(ValueError, match=f"token {token} is not in 0..4"):
+            GPT(5).loss([4, token, 4])
+    with pytest.raises(ValueError, match="a token and BOS at least"):
+        GPT(1)
+    with pytest.raises(ValueError, match="no characters"):
+        Vocabulary.of([])
+    docs = [[4, 0, 4]]
+    with pytest.raises(ValueError, match="steps must be a whole number, 0 or more, got -1"):
+        train_gpt(GPT(5), docs, -1)
+    with pytest.raises(ValueError, match="total must be a whole number of steps, 3 or more"):
+        train_gpt(GPT(5), docs, 3, total=1)  # a learning rate below 0: gradient ascent
+    with pytest.raises(TypeError, match=r"vocabulary\.encode"):
+        train_gpt(GPT(5), ["ava"], 1)  # type: ignore[list-item]
     random.seed(0)  # nothing above used the global random state
 
 

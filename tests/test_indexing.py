@@ -169,8 +169,9 @@ def test_an_id_is_only_an_index_while_the_tape_records(misuse: Any) -> None:
         misuse(tokens[0])
         return model.loss(tokens)
 
-    with pytest.raises(TypeError, match=r"Index\(i0\) is a token id of the program"):
+    with pytest.raises(TypeError, match=r"Index\(i0\) is a token id of the program") as refused:
         Tape.record(loss, [0, 1], tables=model.tables)
+    assert f"{__file__}:" in str(refused.value)  # the line that used it
 
 
 def test_bad_ids_and_tables_are_clear_errors() -> None:

@@ -491,3 +491,9 @@ def test_a_subnormal_divisor_overflows_its_local_derivative_as_the_readme_says()
     a, b = Value(2.0), Value(5e-324)
     ((a / b) * 5e-324).backward()
     assert a.grad == math.inf  # g * (1 / b), with 1 / b = inf; PyTorch's g / b gives 1.0
+
+
+def test_a_sum_of_many_terms_writes_every_term() -> None:
+    names = [f"t{i}" for i in range(40)]  # past 13 inputs, one hole was {n}: the number
+    assert OPS["sum"].text(names) == " + ".join(names)
+    assert OPS["max"].text(names) == f"max({', '.join(names)})"

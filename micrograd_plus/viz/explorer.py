@@ -31,7 +31,7 @@ __all__ = ["PAGE_BYTES", "explorer_page"]
 
 PAGE_BYTES = 4_500_000  # the views drawn stop short of this: the page stays under 5 MB
 VIEW_BYTES = 450_000  # a view bigger than this (hundreds of Values one by one) is left out
-VIEWS = 40  # the most views drawn (each is a Graphviz layout: the page takes seconds)
+VIEWS = 120  # the most views drawn (each a Graphviz layout: a GPT's heads at each position)
 SHOWN = 6  # the numbers a step shows, at most (then how many more)
 
 
