@@ -31,9 +31,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from test_tape import MicrogradNeuron
 
 from micrograd_plus import Value
 from micrograd_plus.datasets import make_moons
@@ -103,17 +108,22 @@ def tape_step(X: np.ndarray, y: np.ndarray) -> Callable[[], object]:
     return step
 
 
-def torch_step(X: np.ndarray, y: np.ndarray) -> Callable[[], object] | None:
-    try:
-        import torch
-    except ImportError:
-        return None
+def _torch_demo_model(torch: Any) -> tuple[Any, Any]:
+    """micrograd's demo MLP(2, [16, 16, 1]) in torch, float64 on one thread, and its SGD."""
     torch.set_num_threads(1)
     model = torch.nn.Sequential(
         torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(),
         torch.nn.Linear(16, 1),
     ).double()  # fmt: skip
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    return model, torch.optim.SGD(model.parameters(), lr=0.01)
+
+
+def torch_step(X: np.ndarray, y: np.ndarray) -> Callable[[], object] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    model, optimizer = _torch_demo_model(torch)
     inputs, targets = torch.tensor(X), torch.tensor(y, dtype=torch.float64)
 
     def step() -> None:
@@ -123,19 +133,6 @@ def torch_step(X: np.ndarray, y: np.ndarray) -> Callable[[], object] | None:
         optimizer.step()
 
     return step
-
-
-class MicrogradNeuron:
-    """micrograd's Neuron, as its nn.py writes it, on micrograd_plus's Values."""
-
-    def __init__(self, rng: random.Random, nin: int, nonlin: bool = True) -> None:
-        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
-        self.b = Value(0)
-        self.nonlin = nonlin
-
-    def __call__(self, x: list[Value]) -> Value:
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-        return act.relu() if self.nonlin else act
 
 
 def micrograd_code_on_the_tape(X: np.ndarray, y: np.ndarray) -> Callable[[], object]:
@@ -171,12 +168,7 @@ def torch_hinge_step(X: np.ndarray, y: np.ndarray) -> Callable[[], object] | Non
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(1)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(),
-        torch.nn.Linear(16, 1),
-    ).double()  # fmt: skip
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    model, optimizer = _torch_demo_model(torch)
     inputs, labels = torch.tensor(X), torch.tensor(2.0 * y - 1)
 
     def step() -> None:

@@ -789,8 +789,8 @@ def test_a_layer_in_any_spelling_is_a_matrix_product(
     np.testing.assert_allclose(from_tape, [v.grad for v in leaves], rtol=1e-12, atol=1e-12)
 
 
-class _MicrogradNeuron:
-    """micrograd's Neuron, as its nn.py writes it."""
+class MicrogradNeuron:
+    """micrograd's Neuron, as its nn.py writes it (benchmarks/tape.py times it too)."""
 
     def __init__(self, rng: random.Random, nin: int, nonlin: bool = True) -> None:
         self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
@@ -809,7 +809,7 @@ def test_micrograds_demo_as_micrograd_writes_it_replays_in_a_few_numpy_steps() -
     rng = random.Random(1337)
     sizes = [2, 16, 16, 1]
     layers = [
-        [_MicrogradNeuron(rng, nin, nonlin=i < 2) for _ in range(nout)]
+        [MicrogradNeuron(rng, nin, nonlin=i < 2) for _ in range(nout)]
         for i, (nin, nout) in enumerate(itertools.pairwise(sizes))
     ]
     params = [p for layer in layers for n in layer for p in [*n.w, n.b]]

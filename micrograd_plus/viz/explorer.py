@@ -72,8 +72,10 @@ def explorer_page(info: GraphInfo, heading: str, max_nodes: int) -> str:
         title=html.escape(heading),
         style=(folder / "stepper.css").read_text(encoding="utf-8")
         + (folder / "explorer.css").read_text(encoding="utf-8").replace("CURRENT", CURRENT),
-        script=(folder / "matrices.js").read_text(encoding="utf-8")
-        + (folder / "explorer.js").read_text(encoding="utf-8"),
+        script="".join(
+            (folder / name).read_text(encoding="utf-8")
+            for name in ("matrices.js", "camera.js", "explorer.js")
+        ),
         data=script_json(data),
         views="\n".join(drawings),
     )

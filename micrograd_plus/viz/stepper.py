@@ -397,8 +397,10 @@ def _page(info: GraphInfo, all_steps: list[Step], heading: str, by: str = "node"
     return template.substitute(
         title=html.escape(heading),
         style=(folder / "stepper.css").read_text(encoding="utf-8"),
-        shared=(folder / "graph_update.js").read_text(encoding="utf-8")
-        + (folder / "matrices.js").read_text(encoding="utf-8"),
+        shared="".join(
+            (folder / name).read_text(encoding="utf-8")
+            for name in ("graph_update.js", "matrices.js", "camera.js")
+        ),
         script=(folder / "stepper.js").read_text(encoding="utf-8"),
         svg=svg,
         data=script_json(data),

@@ -174,27 +174,7 @@ function wanted(focus, one) {
 }
 function aim(focus, one) { setView(wanted(focus, one)); }
 
-graph.addEventListener("wheel", (e) => {
-  e.preventDefault();
-  const rect = graph.getBoundingClientRect(), factor = e.deltaY > 0 ? 1.15 : 1 / 1.15;
-  const ux = view.x + (e.clientX - rect.left) / rect.width * view.w;
-  const uy = view.y + (e.clientY - rect.top) / rect.height * view.h;
-  setView({x: ux - (ux - view.x) * factor, y: uy - (uy - view.y) * factor,
-           w: view.w * factor, h: view.h * factor});
-}, {passive: false});
-let drag = null;
-graph.addEventListener("pointerdown", (e) => {
-  if (e.target.closest('g[id^="scope-"]')) return;  // a click on a box opens it
-  drag = {x: e.clientX, y: e.clientY, view: Object.assign({}, view)};
-  graph.setPointerCapture(e.pointerId);
-});
-graph.addEventListener("pointermove", (e) => {
-  if (!drag) return;
-  const k = view.w / graph.clientWidth;
-  setView({x: drag.view.x - (e.clientX - drag.x) * k, y: drag.view.y - (e.clientY - drag.y) * k,
-           w: view.w, h: view.h});
-});
-graph.addEventListener("pointerup", () => { drag = null; });
+panAndZoom(graph, () => view, setView, 'g[id^="scope-"]');  // a click on a box opens it
 window.addEventListener("resize", () => show(current));
 
 // --- the controls -------------------------------------------------------------------------

@@ -332,31 +332,7 @@ function aim() {
   animation = requestAnimationFrame(frame);
 }
 
-graph.addEventListener("wheel", (e) => {
-  e.preventDefault();
-  const rect = graph.getBoundingClientRect();
-  const factor = e.deltaY > 0 ? 1.15 : 1 / 1.15;
-  const ux = view.x + (e.clientX - rect.left) / rect.width * view.w;
-  const uy = view.y + (e.clientY - rect.top) / rect.height * view.h;
-  setView({x: ux - (ux - view.x) * factor, y: uy - (uy - view.y) * factor,
-           w: view.w * factor, h: view.h * factor});
-}, {passive: false});
-
-let drag = null;
-graph.addEventListener("pointerdown", (e) => {
-  drag = {x: e.clientX, y: e.clientY, view: Object.assign({}, view)};
-  graph.classList.add("dragging");
-  graph.setPointerCapture(e.pointerId);
-});
-graph.addEventListener("pointermove", (e) => {
-  if (!drag) return;
-  const k = view.w / graph.clientWidth;
-  setView({x: drag.view.x - (e.clientX - drag.x) * k, y: drag.view.y - (e.clientY - drag.y) * k,
-           w: view.w, h: view.h});
-});
-const endDrag = () => { drag = null; graph.classList.remove("dragging"); };
-graph.addEventListener("pointerup", endDrag);
-graph.addEventListener("pointercancel", endDrag);
+panAndZoom(graph, () => view, setView);
 window.addEventListener("resize", () => aim());
 
 // --- the controls ----------------------------------------------------------------------
