@@ -38,7 +38,7 @@ from micrograd_plus.parameters import new_parameters
 from micrograd_plus.scopes import scope
 from micrograd_plus.tape import Tapes
 
-__all__ = ["GPT", "Vocabulary", "train_gpt"]
+__all__ = ["GPT", "Trainer", "Vocabulary", "train_gpt"]
 
 Matrix = list[list[Value]]
 
@@ -192,18 +192,29 @@ class GPT:
     def attention_maps(self, tokens: Sequence[int]) -> np.ndarray:
         """Each head's attention weights over a document: (layers, heads, n, n), row i the
         weights position i gives positions 0..i (0 above the diagonal)."""
+        return self.look(tokens)[0]
+
+    def look(self, tokens: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """What the model does on a document, in one pass with no graph kept: each head's
+        attention weights (as ``attention_maps``) and, per position, the probabilities of
+        the next token, softmax(logits): (n, vocab_size)."""
         n = min(self.block_size, len(tokens))
+        bad = [t for t in tokens[:n] if not 0 <= t < self.vocab_size]
+        if bad:
+            raise ValueError(f"token {bad[0]} is not in 0..{self.vocab_size - 1}")
         keys: list[list[list[Value]]] = [[] for _ in range(self.n_layer)]
         values: list[list[list[Value]]] = [[] for _ in range(self.n_layer)]
         maps = np.zeros((self.n_layer, self.n_head, n, n))
+        probs = np.zeros((n, self.vocab_size))
         with no_grad():
             for position in range(n):
                 seen: list[list[Value]] = []
-                self.forward(tokens[position], position, keys, values, seen)
+                logits = self.forward(tokens[position], position, keys, values, seen)
+                probs[position] = [p.data for p in softmax(logits)]
                 for i, weights in enumerate(seen):  # layer by layer, head by head
                     layer, head = divmod(i, self.n_head)
                     maps[layer, head, position, : position + 1] = [w.data for w in weights]
-        return maps
+        return maps, probs
 
     def sample(
         self, vocabulary: Vocabulary, temperature: float = 0.5, seed: int | None = None
@@ -255,6 +266,52 @@ def attention(q: Sequence[Value], keys: Sequence[Sequence[Value]],
         return [Value.sum(w * v[j] for w, v in zip(weights, values)) for j in range(d)]
 
 
+class Trainer:
+    """microgpt's training, a step at a time: step t takes document t (cycling), Adam with
+    betas (0.85, 0.99) and eps 1e-8 at a learning rate falling linearly from ``lr`` to 0
+    over ``total`` steps. ``engine``: "tape" (each length's program replayed with numpy)
+    or "scalar". ``step()`` returns the step's loss; ``t`` counts the steps taken."""
+
+    def __init__(
+        self,
+        model: GPT,
+        documents: Sequence[Sequence[int]],
+        total: int,
+        *,
+        engine: str = "tape",
+        lr: float = 0.01,
+    ) -> None:
+        if engine not in ("tape", "scalar"):
+            raise ValueError(f"engine must be 'tape' or 'scalar', got {engine!r}")
+        if not documents:
+            raise ValueError("no documents to train on")
+        if type(total) is not int or total < 0:
+            raise ValueError(f"total must be a whole number of steps, 0 or more, got {total!r}")
+        if not all(isinstance(t, int) for t in documents[0]):
+            raise TypeError("documents are lists of token ids: vocabulary.encode(name) makes one")
+        self.model, self.documents, self.total, self.lr = model, documents, total, lr
+        self.optimizer = Adam(model.parameters(), lr=lr, betas=(0.85, 0.99), eps=1e-8)
+        self.tapes = Tapes(model.loss, model.tables) if engine == "tape" else None
+        self.t = 0
+
+    def step(self) -> float:
+        """One step: the next document's loss, its gradients, Adam's update."""
+        model, optimizer = self.model, self.optimizer
+        tokens = list(self.documents[self.t % len(self.documents)])[: model.block_size + 1]
+        optimizer.lr = self.lr * max(0.0, 1 - self.t / max(1, self.total))
+        optimizer.zero_grad()
+        if self.tapes is not None:
+            loss = float(self.tapes.forward([tokens])[0])
+            self.tapes.backward()
+        else:
+            value = model.loss(tokens)
+            value.backward()
+            loss = value.data
+        optimizer.step()
+        self.t += 1
+        return loss
+
+
 def train_gpt(
     model: GPT,
     documents: Sequence[Sequence[int]],
@@ -265,36 +322,17 @@ def train_gpt(
     total: int | None = None,
     on_step: Callable[[int, float], None] | None = None,
 ) -> list[float]:
-    """microgpt's training: step t takes document t (cycling), Adam with betas
-    (0.85, 0.99) and eps 1e-8 at a learning rate falling linearly from ``lr`` to 0 over
-    ``total`` steps (``steps`` unless given: the first steps of a longer run).
-    ``engine``: "tape" (each length's program replayed with numpy) or "scalar". Returns
-    each step's loss; ``on_step(t, loss)`` is called after each."""
-    if engine not in ("tape", "scalar"):
-        raise ValueError(f"engine must be 'tape' or 'scalar', got {engine!r}")
-    if not documents:
-        raise ValueError("no documents to train on")
+    """``steps`` steps of microgpt's training (``Trainer``), the learning rate falling to 0
+    over ``total`` steps (``steps`` unless given: the first steps of a longer run).
+    Returns each step's loss; ``on_step(t, loss)`` is called after each."""
     if type(steps) is not int or steps < 0:
         raise ValueError(f"steps must be a whole number, 0 or more, got {steps!r}")
     if total is not None and (type(total) is not int or total < steps):
         raise ValueError(f"total must be a whole number of steps, {steps} or more, got {total!r}")
-    if not all(isinstance(t, int) for t in documents[0]):
-        raise TypeError("documents are lists of token ids: vocabulary.encode(name) makes one")
-    optimizer = Adam(model.parameters(), lr=lr, betas=(0.85, 0.99), eps=1e-8)
-    tapes = Tapes(model.loss, model.tables) if engine == "tape" else None
+    trainer = Trainer(model, documents, total or steps, engine=engine, lr=lr)
     losses = []
     for t in range(steps):
-        tokens = list(documents[t % len(documents)])[: model.block_size + 1]
-        optimizer.lr = lr * (1 - t / (total or steps))
-        optimizer.zero_grad()
-        if tapes is not None:
-            loss = float(tapes.forward([tokens])[0])
-            tapes.backward()
-        else:
-            value = model.loss(tokens)
-            value.backward()
-            loss = value.data
-        optimizer.step()
+        loss = trainer.step()
         losses.append(loss)
         if on_step is not None:
             on_step(t, loss)

@@ -15,65 +15,15 @@ neuron, input, and value to edit it), ``scrub`` (iteration, or null for now),
 from __future__ import annotations
 
 import copy
-import json
-import math
 from typing import Any
 
+from micrograd_plus.loopback import MAX_DEPTH, Refused, deep, number, text, whole
 from micrograd_plus.playground.session import Session, feature_columns
 from micrograd_plus.playground.settings import from_hash
 from micrograd_plus.playground.view import View, export
 from micrograd_plus.viz import Stepper
 
-__all__ = ["MAX_DEPTH", "MAX_MESSAGE", "Channel", "parse"]
-
-MAX_MESSAGE = 64 * 1024  # a user's action is small; anything larger is refused
-MAX_DEPTH = 4  # a message is an object of numbers and text: nothing nests deeper
-
-
-class Refused(ValueError):
-    """A message that cannot be done, with the sentence that says why."""
-
-
-def parse(text: str | bytes) -> Any:
-    """A message's JSON, refused (``Refused``) when too large or nested too deep, before
-    the parser sees it."""
-    if len(text) > MAX_MESSAGE:
-        raise Refused(f"a message is at most {MAX_MESSAGE:,} bytes, got {len(text):,}")
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    depth = deepest = 0
-    quoted = escaped = False
-    for char in text:  # nesting outside strings, without parsing
-        if quoted:
-            escaped, quoted = (False, True) if escaped else (char == "\\", char != '"')
-        elif char == '"':
-            quoted = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
-                raise Refused(f"a message nests at most {MAX_DEPTH} levels deep")
-        elif char in "]}":
-            depth -= 1
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise Refused("a message is a JSON object, and this is not JSON") from None
-
-
-def _deep(message: Any) -> bool:
-    """Whether an object (already parsed, as Jupyter hands it over) nests too deep."""
-    level = [message]
-    for _ in range(MAX_DEPTH + 1):
-        level = [
-            child
-            for item in level
-            if isinstance(item, dict | list)
-            for child in (item.values() if isinstance(item, dict) else item)
-        ]
-        if not level:
-            return False
-    return True
+__all__ = ["Channel"]
 
 
 class Channel:
@@ -100,19 +50,19 @@ class Channel:
     def _do(self, message: Any) -> dict[str, Any]:
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             raise Refused("a message is an object with a 'type'")
-        if _deep(message):
+        if deep(message):
             raise Refused(f"a message nests at most {MAX_DEPTH} levels deep")
         session, kind = self.session, message["type"]
         if kind in ("tick", "step"):
             session.step(1)
         elif kind == "init":
-            text = _text(message, "hash")  # a link's missing keys take their defaults
-            session.open_link(from_hash(text) if text.strip("#") else session.settings)
+            link = text(message, "hash")  # a link's missing keys take their defaults
+            session.open_link(from_hash(link) if link.strip("#") else session.settings)
             self.view.forget()
         elif kind == "frame":
             self.view.forget()
         elif kind == "set":
-            session.set(_text(message, "key"), _text(message, "value"))
+            session.set(text(message, "key"), text(message, "value"))
         elif kind == "reset":
             session.restart()
         elif kind == "regenerate":
@@ -121,23 +71,21 @@ class Channel:
             label = message.get("label")
             if isinstance(label, bool) or not isinstance(label, int | float):
                 raise Refused(f"a point's label is a number, got {label!r}"[:200])
-            session.add_point(_number(message, "x"), _number(message, "y"), label)
+            session.add_point(number(message, "x"), number(message, "y"), label)
         elif kind == "remove":
-            session.remove_point(_number(message, "x"), _number(message, "y"))
+            session.remove_point(number(message, "x"), number(message, "y"))
         elif kind == "select":
-            session.select(_whole(message, "sample"))
+            session.select(whole(message, "sample"))
         elif kind == "weight":
-            where = (_whole(message, "layer"), _whole(message, "neuron"), _whole(message, "input"))
+            where = (whole(message, "layer"), whole(message, "neuron"), whole(message, "input"))
             if "value" in message:
-                session.set_weight(*where, _number(message, "value"))
+                session.set_weight(*where, number(message, "value"))
             else:
                 session.choose_weight(*where)
         elif kind == "scrub":
-            session.scrub(
-                None if message.get("iteration") is None else _whole(message, "iteration")
-            )
+            session.scrub(None if message.get("iteration") is None else whole(message, "iteration"))
         elif kind == "train_from":
-            session.train_from(_whole(message, "iteration"))
+            session.train_from(whole(message, "iteration"))
         elif kind == "export":
             what = message.get("what", "model")
             return {"type": "export", "what": "script" if what == "script" else "model",
@@ -159,24 +107,3 @@ def stepper_page(session: Session) -> str:
     loss.backward()
     title = f"training point {i} at iteration {session.now.iteration}"
     return Stepper(loss, params=twin, title=title, max_nodes=2_000).page
-
-
-def _text(message: dict[str, Any], key: str) -> str:
-    value = message.get(key)
-    if not isinstance(value, str) or len(value) > 4000:
-        raise Refused(f"{key} must be text (at most 4,000 characters), got {type(value).__name__}")
-    return value
-
-
-def _number(message: dict[str, Any], key: str) -> float:
-    value = message.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise Refused(f"{key} must be a finite number, got {value!r}"[:200])
-    return float(value)
-
-
-def _whole(message: dict[str, Any], key: str) -> int:
-    value = message.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**31:
-        raise Refused(f"{key} must be a whole number, got {value!r}"[:200])
-    return value
