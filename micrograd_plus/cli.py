@@ -8,6 +8,7 @@ module that does the work (``lecture`` for demos and notebooks, ``expression`` a
     micrograd-plus graph "tanh(x*w + b)" --set x=2 --set w=-3 --set b=6.88 --out n.svg
     micrograd-plus train --data moons --layers 16,16 --loss bce --steps 100 --out DIR
     micrograd-plus playground [--port N] [--link URL] [--no-browser]   watch a network learn
+    micrograd-plus gpt-live [--port N] [--steps N] [--no-browser]     watch a GPT learn names
 
 Bad arguments end with status 2 and one line saying what is wrong, never a traceback.
 Heavy modules (matplotlib, the pictures, training) are imported by the command that
@@ -234,6 +235,27 @@ def run_playground(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_gpt_live(args: argparse.Namespace) -> int:
+    import webbrowser
+
+    from micrograd_plus.gpt_live.server import GPTLiveServer
+
+    try:
+        server = GPTLiveServer(args.port, steps=args.steps)
+    except OSError as error:
+        raise UsageError(f"--port {args.port}: {error.strerror or error}") from None
+    print(f"GPT live view at {server.url}  (Ctrl-C stops it)", flush=True)
+    if not args.no_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("GPT live view stopped")
+    finally:
+        server.shutdown()
+    return 0
+
+
 # --- the parser ----------------------------------------------------------------------------
 
 
@@ -331,6 +353,22 @@ def parser() -> Parser:
     )
     live.add_argument("--no-browser", action="store_true", help="print the address only")
     live.set_defaults(run=run_playground)
+
+    gpt = command("gpt-live", "watch a GPT learn names, live, in the browser")
+    gpt.add_argument(
+        "--port",
+        type=whole_number_text(0, 65535),
+        default=0,
+        help="port on 127.0.0.1 (0: any free one)",
+    )
+    gpt.add_argument(
+        "--steps",
+        type=whole_number_text(1, 100_000),
+        default=1000,
+        help="the run's length: the learning rate falls to 0 there (default 1000)",
+    )
+    gpt.add_argument("--no-browser", action="store_true", help="print the address only")
+    gpt.set_defaults(run=run_gpt_live)
     return top
 
 

@@ -1,0 +1,129 @@
+"""The GPT live view's messages: what a page (or a kernel) asks, and the one reply to
+each: the new frame, or ``{"type": "error", "message": ...}`` in this project's words.
+No message can end a run: a refusal leaves it as it was.
+
+Messages (JSON objects with a ``type``): ``frame``, ``tick`` (``per_tick`` steps, the
+page's play), ``step`` (``n``, 1 unless given), ``set`` (key, value), ``reset``,
+``scrub`` (step, or null for the run now), ``train_from`` (step), ``sample``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from micrograd_plus.gpt_live.run import LIMITS, LiveRun
+from micrograd_plus.loopback import MAX_DEPTH, Refused, deep, text, whole
+
+__all__ = ["Channel", "frame"]
+
+CURVE_POINTS = 1000  # the loss curve's points at most (longer runs: each a mean of steps)
+SMOOTH = 50  # the curve's second line: the mean of the last this many steps
+
+
+def _rounded(array: np.ndarray, digits: int = 5) -> Any:
+    return np.round(array, digits).tolist()
+
+
+def _curve(losses: list[float]) -> dict[str, list[float]]:
+    """Each step's loss and the running mean of the last ``SMOOTH``, at most
+    ``CURVE_POINTS`` points (each the mean over its steps when the run is longer)."""
+    if not losses:
+        return {"step": [], "loss": [], "mean": []}
+    loss = np.asarray(losses)
+    total = np.concatenate([[0.0], np.cumsum(loss)])
+    ends = np.arange(1, len(loss) + 1)
+    mean = (total[ends] - total[np.maximum(0, ends - SMOOTH)]) / np.minimum(ends, SMOOTH)
+    bins = max(1, math.ceil(len(loss) / CURVE_POINTS))
+    cut = len(loss) // bins * bins
+    if bins > 1:
+        steps = ends[bins - 1 : cut : bins]
+        loss = loss[:cut].reshape(-1, bins).mean(axis=1)
+        mean = mean[bins - 1 : cut : bins]
+    else:
+        steps = ends
+    return {"step": steps.tolist(), "loss": _rounded(loss), "mean": _rounded(mean)}
+
+
+def frame(run: LiveRun) -> dict[str, Any]:
+    """Everything the page draws, at the step on view."""
+    look = run.look()
+    table, points = run.embedding()
+    labels = [*run.vocabulary.chars, "BOS"]
+    sampled = run.samples_on_view()
+    return {
+        "type": "frame",
+        "step": run.t,
+        "shown": run.step_on_view,
+        "live": run.shown is None,
+        "settings": dict(run.settings),
+        "limits": {key: list(bounds) for key, bounds in LIMITS.items()},
+        "lr_now": run.trainer.optimizer.lr if run.t else float(run.settings["lr"]),
+        "sizes": run.sizes,
+        "curve": _curve(run.losses),
+        "uniform": math.log(run.vocabulary.size),
+        "kept": run.history.iterations[: run.history.count].tolist(),
+        "vocab": labels,
+        "tokens": [labels[t] for t in look.tokens],
+        "targets": look.targets,
+        "maps": _rounded(look.maps),
+        "probs": _rounded(look.probs),
+        "name_loss": look.loss,
+        "embedding": _rounded(table),
+        "projection": _rounded(points),
+        "samples": None
+        if sampled is None
+        else {"step": sampled.step, "temperature": sampled.temperature, "names": sampled.names},
+        "notes": run.notes,
+    }
+
+
+class Channel:
+    """One page's conversation with a run: its messages in, one reply out each."""
+
+    def __init__(self, run: LiveRun) -> None:
+        self.run = run
+
+    def handle(self, message: Any) -> dict[str, Any]:
+        """The reply to one message (never an exception)."""
+        kind = message.get("type") if isinstance(message, dict) else None
+        try:
+            return {**self._do(message), "re": str(kind)[:20]}
+        except (Refused, ValueError, KeyError, TypeError, IndexError) as error:
+            return {"type": "error", "message": str(error)[:300], "re": str(kind)[:20]}
+        except Exception as error:  # a failure of ours: said, and the run goes on
+            said = f"the live view could not do {str(kind)[:20]!r} ({type(error).__name__})"
+            return {"type": "error", "message": said, "re": str(kind)[:20]}
+
+    def _do(self, message: Any) -> dict[str, Any]:
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise Refused("a message is an object with a 'type'")
+        if deep(message):
+            raise Refused(f"a message nests at most {MAX_DEPTH} levels deep")
+        run, kind = self.run, message["type"]
+        if kind == "tick":
+            left = int(run.settings["steps"]) - run.t
+            if not left:
+                raise Refused(f"the run's {run.t:,} steps are done: set more steps, or reset")
+            run.step(min(left, int(run.settings["per_tick"])))
+        elif kind == "step":
+            run.step(whole(message, "n") if "n" in message else 1)
+        elif kind == "set":
+            value = message.get("value")
+            if isinstance(value, str) and len(value) > 200:
+                raise Refused("a setting's value is at most 200 characters")
+            run.set(text(message, "key"), value)
+        elif kind == "reset":
+            run.reset()
+        elif kind == "scrub":
+            step = message.get("step")
+            run.scrub(None if step is None else whole(message, "step"))
+        elif kind == "train_from":
+            run.train_from(whole(message, "step"))
+        elif kind == "sample":
+            run.sample()
+        elif kind != "frame":
+            raise Refused(f"unknown message type {kind!r}"[:200])
+        return frame(run)
