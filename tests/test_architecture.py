@@ -110,6 +110,7 @@ FRONT_DOORS = {
         "viz.stepper",
     },
     "playground": set(),  # the widget only when first named: the server never loads Jupyter
+    "gpt_live": set(),
 }
 JUPYTER = {"anywidget", "ipywidgets", "IPython", "ipykernel", "traitlets"}
 
@@ -180,10 +181,13 @@ def test_each_front_door_loads_what_the_test_lists() -> None:
 
 
 def test_nothing_but_the_widget_loads_jupyter() -> None:
-    """The command line, the server and the pictures start without Jupyter; only
-    ``playground.widget`` (the widget itself) loads it."""
+    """The command line, the servers and the pictures start without Jupyter; only the
+    widgets themselves load it."""
     loading = {m: _loads(m)[1] & JUPYTER for m in _rows() if m != "__main__"}
-    assert {m for m, jupyter in loading.items() if jupyter} == {"playground.widget"}
+    assert {m for m, jupyter in loading.items() if jupyter} == {
+        "playground.widget",
+        "gpt_live.widget",
+    }
 
 
 def test_what_loads_beyond_the_rows_above_comes_through_a_front_door() -> None:

@@ -58,13 +58,15 @@ def test_a_documents_loss_and_gradients_are_pytorchs() -> None:
     x = rmsnorm(weights["wte"][ids] + weights["wpe"][:n])
     heads, d = 2, 4
     mask = torch.ones(n, n).tril().bool()
+    attention = []
     for i in range(2):
         w = {k.split(".")[1]: v for k, v in weights.items() if k.startswith(f"layer{i}.")}
         h = rmsnorm(x)
         q, k, v = (h @ w[m].T for m in ("attn_wq", "attn_wk", "attn_wv"))
         q, k, v = (t.view(n, heads, d).transpose(0, 1) for t in (q, k, v))
         scores = (q @ k.transpose(1, 2) / math.sqrt(d)).masked_fill(~mask, -math.inf)
-        out = (torch.softmax(scores, dim=-1) @ v).transpose(0, 1).reshape(n, heads * d)
+        attention.append(torch.softmax(scores, dim=-1))
+        out = (attention[-1] @ v).transpose(0, 1).reshape(n, heads * d)
         x = x + out @ w["attn_wo"].T
         x = x + torch.relu(rmsnorm(x) @ w["mlp_fc1"].T) @ w["mlp_fc2"].T
     logits = x @ weights["lm_head"].T
@@ -76,6 +78,11 @@ def test_a_documents_loss_and_gradients_are_pytorchs() -> None:
         grad = weights[name].grad
         assert grad is not None
         np.testing.assert_allclose(ours, grad.numpy(), rtol=1e-9, atol=1e-13, err_msg=name)
+    # what the live view and the plots draw: each head's weights, each position's p
+    maps, probs = model.look(tokens[:n])
+    np.testing.assert_allclose(maps, torch.stack(attention).detach().numpy(), atol=1e-13)
+    np.testing.assert_allclose(probs, torch.softmax(logits, -1).detach().numpy(), atol=1e-13)
+    np.testing.assert_array_equal(model.attention_maps(tokens[:n]), maps)
 
 
 def test_training_on_the_tape_is_the_scalar_engines_step_for_step() -> None:

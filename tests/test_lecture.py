@@ -41,8 +41,9 @@ def _execute(name: str, folder: Path) -> Any:
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Every demo's notebook, run two at a time (a kernel each: these machines have two
-    cores), by name: the notebook and its folder, or what it raised."""
+    """Every demo's notebook, three at a time (a kernel each; a kernel's start waits more
+    than it computes, so three beat two on these two cores), by name: the notebook and its
+    folder, or what it raised."""
     folders = {name: tmp_path_factory.mktemp(name) for name in demo_files()}
 
     def run(name: str) -> Any:
@@ -51,7 +52,7 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         except Exception as error:  # reported by the demo's own test
             return error, folders[name]
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         return dict(zip(folders, pool.map(run, folders)))
 
 

@@ -11,8 +11,8 @@ from conftest import frame_numbers
 from hypothesis import given
 from hypothesis import strategies as st
 
+from micrograd_plus.history import BUDGET, History, Row
 from micrograd_plus.playground import Playground
-from micrograd_plus.playground.history import BUDGET, History, Row
 from micrograd_plus.playground.protocol import Channel
 from micrograd_plus.playground.session import Session
 from micrograd_plus.playground.settings import OPTIMIZERS, Settings

@@ -29,8 +29,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from micrograd_plus.history import BUDGET
 from micrograd_plus.playground.data import RADIUS
-from micrograd_plus.playground.history import BUDGET
 from micrograd_plus.playground.protocol import Channel
 from micrograd_plus.playground.session import NEW_DATA, NEW_MODEL, NEW_OPTIMIZER, Session
 from micrograd_plus.playground.settings import (

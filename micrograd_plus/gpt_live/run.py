@@ -1,6 +1,6 @@
 """The GPT live view's run, with no front end: the names, the model, microgpt's training a
 step at a time (``gpt.Trainer``, on the tape), the history of every step within a memory
-budget (``playground.history``, as the playground keeps its run), names sampled every
+budget (``history``, as the playground keeps its run), names sampled every
 few steps, and what the model does on one chosen name at the step on view.
 
 Every setting can change at any moment; the next step (or the next look) uses it.
@@ -18,8 +18,8 @@ import numpy as np
 
 from micrograd_plus.datasets import load_names
 from micrograd_plus.gpt import GPT, Trainer, Vocabulary
+from micrograd_plus.history import BUDGET, History, Row
 from micrograd_plus.parameters import Numbers
-from micrograd_plus.playground.history import BUDGET, History, Row
 from micrograd_plus.plots import projection
 
 __all__ = ["LIMITS", "LiveRun", "Look", "Sampled"]

@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 
 from micrograd_plus.engine import Value
+from micrograd_plus.history import BUDGET, History, Row
 from micrograd_plus.losses import LossFn
 from micrograd_plus.nn import MLP
 from micrograd_plus.optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from micrograd_plus.parameters import Numbers
 from micrograd_plus.playground import data
-from micrograd_plus.playground.history import BUDGET, History, Row
 from micrograd_plus.playground.settings import ACTIVATIONS, LIMITS, Settings, from_hash, to_hash
 from micrograd_plus.tape import Tape
 from micrograd_plus.training import ModelTape, loss_function

@@ -117,12 +117,19 @@ function render({ model, el }) {
   const view = root.firstElementChild;
   const $ = (id) => view.querySelector(`#${id}`);
   const tip = $("tip");
-  let frame = null, playing = false, busy = false, pending = null, shapes = "";
+  let frame = null, playing = false, busy = false, shapes = "", flying = null;
+  const waiting = [];  // messages sent while one is in flight, in order
   let headCells = [], probCells = [], wteCells = [];
 
-  function send(message) {  // one message in flight; the latest waiting one goes next
-    if (busy) { pending = message; return; }
+  function send(message) {  // one message in flight; the others wait their turn
+    if (busy) {
+      const last = waiting[waiting.length - 1];  // a scrub replaces a scrub still waiting
+      if (last && last.type === "scrub" && message.type === "scrub") waiting.pop();
+      waiting.push(message);
+      return;
+    }
     busy = true;
+    flying = message;
     model.send(message);
   }
   function setPlaying(on) {
@@ -167,7 +174,7 @@ function render({ model, el }) {
         const svg = svgEl("svg", {width: size, height: size + 18, class: "head",
           "data-layer": l, "data-head": h}, box);
         const cells = heatMap(svg, n, n, cell, margin, 18 + margin);
-        label(svg, margin + (n * cell) / 2, 8, layers > 1 ? `layer ${l}, head ${h}` : `head ${h}`);
+        label(svg, across > 2 ? 2 : margin, 8, layers > 1 ? `layer ${l} head ${h}` : `head ${h}`, "start");
         const every = cell >= 12 ? 1 : Math.ceil(12 / cell);
         for (let i = 0; i < n; i += every) {
           const row = label(svg, margin - 4, 18 + margin + i * cell + cell / 2, "", "end");
@@ -369,12 +376,16 @@ function render({ model, el }) {
     if (message.type === "error") {
       setPlaying(false);
       say(message.message, true);
-      if (frame) draw(frame);  // the controls back to what the run has
+      if (flying && flying.type === "set" && frame) {  // the refused field: back to the run's
+        const field = $(flying.key);
+        field.value = frame.settings[flying.key];
+        if (flying.key === "temperature") $("temperature-value").textContent = Number(field.value).toFixed(2);
+      }
     } else if (message.type === "frame") {
       if (!playing && !message.notes.length) say("");
       draw(message);
     }
-    if (pending) { const next = pending; pending = null; send(next); }
+    if (waiting.length) send(waiting.shift());
     else if (playing) requestAnimationFrame(() => { if (playing && !busy) send({type: "tick"}); });
   });
   send({type: "frame"});
