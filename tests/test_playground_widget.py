@@ -1,5 +1,6 @@
-"""The Playground widget in a real JupyterLab, started by the test on loopback and driven
-in headless Chromium: the notebook shows the same page, and it trains."""
+"""The widgets (the playground, the GPT live view) in a real JupyterLab, started by the test
+on loopback and driven in headless Chromium: the notebook shows the same pages, and they
+train, from the page and from Python."""
 
 from __future__ import annotations
 
@@ -52,28 +53,22 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
         server.wait(timeout=30)
 
 
-@pytest.mark.slow
-def test_the_widget_shows_the_page_in_jupyterlab_and_trains(lab: tuple[str, Path]) -> None:
+def _open_notebook(lab: tuple[str, Path], name: str, cells: list[str]) -> Iterator[Any]:
+    """The notebook of ``cells`` open in JupyterLab in Chromium, its first cell run."""
     executable = shutil.which("chromium")
     if not executable:
         pytest.skip("Chromium is not installed (Debian package chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     url, folder = lab
-    code = "from micrograd_plus.playground import Playground\npg = Playground(seed=1)\npg"
-    cells = [
-        code,
-        "pg.learning_rate = 0.01",
-        "print('rate', pg.learning_rate, pg.session.optimizer.lr)",
-    ]
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}  # fmt: skip
-    nbformat.write(notebook, folder / "playground.ipynb")
+    nbformat.write(notebook, folder / name)
     args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=args)
         page: Any = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(url)
+        page.goto(url.replace("playground.ipynb", name) + "&reset")  # no tab of another
         page.wait_for_selector(".jp-Notebook", timeout=60_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=60_000)  # fmt: skip
@@ -87,6 +82,28 @@ def test_the_widget_shows_the_page_in_jupyterlab_and_trains(lab: tuple[str, Path
                 break
             except sync_api.TimeoutError:
                 continue
+        yield page
+        browser.close()
+
+
+def _run_cell(page: Any, number: int) -> str:
+    """Run cell ``number`` (from 1) and give its output's text."""
+    page.click(f".jp-Cell:nth-child({number}) .cm-content")
+    page.click("[data-command='notebook:run-cell-and-select-next']")
+    output = f".jp-Cell:nth-child({number}) .jp-OutputArea-output"
+    page.wait_for_selector(output, timeout=30_000)
+    return str(page.inner_text(output)).strip()
+
+
+@pytest.mark.slow
+def test_the_widget_shows_the_page_in_jupyterlab_and_trains(lab: tuple[str, Path]) -> None:
+    code = "from micrograd_plus.playground import Playground\npg = Playground(seed=1)\npg"
+    cells = [
+        code,
+        "pg.learning_rate = 0.01",
+        "print('rate', pg.learning_rate, pg.session.optimizer.lr)",
+    ]
+    for page in _open_notebook(lab, "playground.ipynb", cells):
         page.wait_for_selector("#play-pause-button", timeout=60_000)
         page.wait_for_function("document.querySelector('#loss-train').textContent !== ''",
                                timeout=30_000)  # fmt: skip
@@ -104,10 +121,30 @@ def test_the_widget_shows_the_page_in_jupyterlab_and_trains(lab: tuple[str, Path
                                timeout=30_000)  # fmt: skip
         page.select_option("#learningRate", "0.3")
         page.wait_for_timeout(500)
-        page.click(".jp-Cell:nth-child(3) .cm-content")
+        assert _run_cell(page, 3) == "rate 0.3 0.3"
+
+
+@pytest.mark.slow
+def test_the_gpt_live_view_shows_in_jupyterlab_and_trains(lab: tuple[str, Path]) -> None:
+    cells = [
+        "from micrograd_plus.gpt_live import GPTLive\n"
+        "live = GPTLive(['emma', 'ava', 'zoe', 'mia', 'bo'], n_embd=8, n_head=2, name='ava')\n"
+        "live",
+        "live.step(3)",
+        "print('steps', live.run.t, len(live.losses))",
+    ]
+    for page in _open_notebook(lab, "gpt.ipynb", cells):
+        page.wait_for_selector("#heads rect.cell", timeout=60_000)
+        assert page.inner_text("#step-number") == "0"
+        assert page.locator("#heads svg.head").count() == 2
+        fills = "els => els.map(e => e.getAttribute('fill'))"
+        before = page.eval_on_selector_all("#heads rect.cell", fills)
+        page.click(".jp-Cell:nth-child(2) .cm-content")  # from Python: the page follows
         page.click("[data-command='notebook:run-cell-and-select-next']")
-        page.wait_for_selector(".jp-Cell:nth-child(3) .jp-OutputArea-output", timeout=30_000)
-        assert page.inner_text(".jp-Cell:nth-child(3) .jp-OutputArea-output").strip() == (
-            "rate 0.3 0.3"
-        )
-        browser.close()
+        page.wait_for_function("document.querySelector('#step-number').textContent === '3'",
+                               timeout=30_000)  # fmt: skip
+        assert page.eval_on_selector_all("#heads rect.cell", fills) != before
+        page.click("#step")  # from the page: Python follows
+        page.wait_for_function("document.querySelector('#step-number').textContent === '4'",
+                               timeout=30_000)  # fmt: skip
+        assert _run_cell(page, 3) == "steps 4 4"
