@@ -78,3 +78,16 @@ def test_the_op_added_in_one_entry_gives_the_numbers_the_comments_say() -> None:
     x, d1 = found["x"], found["d1"]
     assert round(x.grad, 3) == 1.462 == round(2 / (1 + math.exp(-1.0)), 3)
     assert d1.data == pytest.approx(x.grad, rel=1e-15)
+
+
+def test_the_gpt_live_view_does_what_its_comments_say(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("names")
+    code = python_block("### Watch a GPT learn")
+    found: dict[str, Any] = {}
+    exec(compile(code, "README.md", "exec"), found)
+    live = found["live"]
+    assert live.run.t == 100 and len(live.losses) == 100
+    assert live.settings["temperature"] == 0.8 and live.settings["lr"] == 0.005
+    printed = capsys.readouterr().out.strip()
+    assert printed.startswith("[") and printed.count("'") == 16  # 8 names
+    assert live.run.step_on_view == 50

@@ -36,13 +36,13 @@ const TEMPLATE = `
         <input id="per_tick" type="number" min="1"> steps per frame of play</label>
     </section>
     <section class="middle">
-      <h2>Attention on <span id="name-shown"></span> <span class="hint">row: the position that looks; column: where it looks</span></h2>
+      <h2>Attention on <span id="name-shown"></span> <span class="hint">row: the position that looks; column: where it looks (white 0, blue 1)</span></h2>
       <div id="heads"></div>
     </section>
     <section class="right">
-      <h2>Next token <span class="hint">p after each position; the name's own next letter outlined</span></h2>
+      <h2>Next token <span class="hint">p after each position (white 0, purple 1, square-root scale); the name's own next letter outlined</span></h2>
       <svg id="probs"></svg>
-      <h2>Token embedding <span class="hint">wte, a row per token, and its 2-D projection (PCA)</span></h2>
+      <h2>Token embedding <span class="hint">wte, a row per token (orange below 0, blue above), and its rows on 2 principal components</span></h2>
       <div class="embedding"><svg id="wte"></svg><svg id="projection"></svg></div>
     </section>
   </main>
