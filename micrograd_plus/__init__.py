@@ -2,7 +2,7 @@
 
 from micrograd_plus.autograd import grad
 from micrograd_plus.engine import Value, enable_grad, is_grad_enabled, no_grad, op_result
-from micrograd_plus.gradcheck import GradcheckError, gradcheck
+from micrograd_plus.gradcheck import GradcheckError, gradcheck, gradcheck_parameters
 from micrograd_plus.scopes import scope
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "enable_grad",
     "grad",
     "gradcheck",
+    "gradcheck_parameters",
     "is_grad_enabled",
     "no_grad",
     "op_result",

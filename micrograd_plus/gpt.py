@@ -25,8 +25,9 @@ of ``wte`` gathered by the token ids), as the scalar engine computes it.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -38,7 +39,7 @@ from micrograd_plus.parameters import new_parameters
 from micrograd_plus.scopes import scope
 from micrograd_plus.tape import Tapes
 
-__all__ = ["GPT", "Trainer", "Vocabulary", "train_gpt"]
+__all__ = ["GPT", "LanguageModel", "Trainer", "Vocabulary", "train_gpt"]
 
 Matrix = list[list[Value]]
 
@@ -266,15 +267,30 @@ def attention(q: Sequence[Value], keys: Sequence[Sequence[Value]],
         return [Value.sum(w * v[j] for w, v in zip(weights, values)) for j in range(d)]
 
 
+class LanguageModel(Protocol):
+    """What ``Trainer`` trains: a GPT, or a lecture's bigram or MLP model written the same
+    way (a document's mean loss over its positions, the tables ids pick rows from)."""
+
+    block_size: int
+
+    def loss(self, tokens: Sequence[int]) -> Value: ...
+
+    def parameters(self) -> list[Value]: ...
+
+    @property
+    def tables(self) -> Mapping[str, Matrix]: ...
+
+
 class Trainer:
     """microgpt's training, a step at a time: step t takes document t (cycling), Adam with
     betas (0.85, 0.99) and eps 1e-8 at a learning rate falling linearly from ``lr`` to 0
     over ``total`` steps. ``engine``: "tape" (each length's program replayed with numpy)
-    or "scalar". ``step()`` returns the step's loss; ``t`` counts the steps taken."""
+    or "scalar". ``step()`` returns the step's loss; ``t`` counts the steps taken;
+    ``evaluate(documents)`` is the mean loss per token over documents, with no step."""
 
     def __init__(
         self,
-        model: GPT,
+        model: LanguageModel,
         documents: Sequence[Sequence[int]],
         total: int,
         *,
@@ -310,6 +326,18 @@ class Trainer:
         optimizer.step()
         self.t += 1
         return loss
+
+    def evaluate(self, documents: Sequence[Sequence[int]]) -> float:
+        """The mean of -log p(next token) over every position of the documents (each cut
+        to the model's block), the model as it is now; no gradient, no step."""
+        cut = [list(d)[: self.model.block_size + 1] for d in documents]
+        positions = np.array([len(d) - 1 for d in cut])
+        if self.tapes is not None:
+            losses = self.tapes.forward(cut)
+        else:
+            with no_grad():
+                losses = np.array([self.model.loss(d).data for d in cut])
+        return float(np.sum(losses * positions) / np.sum(positions))
 
 
 def train_gpt(

@@ -7,11 +7,12 @@ an oracle independent of every local derivative written in the engine.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 
 from micrograd_plus.engine import Value, no_grad
 
-__all__ = ["GradcheckError", "gradcheck", "numerical_gradient"]
+__all__ = ["GradcheckError", "gradcheck", "gradcheck_parameters", "numerical_gradient"]
 
 
 class GradcheckError(AssertionError):
@@ -65,6 +66,51 @@ def gradcheck(
             raise GradcheckError(
                 f"gradient of input {i} (value {xs[i]!r}) does not match: "
                 f"backward gives {leaf.grad!r}, central difference gives {expected!r} "
+                f"(eps={eps}, atol={atol}, rtol={rtol})"
+            )
+    return True
+
+
+def gradcheck_parameters(
+    loss: Callable[[], Value],
+    parameters: Sequence[Value],
+    count: int = 8,
+    seed: int = 0,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """True if a model's backward matches central differences on ``count`` of its
+    parameters, picked at random (``seed``): ``loss()`` builds the loss from the model as
+    it is, backward gives every dL/dp at once, and each picked p is nudged by +-eps and
+    put back. A model has thousands of parameters and each difference is two forward
+    passes, so a sample is checked; a ``GradcheckError`` names the first that fails."""
+    if not parameters:
+        raise ValueError("gradcheck_parameters needs at least one parameter, got none")
+    if type(count) is not int or count < 1:
+        raise ValueError(f"count must be a whole number, 1 or more, got {count!r}")
+    picked = random.Random(seed).sample(range(len(parameters)), min(count, len(parameters)))
+    for p in parameters:
+        p.grad = 0.0
+    _evaluate(loss, []).backward()
+    backward = {i: parameters[i].grad for i in picked}
+    for i in picked:
+        p = parameters[i]
+        kept = p.data
+        try:
+            with no_grad():
+                p.data = kept + eps
+                up = _evaluate(loss, []).data
+                p.data = kept - eps
+                down = _evaluate(loss, []).data
+        finally:
+            p.data = kept
+        expected = (up - down) / (2 * eps)
+        if not abs(backward[i] - expected) <= atol + rtol * abs(expected):
+            name = p.label or f"parameter {i}"
+            raise GradcheckError(
+                f"gradient of {name} (value {kept!r}) does not match: backward gives "
+                f"{backward[i]!r}, central difference gives {expected!r} "
                 f"(eps={eps}, atol={atol}, rtol={rtol})"
             )
     return True

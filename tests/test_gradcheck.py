@@ -54,3 +54,24 @@ def test_does_not_touch_the_callers_values() -> None:
     gradcheck(lambda a: a * a, [x])
     assert x.grad == 0.0
     assert x.data == 0.5
+
+
+def test_a_models_parameters_are_checked_on_a_sample_and_a_data_read_is_caught() -> None:
+    from micrograd_plus.gpt import GPT
+    from micrograd_plus.gradcheck import gradcheck_parameters
+
+    model = GPT(5, n_embd=4, n_head=2, block_size=4, seed=1)
+    params = model.parameters()
+    assert gradcheck_parameters(lambda: model.loss([4, 0, 3, 4]), params, count=12, seed=2)
+    assert [p.data for p in params] == [p.data for p in GPT(5, 4, 2, 1, 4, seed=1).parameters()]
+    w = model.state_dict["lm_head"][1][2]
+
+    def reads_data() -> Value:  # a student's slip: w.data is a number, its gradient is lost
+        return model.loss([4, 0, 3, 4]) + w * w.data
+
+    with pytest.raises(GradcheckError, match=r"gradient of lm_head\[1\]\[2\] \(value"):
+        gradcheck_parameters(reads_data, [w])
+    with pytest.raises(ValueError, match="at least one parameter"):
+        gradcheck_parameters(reads_data, [])
+    with pytest.raises(ValueError, match="count must be a whole number, 1 or more, got 0"):
+        gradcheck_parameters(reads_data, [w], count=0)
