@@ -53,7 +53,7 @@ demo.show(to_dot(loss, open=["position 0", "position 0/layer 0"]), "gpt_graph")
 # the token ids. The first steps again on the scalar engine: the same losses.
 
 # %%
-steps = 1000 if demo.full else 20 if demo.quick else 300
+steps = 1000 if demo.full or demo.notebook else 20 if demo.quick else 300  # a notebook: all
 model = GPT(vocabulary.size, seed=42, **size)
 start = time.perf_counter()
 losses = train_gpt(model, documents, steps, engine="tape")

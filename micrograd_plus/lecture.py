@@ -105,7 +105,9 @@ def write_notebooks(folder: Path) -> list[tuple[str, Path]]:
 @dataclass
 class Demo:
     """One run of a demo: its output folder, its seed, its sizes (``quick`` small,
-    ``full`` large) and the format its figures are saved in."""
+    ``full`` large), the format its figures are saved in, and whether it runs as a
+    notebook a class opened (in a Jupyter kernel, no settings given: the lectures whose
+    default run is a preview show their whole run there)."""
 
     name: str
     out: Path
@@ -113,6 +115,7 @@ class Demo:
     quick: bool
     full: bool
     format: str
+    notebook: bool = False
 
     def path(self, filename: str) -> Path:
         """Where to write ``filename``; say so once it is written with ``wrote``."""
@@ -140,18 +143,24 @@ class Demo:
         _display(figure)
 
 
+def _kernel_display() -> Any:
+    """``IPython.display`` when running in a Jupyter kernel, else None."""
+    try:  # looked up by name: IPython is there only in a notebook's kernel
+        ipython = importlib.import_module("IPython")
+        shown = importlib.import_module("IPython.display")
+    except ImportError:
+        return None
+    shell = ipython.get_ipython()
+    return None if shell is None or getattr(shell, "kernel", None) is None else shown
+
+
 def _display(figure: Any) -> None:
     """Show a figure inline when running in a Jupyter kernel; elsewhere do nothing.
 
     A graph picture shows itself (SVG); a matplotlib Figure made without pyplot has no
     inline display of its own, so it is shown as a PNG."""
-    try:  # looked up by name: IPython is there only in a notebook's kernel
-        ipython = importlib.import_module("IPython")
-        shown = importlib.import_module("IPython.display")
-    except ImportError:
-        return
-    shell = ipython.get_ipython()
-    if shell is None or getattr(shell, "kernel", None) is None:
+    shown = _kernel_display()
+    if shown is None:
         return
     if hasattr(figure, "source") or hasattr(figure, "page"):
         shown.display(figure)
@@ -198,4 +207,5 @@ def setup(name: str) -> Demo:
     given = _given.get() or _Settings(None, 0, False, False, "png")
     out = given.out or Path("micrograd-plus-out") / name
     out.mkdir(parents=True, exist_ok=True)
-    return Demo(name, out, given.seed, given.quick, given.full, given.format)
+    opened = _given.get() is None and _kernel_display() is not None
+    return Demo(name, out, given.seed, given.quick, given.full, given.format, opened)

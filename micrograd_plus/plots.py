@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+from itertools import cycle
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,7 +32,9 @@ __all__ = [
     "decision_boundary",
     "figure",
     "fitted_curves",
+    "heat_map",
     "loss_curve",
+    "loss_curves",
     "png_bytes",
     "save",
     "style",
@@ -268,7 +271,74 @@ def attention_maps(
                 axis.set_xticks(range(n), list(labels)[:n], fontsize=8)
                 axis.set_yticks(range(n), list(labels)[:n], fontsize=8)
                 axis.grid(False)
+                if layer == layers - 1:
+                    axis.set_xlabel("looks at (key)", fontsize=10)
+                if head == 0:
+                    axis.set_ylabel("position (query)", fontsize=10)
         fig.colorbar(image, ax=grid, shrink=0.8, label="attention weight")
+    return _finish(fig, path)
+
+
+def heat_map(
+    values: np.ndarray,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    title: str = "",
+    path: str | os.PathLike[str] | None = None,
+    *,
+    row_name: str = "",
+    column_name: str = "",
+) -> Figure:
+    """A table of numbers as an image, a labelled row and column each (a bigram count
+    table, a weight matrix), with its colour bar; ``row_name`` and ``column_name`` say
+    what the rows and the columns are."""
+    table = np.asarray(values, dtype=np.float64)
+    if table.ndim != 2 or table.shape != (len(rows), len(columns)):
+        raise ValueError(
+            f"expected a table of {len(rows)} rows and {len(columns)} columns (a label "
+            f"each), got shape {table.shape}"
+        )
+    fig, axis = figure(size=(0.26 * len(columns) + 2.4, 0.26 * len(rows) + 1.2))
+    with style():
+        image = axis.imshow(table, cmap="Blues", aspect="auto")
+        axis.set_xticks(range(len(columns)), list(columns), fontsize=9)
+        axis.set_yticks(range(len(rows)), list(rows), fontsize=9)
+        axis.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False)
+        axis.grid(False)
+        axis.set_title(title)
+        axis.set_ylabel(row_name)
+        axis.set_xlabel(column_name)
+        axis.xaxis.set_label_position("top")
+        fig.colorbar(image, ax=axis, shrink=0.8)
+    return _finish(fig, path)
+
+
+def loss_curves(
+    curves: dict[str, Sequence[float]],
+    smooth: int = 50,
+    guess: float | None = None,
+    title: str = "training",
+    path: str | os.PathLike[str] | None = None,
+) -> Figure:
+    """Several runs' losses per step, each as the mean of its last ``smooth`` steps, on
+    one axis (and ``guess``, a uniform guess's loss, as a dashed line)."""
+    if not curves:
+        raise ValueError("loss_curves needs at least one run's losses")
+    fig, axis = figure(size=(7, 4.2))
+    with style():
+        for (name, losses), colour in zip(curves.items(), cycle(CLASS_COLOURS)):
+            loss = np.asarray(losses, dtype=np.float64)
+            total = np.concatenate([[0.0], np.cumsum(loss)])
+            ends = np.arange(1, len(loss) + 1)
+            mean = (total[ends] - total[np.maximum(0, ends - smooth)]) / np.minimum(ends, smooth)
+            axis.plot(ends, mean, label=name, linewidth=2, color=colour)  # no yellow
+        if guess is not None:
+            axis.axhline(guess, color="#555555", linestyle="--", linewidth=1,
+                         label=f"uniform guess ({guess:.2f})")  # fmt: skip
+        axis.set_xlabel("step")
+        axis.set_ylabel(f"loss (mean of the last {smooth} steps)")
+        axis.set_title(title)
+        axis.legend(loc="upper right")
     return _finish(fig, path)
 
 

@@ -29,7 +29,7 @@ from micrograd_plus.nn import MLP
 DEMOS = [
     "perceptron", "neuron", "activations", "losses", "xor", "moons", "spirals",
     "regression", "optimizers", "vanishing", "learning_rate", "scalars_to_tensors",
-    "higher_order", "gpt",
+    "higher_order", "gpt", "micrograd_to_gpt",
 ]  # fmt: skip
 
 

@@ -4,6 +4,8 @@ kernel (nbclient): no error, at least one figure shown inline, every file it wro
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -86,7 +88,9 @@ def test_each_demo_notebook_runs_and_shows_a_figure(name: str, executed: dict[st
 def test_a_figure_shows_inline_in_a_fresh_kernel_with_no_matplotlib_line(tmp_path: Path) -> None:
     code = "import micrograd_plus.viz  # warns of nothing\nfrom micrograd_plus import plots\n"
     code += "plots.loss_curve([1.0, 0.5, 0.2])"
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    opened = "from micrograd_plus import lecture\nprint(lecture.setup('gpt').notebook)"
+    cells = [nbformat.v4.new_code_cell(code), nbformat.v4.new_code_cell(opened)]
+    nb = nbformat.v4.new_notebook(cells=cells)
     client = nbclient.NotebookClient(
         nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     )
@@ -94,3 +98,8 @@ def test_a_figure_shows_inline_in_a_fresh_kernel_with_no_matplotlib_line(tmp_pat
     outputs = nb.cells[0].outputs
     assert any("image/png" in o.get("data", {}) for o in outputs)
     assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+    # a notebook a class opened (no settings given): the lectures show their whole run
+    assert nb.cells[1].outputs[0].text == "True\n"
+    script = subprocess.run([sys.executable, "-c", opened], cwd=tmp_path, capture_output=True,
+                            text=True, check=True)  # fmt: skip
+    assert script.stdout == "False\n"  # a script, or the demo command: its own sizes

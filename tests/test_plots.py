@@ -160,3 +160,32 @@ def test_the_projection_is_scikit_learns_pca_and_each_token_is_labelled() -> Non
     np.testing.assert_allclose(shown["BOS"], ours[-1])  # each label at its own point
     with pytest.raises(ValueError, match="a label per row: 27 rows, 2 labels"):
         embedding_map(table, ["a", "b"])
+
+
+def test_a_heat_map_shows_its_table_with_each_row_and_column_labelled() -> None:
+    from micrograd_plus.plots import heat_map
+
+    counts = np.arange(12.0).reshape(3, 4)
+    fig = heat_map(
+        counts, ["a", "b", "c"], ["a", "b", "c", "."], row_name="this", column_name="next"
+    )
+    axis = fig.axes[0]
+    assert (axis.get_ylabel(), axis.get_xlabel()) == ("this", "next")
+    np.testing.assert_array_equal(axis.images[0].get_array(), counts)
+    assert [t.get_text() for t in axis.get_yticklabels()] == ["a", "b", "c"]
+    assert [t.get_text() for t in axis.get_xticklabels()] == ["a", "b", "c", "."]
+    with pytest.raises(ValueError, match=r"3 rows and 3 columns .* got shape \(3, 4\)"):
+        heat_map(counts, ["a", "b", "c"], ["a", "b", "c"])
+
+
+def test_loss_curves_are_each_runs_running_mean() -> None:
+    from micrograd_plus.plots import loss_curves
+
+    fast, slow = [4.0, 2.0, 3.0, 1.0], [3.0, 3.0, 3.0, 2.0]
+    fig = loss_curves({"fast": fast, "slow": slow}, smooth=2, guess=3.3)
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    assert np.asarray(lines["fast"].get_ydata()).tolist() == [4.0, 3.0, 2.5, 2.0]  # last 2 each
+    assert np.asarray(lines["slow"].get_xdata()).tolist() == [1, 2, 3, 4]
+    assert np.asarray(lines["uniform guess (3.30)"].get_ydata()).tolist() == [3.3, 3.3]
+    with pytest.raises(ValueError, match="at least one run"):
+        loss_curves({})
