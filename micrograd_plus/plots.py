@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import io
 import os
-from itertools import cycle
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from itertools import cycle
 from pathlib import Path
 from typing import Any
 
