@@ -18,7 +18,7 @@ tensor program it is. A model's W is a view of the array its parameters live in
 from __future__ import annotations
 
 import heapq
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -389,12 +389,27 @@ class Fused:
 
     def text(self, names: list[str], inputs: set[int]) -> list[str]:
         """The fused program: ``h1 = relu(x @ L1.W.T + L1.b)``, then the rest line by line
-        (a layer's output i is ``h1[i]``)."""
+        (a layer's output i is ``h1[i]``); sums of products of computed numbers (attention's
+        ``q . k``, its weighted sum of values) as products of the vectors and matrices they
+        are, ``[v52, v60] = h6[0:4] @ [h1[4:8]; h6[4:8]].T``, where the names allow."""
         shown = list(names)
         lines = []
         layer_names: dict[int, str] = {}
         pending: dict[int, str] = {}  # a layer's rows -> its product, before its activation
+        dots = _dot_products(self.units, inputs)
+        hidden = {r for pairs in dots.values() for pair in pairs for r in pair[2:]}
+        merged: set[int] = set()  # dot rows already printed with an earlier one
+        done = set(inputs)  # rows printed so far
         for unit in self.units:
+            done |= set(_rows(unit))
+            if isinstance(unit, Instruction) and unit.row in dots:
+                if unit.row not in merged:
+                    group = _same_left(unit.row, dots, done, merged)
+                    merged |= set(group)
+                    lines.append(_dot_line(group, dots, shown))
+                continue
+            if isinstance(unit, Instruction) and unit.row in hidden:
+                continue
             if isinstance(unit, Layer):
                 source = _source(unit.inputs, shown, inputs)
                 prefix = _prefix(names[int(unit.weights[0, 0])])
@@ -425,6 +440,77 @@ class Fused:
                 args = [shown[i] for i in unit.inputs]
                 lines.append(f"{shown[unit.row]} = {unit.formula(args)}")
         return lines
+
+
+def _dot_products(units: list[Unit], inputs: set[int]) -> dict[int, list[tuple[int, ...]]]:
+    """The sums whose every term is a product of two computed numbers, each read by that
+    sum alone: per sum, its terms as (left, right, product row)."""
+    by_row = {unit.row: unit for unit in units if isinstance(unit, Instruction)}
+    computed = set(inputs) | {r for unit in units for r in _rows(unit)}
+    users: dict[int, int] = {}
+    for unit in units:
+        for r in np.ravel(unit.inputs):
+            users[int(r)] = users.get(int(r), 0) + 1
+    dots: dict[int, list[tuple[int, ...]]] = {}
+    for row, ins in by_row.items():
+        if ins.op not in SUMS:
+            continue
+        terms = [by_row.get(r) for r in ins.inputs]
+        if all(
+            t is not None and t.op == "*" and users.get(t.row) == 1 and set(t.inputs) <= computed
+            for t in terms
+        ):
+            dots[row] = [(*t.inputs, t.row) for t in terms if t is not None]
+    return dots
+
+
+def _same_left(
+    first: int, dots: dict[int, list[tuple[int, ...]]], done: set[int], merged: set[int]
+) -> list[int]:
+    """The dot sums that take the same left vector as ``first`` (one query against every
+    key; one row of weights against every value column), all of whose right operands are
+    computed by now: printed together, as one product."""
+    left = [pair[0] for pair in dots[first]]
+    return [first] + [
+        row
+        for row, pairs in dots.items()
+        if row != first
+        and row not in merged
+        and [pair[0] for pair in pairs] == left
+        and all(pair[1] in done for pair in pairs)
+    ]
+
+
+def _vector(names: list[str]) -> str:
+    """Names as one vector: ``h1[4:8]`` for h1[4], ..., h1[7]; else ``[a, b, c]``."""
+    parts = [name.rpartition("[") for name in names]
+    if all(sep and name.endswith("]") for name, (_, sep, _) in zip(names, parts)):
+        heads = {head for head, _, _ in parts}
+        digits = [tail[:-1] for _, _, tail in parts]
+        if len(heads) == 1 and all(d.isdigit() for d in digits):
+            start = int(digits[0])
+            if [int(d) for d in digits] == list(range(start, start + len(names))):
+                return (
+                    f"{heads.pop()}[{start}:{start + len(names)}]" if len(names) > 1 else names[0]
+                )
+    return f"[{', '.join(names)}]"
+
+
+def _dot_line(group: list[int], dots: dict[int, list[tuple[int, ...]]], shown: list[str]) -> str:
+    """``v52 = h1[0:4] . h1[4:8]``, or for several sums with one left vector, that vector
+    times the matrix of the right ones: a row per sum (``[...].T``), or a row per term
+    where the columns read as vectors (values: a row per position)."""
+    left = _vector([shown[pair[0]] for pair in dots[group[0]]])
+    rights = [[shown[pair[1]] for pair in dots[row]] for row in group]
+    out = shown[group[0]] if len(group) == 1 else f"[{', '.join(shown[r] for r in group)}]"
+    if len(group) == 1:
+        return f"{out} = {left} . {_vector(rights[0])}"
+    rows = [_vector(r) for r in rights]
+    columns = [_vector(list(c)) for c in zip(*rights)]
+    rows_read, columns_read = (all(not v.startswith("[") for v in vs) for vs in (rows, columns))
+    if columns_read and (not rows_read or len(columns) == 1):
+        return f"{out} = {left} @ [{'; '.join(columns)}]"
+    return f"{out} = {left} @ [{'; '.join(rows)}].T"
 
 
 class _Matrix:
@@ -557,7 +643,7 @@ def _prefix(weight_name: str) -> str:
     return f"{head}." if head.startswith("L") and head[1:].isdigit() else ""
 
 
-def _fuse(program: list[Instruction], parameters: Container[int]) -> list[Unit]:
+def _fuse(program: list[Instruction], parameters: Mapping[int, Value]) -> list[Unit]:
     """The program as units in an order that respects every read: layers, activations,
     and the instructions no layer took."""
     by_row = {ins.row: ins for ins in program}
@@ -597,7 +683,7 @@ def _fuse(program: list[Instruction], parameters: Container[int]) -> list[Unit]:
     units: list[Unit] = []
     layer_of: dict[int, Layer] = {}
     for (read, _), members in groups.items():
-        members.sort()  # the program's order (found from its end): W's rows as stored
+        members.sort(key=lambda m: _stored(parameters[m[1][0]], m[0]))  # W's rows as stored
         leaves = [w for m in members for w in m[1]] + [b for m in members for b in m[2]]
         if len(set(leaves)) != len(leaves):  # a weight shared inside the layer: not one W
             continue
@@ -633,6 +719,14 @@ def _fuse(program: list[Instruction], parameters: Container[int]) -> list[Unit]:
 
 
 SUMS = ("+", "sum")
+
+
+def _stored(weight: Value, row: int) -> tuple[int, int]:
+    """Where a layer's row goes in its W: by its first weight's place in the parameters'
+    store (``[wq; wk; wv]`` stacked, however the program interleaves their uses), else
+    in the program's order."""
+    index = getattr(weight, "index", None)
+    return (0, index) if isinstance(index, int) else (1, row)
 
 
 def _terms(

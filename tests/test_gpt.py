@@ -141,8 +141,10 @@ def test_the_fused_program_of_a_document_names_the_models_matrices() -> None:
 
     vocab = Vocabulary.of(NAMES)
     model = GPT(vocab.size, n_embd=8, n_head=2, block_size=8)
-    lines = Tape.record(model.loss, vocab.encode("ava"), tables=model.tables).fused().splitlines()
-    products = [line.split(" = ", 1)[1] for line in lines if " @ " in line]
+    tokens = vocab.encode("ava")
+    tape = Tape.record(model.loss, tokens, tables=model.tables)
+    lines = tape.fused().splitlines()
+    tables = [line.split(" = ", 1)[1] for line in lines if line.startswith("h")]
     positions = 4  # BOS a v a: four positions predict the next token
     expected = [
         "@ [layer0.attn_wq; layer0.attn_wk; layer0.attn_wv].T",  # q, k, v: one product
@@ -151,10 +153,27 @@ def test_the_fused_program_of_a_document_names_the_models_matrices() -> None:
         "@ layer0.mlp_fc2.T",
         "@ lm_head.T",
     ]
-    assert len(products) == positions * len(expected)
-    for i, product in enumerate(products):
+    assert len(tables) == positions * len(expected)
+    for i, product in enumerate(tables):
         assert product.endswith(expected[i % 5]), product
     assert any(line.startswith("v1 = wte[i0][0] + wpe[0][0]") for line in lines)
+    # attention as products of what the layers computed: h1, h6, h11, h16 are each
+    # position's [q; k; v] (rows 0:8 q, 8:16 k, 16:24 v; head 0 the first 4 of each)
+    attention = [line.split(" = ", 1)[1] for line in lines if "h1[" in line or " . h" in line]
+    assert "h1[0:4] . h1[8:12]" in attention  # position 0, head 0: q . k, one key
+    keys = [a for a in attention if a.startswith("h11[0:4] @ ")]
+    assert keys == ["h11[0:4] @ [h1[8:12]; h6[8:12]; h11[8:12]].T"]  # position 2: K q
+    values = [a for a in attention if a.endswith("@ [h1[20:24]; h6[20:24]; h11[20:24]]")]
+    assert len(values) == 1  # head 1's weights times its values, a row per position
+    # what the text claims, in numbers: h1's columns are the stacked tables' rows
+    tape.forward(np.array([tokens]), schedule="fused")
+    first = tape.layers()[0]
+    stacked = [
+        [p.data for p in row]
+        for name in ("attn_wq", "attn_wk", "attn_wv")
+        for row in model.state_dict[f"layer0.{name}"]
+    ]
+    np.testing.assert_array_equal(first.W, stacked)
 
 
 def test_each_positions_heads_are_scopes_the_explorer_reads_as_matrices() -> None:
