@@ -189,3 +189,37 @@ def test_each_positions_heads_are_scopes_the_explorer_reads_as_matrices() -> Non
     weights = [float(e[3]) for e in head["weights"]]
     assert sum(weights) == pytest.approx(1.0, abs=1e-3)  # a softmax, to the digits shown
     assert _attention(info, "position 2/layer 0/attention") is None  # not a head
+
+
+def test_a_scope_that_is_one_matrix_product_reads_as_its_equation() -> None:
+    from micrograd_plus.viz._graph import describe
+    from micrograd_plus.viz.explorer import _linear
+
+    vocab = Vocabulary.of(NAMES)
+    model = GPT(vocab.size, n_embd=4, n_head=2, block_size=8)  # 4 wide: W_o shown whole
+    info = describe(model.loss(vocab.encode("mia")), params=model.parameters())
+    nodes: dict[str, list[Any]] = {}
+    for node in info.order:
+        if node.inputs:
+            nodes.setdefault(node.scope, []).append(node)
+
+    def linear(path: str) -> Any:
+        return _linear(info, path, nodes.get(path, []))
+
+    def number(entries: list[Any]) -> np.ndarray:  # the numbers in full, gaps left out
+        return np.array([float(e[3]) for e in entries if e is not None])
+
+    out = linear("position 2/layer 0/attention/output")
+    assert out["name"] == "layer0.attn_wo" and out["size"] == [4, 4]
+    wo = np.array([[p.data for p in row] for row in model.state_dict["layer0.attn_wo"]])
+    shown_w = np.array([[float(e[3]) for e in row] for row in out["W"]])
+    np.testing.assert_allclose(shown_w, wo, rtol=1e-3)  # all 4 x 4: no gap
+    x, y, r, total = (number(out[k]) for k in ("x", "y", "r", "out"))
+    np.testing.assert_allclose(y, wo @ x, rtol=2e-3, atol=1e-5)  # y = W_o (the heads)
+    np.testing.assert_allclose(total, y + r, rtol=2e-3, atol=1e-5)
+    qkv = linear("position 2/layer 0/attention/qkv")
+    assert qkv["name"] == "[layer0.attn_wq; layer0.attn_wk; layer0.attn_wv]"
+    assert qkv["size"] == [12, 4] and qkv["r"] is None and qkv["W"][6] is None  # a gap
+    assert linear("position 2/logits")["name"] == "lm_head"
+    assert linear("position 2/layer 0/mlp") is None  # two products and a relu: no one W
+    assert linear("position 2/layer 0/attention/head 1/scores") is None  # q . k: no weights

@@ -289,3 +289,39 @@ def test_an_opened_head_shows_its_attention_as_matrices(
     assert page.inner_text('#math td[data-name="weights-0"]') == a["weights"][0][0]
     assert page.errors == []
     page.close()
+
+
+def test_a_scope_too_big_to_draw_that_is_a_matrix_product_shows_as_one(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from micrograd_plus.gpt import GPT, Vocabulary
+    from micrograd_plus.viz import explorer
+
+    vocab = Vocabulary.of(["bo", "ava"])
+    model = GPT(vocab.size, n_embd=4, n_head=2, block_size=4)
+    loss = model.loss(vocab.encode("bo"))
+    monkeypatch.setattr(explorer, "VIEW_BYTES", 30_000)  # the node-by-node views left out
+    path = write_stepper(loss, tmp_path / "gpt.html", params=model.parameters(), max_nodes=100)
+    page = _open(browser, path)
+    output = "position 1/layer 0/attention/output"
+    assert output not in page.evaluate("Object.keys(DATA.views)")
+    for scope_path in ("position 1", "position 1/layer 0", "position 1/layer 0/attention"):
+        page.evaluate(f"open({scope_path!r})")
+    page.evaluate(f"open({output!r})")  # as a click on its box does
+    shown = page.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('#math td[data-name]')]"
+        ".map((td) => [td.closest('table').dataset.name + ':' + td.dataset.name, td.textContent]))"
+    )
+    wo = model.state_dict["layer0.attn_wo"]
+    assert shown["W:W-2-3"] == f"{wo[2][3].data:#.3g}"  # W_o's entry, 3 digits
+    assert len([k for k in shown if k.startswith("W:")]) == 16  # 4 x 4, whole
+    captions = page.eval_on_selector_all("#math figcaption", "els => els.map(e => e.textContent)")
+    assert captions[:3] == ["layer0.attn_wo (4×4)", "x", "y"] and "residual" in captions
+    assert page.inner_text("#title") == output
+    assert page.inner_text("#note").endswith("its numbers as the matrix product it is")
+    heights = page.evaluate(
+        "[...document.querySelectorAll('#math td')].map((t) => t.getBoundingClientRect().height)"
+    )
+    assert min(heights) >= 12
+    assert page.errors == []
+    page.close()

@@ -23,7 +23,7 @@ from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo
 from micrograd_plus.viz.collapsed import Box, collapsed_picture, scope_path, scopes
-from micrograd_plus.viz.matrices import three_digits
+from micrograd_plus.viz.matrices import shown_places, three_digits
 from micrograd_plus.viz.palette import CURRENT, readable, script_json
 from micrograd_plus.viz.rendering import render_bytes
 
@@ -42,6 +42,10 @@ def explorer_page(info: GraphInfo, heading: str, max_nodes: int) -> str:
     views: dict[str, dict[str, Any]] = {}
     drawings: list[str] = []  # each view's SVG, in a <template> of its own
     used = 0
+    by_scope: dict[str, list[Value]] = {}
+    for node in info.order:
+        if node.inputs:
+            by_scope.setdefault(node.scope, []).append(node)
     for path in ["", *paths][:VIEWS]:
         parts = path.split("/") if path else []
         opened = ["/".join(parts[: i + 1]) for i in range(len(parts))]
@@ -63,9 +67,16 @@ def explorer_page(info: GraphInfo, heading: str, max_nodes: int) -> str:
             "values": values[:50] if not inside else [],  # where the camera looks
             "steps": _steps(info, inside, grads),
             "attention": _attention(info, path) if path else None,
+            "linear": _linear(info, path, by_scope.get(path, [])) if path else None,
         }
         drawings.append(f'<template id="view-{len(drawings)}">{svg}</template>')
-    data = {"views": views, "heading": heading}
+    # a scope too big to draw node by node that is a matrix product or a head: its numbers
+    matrices = {
+        path: {"linear": linear, "count": len(by_scope.get(path, []))}
+        for path in paths
+        if path not in views and (linear := _linear(info, path, by_scope.get(path, [])))
+    }
+    data = {"views": views, "matrices": matrices, "heading": heading}
     folder = resources.files("micrograd_plus.viz") / "page"
     template = Template((folder / "explorer.html").read_text(encoding="utf-8"))
     return template.substitute(
@@ -119,6 +130,82 @@ def _attention(info: GraphInfo, path: str) -> dict[str, Any] | None:
         "V": [[entry(v, f"V-{t}-{j}") for j, v in enumerate(row)] for t, row in enumerate(values)],
         "out": [entry(v, f"out-{j}") for j, v in enumerate(outs)],
     }
+
+
+def _linear(info: GraphInfo, path: str, nodes: list[Value]) -> dict[str, Any] | None:
+    """A scope that is one matrix product, as a course writes it: y = W x, each y a sum of
+    parameters times the same inputs x (a GPT's qkv, its attention's output W_o, its
+    logits), and y + r where each y has a residual r added in the scope; W named by its
+    parameters' table(s), its rows and columns cut to the first few, a gap and the last
+    where there are many. None for any other scope. ``nodes``: the scope's own computed
+    Values (not its inner scopes'), in the graph's order."""
+    users: dict[Value, int] = {}
+    for node in nodes:
+        for i in node.inputs:
+            users[i] = users.get(i, 0) + 1
+    found: dict[Value, list[tuple[Value, Value]]] = {}  # each sum's (weight, input) pairs
+    partial: set[Value] = set()  # the partial sums of a sum found
+    for node in reversed(nodes):  # the whole sum before its partial sums
+        if node.op not in ("sum", "+") or node in partial:
+            continue
+        terms, inner, pending = [], [], list(node.inputs)
+        while pending:  # through the + chain of Python's sum() or a loop
+            term = pending.pop(0)
+            if term.op in ("sum", "+") and users.get(term) == 1 and term.scope == path:
+                pending[:0] = term.inputs
+                inner.append(term)
+            elif term.inputs or term.data != 0:  # (not the 0 Python's sum starts from)
+                terms.append(term)
+        pairs = [_weight_first(info, t) for t in terms]
+        if pairs and all(pairs):
+            found[node] = [p for p in pairs if p is not None]
+            partial |= set(inner)
+    sums = [n for n in nodes if n in found]
+    if not sums:
+        return None
+    weights = [[w for w, _ in found[t]] for t in sums]
+    xs = [[x for _, x in found[t]] for t in sums]
+    if any(x != xs[0] for x in xs):
+        return None
+    added = {n.inputs[0]: n for n in nodes if n.op == "+" and n.inputs[0] in set(sums)}
+    residual = len(added) == len(sums)
+    tables = list(dict.fromkeys(info.names[w].split("[", 1)[0] for row in weights for w in row))
+    labelled = all(info.names[w].endswith("]") for row in weights for w in row)
+    name = (tables[0] if len(tables) == 1 else f"[{'; '.join(tables)}]") if labelled else "W"
+    rows, columns = shown_places(len(sums)), shown_places(len(xs[0]), most=6)  # the panel
+
+    def entry(node: Value, key: str) -> list[str]:
+        return [three_digits(node.data), info.ids[node], "", format_number(node.data), key]
+
+    def column(values: list[Value], key: str) -> list[Any]:
+        return [None if i is None else entry(values[i], f"{key}-{i}") for i in rows]
+
+    return {
+        "name": name,
+        "W": [
+            None
+            if i is None
+            else [None if j is None else entry(weights[i][j], f"W-{i}-{j}") for j in columns]
+            for i in rows
+        ],
+        "x": [None if j is None else entry(xs[0][j], f"x-{j}") for j in columns],
+        "y": column(sums, "y"),
+        "r": column([added[t].inputs[1] for t in sums], "r") if residual else None,
+        "out": column([added[t] for t in sums], "out") if residual else None,
+        "size": [len(sums), len(xs[0])],
+    }
+
+
+def _weight_first(info: GraphInfo, product: Value) -> tuple[Value, Value] | None:
+    """(weight, input) of a product of two: the weight a parameter, or where the model
+    gave none, the leaf of a leaf times a computed number; None for anything else."""
+    if product.op != "*" or len(product.inputs) != 2:
+        return None
+    a, b = product.inputs
+    for w, x in ((a, b), (b, a)):
+        if info.kinds.get(w) == "parameter" or (not w.inputs and x.inputs):
+            return w, x
+    return None
 
 
 def _backward(info: GraphInfo) -> dict[Value, float]:

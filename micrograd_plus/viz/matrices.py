@@ -23,7 +23,7 @@ from micrograd_plus.engine import Value
 from micrograd_plus.floats import format_number
 from micrograd_plus.viz._graph import GraphInfo
 
-__all__ = ["Neuron", "backward_math", "forward_math", "layers", "three_digits"]
+__all__ = ["Neuron", "backward_math", "forward_math", "layers", "shown_places", "three_digits"]
 
 # The most rows or columns a matrix shows; a bigger one shows its first SHOWN - 2, a
 # column (or row) of dots, and its last.
@@ -121,15 +121,15 @@ def _entry(info: GraphInfo, number: float, node: Value, edge: tuple[Value, int] 
     return [three_digits(number), info.ids[node], key, format_number(number)]
 
 
-def _shown(count: int) -> list[int | None]:
+def shown_places(count: int, most: int = SHOWN) -> list[int | None]:
     """Which rows (or columns) a matrix shows: all, or the first few, a gap, the last."""
-    if count <= SHOWN:
+    if count <= most:
         return list(range(count))
-    return [*range(SHOWN - 2), None, count - 1]
+    return [*range(most - 2), None, count - 1]
 
 
 def _column(entries: list[Any]) -> list[Any]:
-    return [entries[i] if i is not None else None for i in _shown(len(entries))]
+    return [entries[i] if i is not None else None for i in shown_places(len(entries))]
 
 
 def _edge_of(product: Value, factor: Value) -> tuple[Value, int]:
@@ -140,8 +140,8 @@ def forward_math(info: GraphInfo, neurons: list[Neuron], name: str) -> dict[str,
     """z = W x + b and h = f(z), with the graph's numbers: W (a row per neuron), x, b,
     z and h as lists of entries (W as rows), for a page to draw."""
     first = neurons[0]
-    rows = _shown(len(neurons))
-    columns = _shown(len(first.weights))
+    rows = shown_places(len(neurons))
+    columns = shown_places(len(first.weights))
 
     def row(neuron: Neuron) -> list[Entry]:
         return [
@@ -185,8 +185,8 @@ def backward_math(
     """delta = dL/dh * f'(z), dL/dW = delta x^T, dL/db = delta, dL/dx = W^T delta, each
     entry the gradient the scalar graph holds (``grads``, as of this step)."""
     first = neurons[0]
-    rows = _shown(len(neurons))
-    columns = _shown(len(first.weights))
+    rows = shown_places(len(neurons))
+    columns = shown_places(len(first.weights))
 
     def grad(node: Value, edge: tuple[Value, int] | None = None) -> Entry:
         return _entry(info, grads.get(node, 0.0), node, edge)
@@ -230,13 +230,13 @@ def _named(m: int, k: int, math: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(value, list):
             continue
         if key in ("W", "dW"):
-            for i, row in zip(_shown(m), value):
-                for j, entry in zip(_shown(k), row or []):
+            for i, row in zip(shown_places(m), value):
+                for j, entry in zip(shown_places(k), row or []):
                     if entry is not None and i is not None and j is not None:
                         entry.append(f"{key}-{i}-{j}")
         else:
             size = k if key in ("x", "dx") else m
-            for i, entry in zip(_shown(size), value):
+            for i, entry in zip(shown_places(size), value):
                 if entry is not None and i is not None:
                     entry.append(f"{key}-{i}")
     return math

@@ -14,6 +14,8 @@ function currentPath() { return path; }
 
 function open(next) {  // show the view with scope `next` opened
   if (!(next in DATA.views)) {
+    const numbers = DATA.matrices[next];
+    if (numbers) { showMatrices(next, numbers); return; }
     $("note").textContent = "the scope " + next + " is too deep to draw on this page: " +
       "draw it with to_dot(root, open=[...]) or a Stepper of a smaller part";
     return;
@@ -31,8 +33,9 @@ function open(next) {  // show the view with scope `next` opened
   // a wide picture reads better with the whole width of the screen, the text below it;
   // a head's matrices want the panel beside it, as wide as the picture
   const main = document.querySelector("main");
-  main.classList.toggle("beside", FULL.w / FULL.h <= 2.2 || !!v.attention);
-  main.classList.toggle("math", !!v.attention);
+  const math = !!(v.attention || v.linear);
+  main.classList.toggle("beside", FULL.w / FULL.h <= 2.2 || math);
+  main.classList.toggle("math", math);
   // the least scale at which every text is 12.5 px high: a text's box is about 1.15 of
   // its font size (measured from the font size, which does not change with the zoom)
   const sizes = [...svg.querySelectorAll("text")].map((t) => parseFloat(t.getAttribute("font-size")))
@@ -87,6 +90,7 @@ function show(k) {
     lines.appendChild(div);
   }
   drawAttention(DATA.views[path].attention);
+  if (!DATA.views[path].attention) drawLinear(DATA.views[path].linear);
   $("play").textContent = timer ? "pause" : "play";
   $("overview").classList.toggle("on", overview);
   $("close").disabled = !path;
@@ -125,6 +129,39 @@ function drawAttention(a) {
   }
   box.appendChild(equation("out = weights\u1d40 V:", matrix(a.V, "V", "V: a value per position"),
                            "=", matrix([a.out], "out", "out")));
+  fit(box);
+}
+
+// A scope with too many Values to draw one by one that is one matrix product: the picture
+// stays, its box lit, and the panel shows its numbers as the product.
+function showMatrices(scopePath, numbers) {
+  const v = DATA.views[path];
+  const id = Object.keys(v.boxes).find((i) => v.boxes[i] === scopePath);
+  for (const g of svg.querySelectorAll(".current")) g.classList.remove("current");
+  if (id) svg.querySelector("#scope-" + id).classList.add("current");
+  const main = document.querySelector("main");
+  main.classList.add("beside", "math");
+  $("title").textContent = scopePath;
+  $("lines").replaceChildren();
+  $("note").textContent = numbers.count.toLocaleString() + " Values, too many to draw one " +
+    "by one: its numbers as the matrix product it is";
+  drawLinear(numbers.linear);
+}
+
+// --- a scope that is one matrix product (W_o, q k v, the logits), opened -----------------
+function drawLinear(l) {
+  const box = $("math");
+  box.replaceChildren();
+  if (!l) return;
+  const shape = l.size[0] + "\u00d7" + l.size[1];
+  const W = matrix(l.W, "W", l.name + " (" + shape + ")");
+  const x = matrix(column(l.x), "x", "x");
+  box.appendChild(equation("y = " + l.name + " x:", W, x, "=", matrix(column(l.y), "y", "y")));
+  if (l.r) {  // the residual stream: what came in, added back
+    box.appendChild(equation("out = y + residual:", matrix(column(l.y), "y", "y"), "+",
+                             matrix(column(l.r), "r", "residual"), "=",
+                             matrix(column(l.out), "out", "out")));
+  }
   fit(box);
 }
 
