@@ -21,7 +21,7 @@ import numpy as np
 from micrograd_plus.datasets import load_names
 from micrograd_plus.gpt import GPT, Vocabulary, train_gpt
 from micrograd_plus.lecture import setup
-from micrograd_plus.plots import attention_maps, embedding_map, loss_curve
+from micrograd_plus.plots import attention_maps, embedding_map, loss_curves
 from micrograd_plus.viz import to_dot
 
 demo = setup("gpt")
@@ -62,7 +62,10 @@ check = train_gpt(GPT(vocabulary.size, seed=42, **size), documents, 3, engine="s
 print("the first 3 steps' losses, scalar engine:", [round(x, 12) for x in check])
 print("                                    tape:", [round(x, 12) for x in losses[:3]])
 assert max(abs(a - b) for a, b in zip(check, losses)) < 1e-9
-demo.show(loss_curve(losses, title="a GPT on Values learning names"), "gpt_loss")
+uniform = np.log(vocabulary.size)  # a uniform guess over the tokens: ln 27 = 3.30
+curve = loss_curves({"one name per step": losses}, max(10, steps // 20), uniform,
+                    title="a GPT on Values learning names")  # fmt: skip
+demo.show(curve, "gpt_loss")
 
 # %% [markdown]
 # What it makes up, at temperature 0.5 (microgpt's): names it has not seen, most of them.

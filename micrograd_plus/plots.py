@@ -338,7 +338,7 @@ def loss_curves(
         axis.set_xlabel("step")
         axis.set_ylabel(f"loss (mean of the last {smooth} steps)")
         axis.set_title(title)
-        axis.legend(loc="upper right")
+        axis.legend(loc="best")
     return _finish(fig, path)
 
 
@@ -372,6 +372,7 @@ def embedding_map(
         limit = float(np.max(np.abs(rows))) or 1.0
         image = image_axis.imshow(rows, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
         image_axis.set_yticks(range(len(rows)), list(labels), fontsize=8)
+        image_axis.set_xticks(range(0, rows.shape[1], max(1, rows.shape[1] // 8)))  # whole
         image_axis.set_xlabel("dimension")
         image_axis.set_title("the embedding table, a row per token")
         image_axis.grid(False)
