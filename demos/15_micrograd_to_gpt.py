@@ -1,6 +1,7 @@
 # %% [markdown]
 # # 15. From micrograd to a GPT, one model at a time
-#
+
+# %% [markdown]
 # The course's road from counting letters to attention, each model on the same Values
 # and trained the same way, each checked against central differences before it trains:
 #
