@@ -321,6 +321,7 @@ function render({ model, el }) {
     catcher.addEventListener("click", (event) => {
       const box = catcher.getBoundingClientRect();
       const step = Math.round(((event.clientX - box.left) / box.width) * total);
+      setPlaying(false);  // looking back pauses the run, as the scrubber does
       send({type: "scrub", step: Math.min(step, frame.step)});
     });
     const means = f.curve.mean;
