@@ -3,9 +3,10 @@ kept within a memory budget so that a class can scrub back to any iteration and 
 on from there.
 
 Rows live in arrays that double as they fill, up to the budget. When the budget is full,
-the older half is thinned (every second row of it dropped, the first kept), so recent
-iterations stay dense and old ones grow sparse, and the budget holds however long the
-run goes.
+the older half is thinned to a grid (one row per ``spacing`` iterations, counted from
+the first), made twice as coarse whenever that is not enough, so the newer half stays dense, the older rows stay
+evenly spread over the whole run (a class scrubbing back to any point finds a row near
+it), and the budget holds however long the run goes.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class History:
         self.rngs: list[dict[str, Any]] = []
         self.optimizers: list[str] = []
         self.count = 0
+        self.spacing = 1  # the older rows' grid: one row per this many iterations
         self._allocate(min(self.capacity, 64))
 
     def _allocate(self, rows: int) -> None:
@@ -91,9 +93,18 @@ class History:
         self.count += 1
 
     def _thin(self) -> None:
-        """Every second row of the older half dropped (its first row kept)."""
-        half = self.count // 2
-        keep = np.concatenate([np.arange(0, half, 2), np.arange(half, self.count)])
+        """The older half on the grid (the first row of each stretch of ``spacing``
+        iterations), the grid twice as coarse as often as it takes to free a quarter of
+        the rows; the newer half kept whole."""
+        newer = self.capacity // 2
+        older = self.iterations[: self.count - newer]
+        while True:  # the rows that aged onto the grid, and a coarser grid if need be
+            stretch = (older - older[0]) // self.spacing
+            grid = np.flatnonzero(np.diff(stretch, prepend=-1))  # each stretch's first row
+            if len(grid) + newer <= self.capacity * 3 // 4:
+                break
+            self.spacing *= 2
+        keep = np.concatenate([grid, np.arange(len(older), self.count)])
         for array in (self.iterations, self.losses, self.parameters, self.gradients):
             array[: len(keep)] = array[keep]
         self.buffers[: len(keep)] = self.buffers[keep]

@@ -210,3 +210,16 @@ def test_the_playgrounds_history_is_arrays_one_row_per_iteration() -> None:
         assert history["train_loss"][i] == other.train_loss
     history["parameters"][:] = 0.0  # a copy: the run's history is untouched
     assert pg.history["parameters"][-1].tolist() == [p.data for p in parameters]
+
+
+def test_a_long_run_keeps_rows_evenly_over_its_whole_length() -> None:
+    history = History(SIZE, BUFFERS, budget=20_000)
+    for iteration in range(5_001):
+        history.add(_row(iteration))
+    kept = history.iterations[: history.count]
+    assert history.count <= history.capacity and kept[0] == 0 and kept[-1] == 5_000
+    gaps = np.diff(kept)
+    assert gaps.max() == history.spacing  # the older rows on one grid, no hole wider
+    assert history.spacing <= 4 * 5_000 / history.capacity  # as fine as the budget allows
+    newest = kept[-(history.capacity // 2) :]
+    assert (np.diff(newest) == 1).all()  # the newer half whole

@@ -302,7 +302,9 @@ function render({ model, el }) {
       label(svg, L - 6, y(v), String(v), "end");
     }
     const tick = 10 ** Math.floor(Math.log10(total)), every = total / tick >= 5 ? tick : tick / 2;
-    for (let s = 0; s <= total; s += every) label(svg, x(s), H - 10, s.toLocaleString());
+    for (let s = 0; s <= total; s += every) {  // the last one ends at the axis' end
+      label(svg, x(s), H - 10, s.toLocaleString(), x(s) > W - R - 30 ? "end" : "middle");
+    }
     svgEl("line", {x1: L, x2: W - R, y1: y(f.uniform), y2: y(f.uniform), stroke: "#e65100",
       "stroke-dasharray": "5 4"}, svg);
     label(svg, W - R, y(f.uniform) - 9, `uniform guess: ln ${f.vocab.length} = ${f.uniform.toFixed(2)}`, "end");
