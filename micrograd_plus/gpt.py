@@ -314,7 +314,7 @@ class Trainer:
         """One step: the next document's loss, its gradients, Adam's update."""
         model, optimizer = self.model, self.optimizer
         tokens = list(self.documents[self.t % len(self.documents)])[: model.block_size + 1]
-        optimizer.lr = self.lr * max(0.0, 1 - self.t / max(1, self.total))
+        optimizer.lr = self.lr_at(self.t)
         optimizer.zero_grad()
         if self.tapes is not None:
             loss = float(self.tapes.forward([tokens])[0])
@@ -326,6 +326,10 @@ class Trainer:
         optimizer.step()
         self.t += 1
         return loss
+
+    def lr_at(self, t: int) -> float:
+        """Step t's learning rate: ``lr`` falling linearly to 0 at ``total``."""
+        return self.lr * max(0.0, 1 - t / max(1, self.total))
 
     def evaluate(self, documents: Sequence[Sequence[int]]) -> float:
         """The mean of -log p(next token) over every position of the documents (each cut

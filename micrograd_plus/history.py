@@ -4,9 +4,9 @@ on from there.
 
 Rows live in arrays that double as they fill, up to the budget. When the budget is full,
 the older half is thinned to a grid (one row per ``spacing`` iterations, counted from
-the first), made twice as coarse whenever that is not enough, so the newer half stays dense, the older rows stay
-evenly spread over the whole run (a class scrubbing back to any point finds a row near
-it), and the budget holds however long the run goes.
+the first), made twice as coarse whenever that is not enough: the newer half stays
+dense, the older rows stay evenly spread over the whole run (a class scrubbing back to
+any point finds a row near it), and the budget holds however long the run goes.
 """
 
 from __future__ import annotations

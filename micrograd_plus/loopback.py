@@ -178,9 +178,13 @@ class LoopbackServer:
             for text in connection:
                 try:
                     reply = channel.handle(parse(text))
+                    said = json.dumps(reply, allow_nan=False)
                 except Refused as error:
-                    reply = {"type": "error", "message": str(error)}
-                connection.send(json.dumps(reply, allow_nan=False))
+                    said = json.dumps({"type": "error", "message": str(error)})
+                except ValueError:  # a number JSON cannot carry: a failure of ours, said
+                    bug = "the reply held a number that is not finite: a bug in micrograd_plus"
+                    said = json.dumps({"type": "error", "message": bug})
+                connection.send(said)
         except ConnectionClosed:
             pass
 

@@ -153,9 +153,13 @@ def test_the_sizes_and_the_runs_end_are_refused_in_words() -> None:
     run = LiveRun(NAMES, **{**SMALL, "steps": 6, "per_tick": 4})
     channel = Channel(run)
     assert channel.handle({"type": "tick"})["step"] == 4
-    assert channel.handle({"type": "tick"})["step"] == 6  # the last tick takes what is left
-    reply = channel.handle({"type": "tick"})
-    assert reply["type"] == "error" and "the run's 6 steps are done" in reply["message"]
+    reply = channel.handle({"type": "tick"})  # the last tick takes what is left, and says so
+    assert (
+        reply["step"] == 6
+        and reply["done"]
+        and reply["notes"] == ["the run's 6 steps are done: set more steps, or reset"]
+    )
+    assert channel.handle({"type": "tick"})["step"] == 6  # and no more
     reply = channel.handle({"type": "step", "n": 1})
     assert "has 0 left: set more steps, or reset" in reply["message"]
     assert channel.handle({"type": "set", "key": "steps", "value": "8"})["settings"]["steps"] == 8
@@ -265,3 +269,32 @@ class LiveRunMachine(RuleBasedStateMachine):
 LiveRunMachine.TestCase.settings = settings(max_examples=7, stateful_step_count=10,
                                             deadline=None)  # fmt: skip
 test_no_sequence_of_actions_breaks_a_run = LiveRunMachine.TestCase
+
+
+def test_a_run_that_diverges_is_said_and_its_frames_stay_json() -> None:
+    run = LiveRun(NAMES, **SMALL)
+    run.step(2)
+    numbers = run.numbers.data()
+    numbers[::7] = math.nan  # as a learning rate far too high leaves them
+    run.numbers.set_data(numbers)
+    run.step(1)
+    assert not math.isfinite(run.losses[-1]) and run.diverged == 3
+    shown = _frame_json(run)  # strict JSON: what is not a number goes as null
+    assert shown["diverged"] == 3 and shown["name_loss"] is None
+    assert shown["curve"]["loss"][-1] is None and None in np.ravel(shown["maps"]).tolist()
+    assert "stopped being a number at step 3" in shown["notes"][-1]
+    run.train_from(2)  # back to before: a number again
+    assert run.diverged is None and _frame_json(run)["name_loss"] is not None
+
+
+def test_steps_given_as_anything_but_whole_numbers_are_refused() -> None:
+    run = LiveRun(NAMES, **SMALL)
+    run.step(3)
+    for bad in ("5", 2.5, True, -1, 4):
+        with pytest.raises(ValueError, match="a step is a whole number from 0 to 3, got"):
+            run.scrub(bad)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="a step is a whole number from 0 to 3, got"):
+            run.train_from(bad)  # type: ignore[arg-type]
+    assert run.t == 3 and len(run.losses) == 3
+    with pytest.raises(TypeError, match="names is a list of names"):
+        LiveRun("emma")

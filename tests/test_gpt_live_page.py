@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import threading
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -145,8 +146,9 @@ def test_the_heat_maps_change_as_it_trains_and_every_hover_is_the_models(
     assert losses == 2  # each step's, and the mean of the last 50
     # back to step 3 by the scrubber: the same numbers as at step 3
     page.eval_on_selector("#scrub", "el => { el.value = 3; el.dispatchEvent(new Event('input')); }")
-    page.wait_for_function("document.querySelector('#step-number').textContent.startsWith('3 (')")
-    assert _step(page) == f"3 (on view; the run is at {stopped})"
+    page.wait_for_function("document.querySelector('#viewing').textContent !== ''")
+    assert _step(page) == "3"
+    assert page.inner_text("#viewing") == f"viewing step 3; the run is at {stopped}"
     assert _tip(page, _cell(2, 3, 1)).endswith(f": {look.maps[0, 2, 3, 1]:.3g}")
     page.click("#now")
     page.wait_for_function(f"document.querySelector('#step-number').textContent === '{stopped}'")
@@ -197,13 +199,23 @@ def test_the_controls_change_the_run_and_refuse_in_words(
 
 
 def test_the_largest_model_fits_the_screen(browser: Any) -> None:
-    largest: dict[str, Any] = {"n_embd": 32, "n_head": 8, "n_layer": 2, "name": "christopher"}
+    largest: dict[str, Any] = {"n_embd": 32, "n_head": 8, "n_layer": 2, "name": "christopherlily"}
     running = GPTLiveServer(names=NAMES, **largest)
     thread = threading.Thread(target=running.serve_forever, daemon=True)
     thread.start()
     try:
         page = _open(browser, running)
-        assert page.locator("#heads svg.head").count() == 16  # 2 layers of 8 heads
+        assert page.locator("#heads svg.head[data-layer='0']").count() == 8  # a layer at a time
+        page.click("#layers button:has-text('layer 1')")
+        page.wait_for_selector("#heads svg.head[data-layer='1']")
+        assert page.locator("#heads svg.head").count() == 8
+        width = page.eval_on_selector(_cell(7, 15, 2), "e => e.getBoundingClientRect().width")
+        assert width >= 6  # 16 positions in a third of the column
+        assert _tip(page, _cell(7, 15, 2)).startswith("layer 1 head 7: 'y' (position 15)")
+        rows = page.eval_on_selector_all(
+            "#wte text", "els => els.map(e => e.getBoundingClientRect().top)"
+        )
+        assert min(b - a for a, b in pairwise(rows)) >= 12  # row labels never overlap
         overflow = page.eval_on_selector_all(
             "#heads svg.head",
             "els => els.map(e => { const box = e.querySelector('text').getBBox();"

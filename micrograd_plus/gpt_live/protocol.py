@@ -23,8 +23,17 @@ CURVE_POINTS = 1000  # the loss curve's points at most (longer runs: each a mean
 SMOOTH = 50  # the curve's second line: the mean of the last this many steps
 
 
-def _rounded(array: np.ndarray, digits: int = 5) -> Any:
-    return np.round(array, digits).tolist()
+def _rounded(array: Any, digits: int = 5) -> Any:
+    """Numbers for the page, to ``digits`` decimals: nested lists, None where a number is
+    not finite (a run whose learning rate was too high), which JSON cannot carry."""
+    numbers = np.round(np.asarray(array, dtype=np.float64), digits)
+    out = numbers.astype(object)
+    out[~np.isfinite(numbers)] = None
+    return out.tolist()
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
 
 def _curve(losses: list[float]) -> dict[str, list[float]]:
@@ -53,14 +62,26 @@ def frame(run: LiveRun) -> dict[str, Any]:
     table, points = run.embedding()
     labels = [*run.vocabulary.chars, "BOS"]
     sampled = run.samples_on_view()
+    shown = run.step_on_view
+    recent = run.losses[max(0, shown - SMOOTH) : shown]
+    notes = list(run.notes)
+    if run.diverged is not None and run.diverged <= shown:
+        notes.append(
+            f"the loss stopped being a number at step {run.diverged:,}: the learning rate "
+            "is too high for it; scrub back and train on from before, or reset"
+        )
     return {
         "type": "frame",
         "step": run.t,
-        "shown": run.step_on_view,
+        "shown": shown,
         "live": run.shown is None,
         "settings": dict(run.settings),
         "limits": {key: list(bounds) for key, bounds in LIMITS.items()},
-        "lr_now": run.trainer.optimizer.lr if run.t else float(run.settings["lr"]),
+        "lr_next": run.trainer.lr_at(run.t),  # the next step's
+        "lr_shown": run.trainer.lr_at(max(0, shown - 1)),  # the step on view's
+        "loss_shown": _finite(float(np.mean(recent))) if recent else None,
+        "diverged": run.diverged,
+        "done": run.t == int(run.settings["steps"]),
         "sizes": run.sizes,
         "curve": _curve(run.losses),
         "uniform": math.log(run.vocabulary.size),
@@ -70,13 +91,13 @@ def frame(run: LiveRun) -> dict[str, Any]:
         "targets": look.targets,
         "maps": _rounded(look.maps),
         "probs": _rounded(look.probs),
-        "name_loss": look.loss,
+        "name_loss": _finite(look.loss),
         "embedding": _rounded(table),
         "projection": _rounded(points),
         "samples": None
         if sampled is None
         else {"step": sampled.step, "temperature": sampled.temperature, "names": sampled.names},
-        "notes": run.notes,
+        "notes": notes,
     }
 
 
@@ -103,11 +124,11 @@ class Channel:
         if deep(message):
             raise Refused(f"a message nests at most {MAX_DEPTH} levels deep")
         run, kind = self.run, message["type"]
-        if kind == "tick":
+        if kind == "tick":  # at the run's end, a frame that says so (the page stops playing)
             left = int(run.settings["steps"]) - run.t
-            if not left:
-                raise Refused(f"the run's {run.t:,} steps are done: set more steps, or reset")
             run.step(min(left, int(run.settings["per_tick"])))
+            if run.t == int(run.settings["steps"]):
+                run.notes = [f"the run's {run.t:,} steps are done: set more steps, or reset"]
         elif kind == "step":
             run.step(whole(message, "n") if "n" in message else 1)
         elif kind == "set":

@@ -89,7 +89,9 @@ class LiveRun:
         if names is None:
             names = load_names()
             random.Random(seed).shuffle(names)  # as microgpt shuffles its documents
-        self.names = [str(n) for n in names if n]
+        if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+            raise TypeError(f"names is a list of names (text), got {names!r}"[:200])
+        self.names = [n.lower() for n in names if n]
         self.vocabulary = Vocabulary.of(self.names)
         self.documents = [self.vocabulary.encode(n) for n in self.names]
         self.sizes = {"n_embd": n_embd, "n_head": n_head, "n_layer": n_layer}
@@ -134,7 +136,7 @@ class LiveRun:
             raise ValueError(said)  # (nan is no number between low and high)
         number = int(value) if key in WHOLE else float(value)
         if key == "steps" and number < self.t:
-            raise ValueError(f"steps is at least the {self.t:,} steps taken, got {value!r}")
+            raise ValueError(f"steps is at least the {self.t:,} steps taken, got {number}")
         return number
 
     def set(self, key: str, value: object) -> None:
@@ -227,19 +229,15 @@ class LiveRun:
 
     def scrub(self, step: int | None) -> None:
         """View the kept step nearest at or before ``step`` (None: the run now)."""
-        if step is None or step >= self.t:
-            self.shown = None
-        else:
-            if step < 0:
-                raise ValueError(f"a step is 0 or more, got {step}")
-            self.shown = self.history.find(step)
+        if step is not None:
+            _check_step(step, self.t)
+        self.shown = None if step is None or step == self.t else self.history.find(step)
         self.fresh = None
 
     def train_from(self, step: int) -> None:
         """Go back to the kept step nearest at or before ``step`` and train on from there:
         its parameters, Adam's state; the steps after it forgotten."""
-        if not 0 <= step <= self.t:
-            raise ValueError(f"the run has steps 0 to {self.t}, got {step}")
+        _check_step(step, self.t)
         index = self.history.find(step)
         row = self.history.row(index)
         self.history.cut(index)
@@ -276,6 +274,13 @@ class LiveRun:
         finally:
             self.numbers.set_data(now)
 
+    @property
+    def diverged(self) -> int | None:
+        """The first step whose loss was not a finite number (a learning rate too high),
+        or None."""
+        bad = np.flatnonzero(~np.isfinite(self.losses))
+        return int(bad[0]) + 1 if len(bad) else None
+
     def look(self) -> Look:
         """What the model on view does on the chosen name."""
         tokens = self.vocabulary.encode(str(self.settings["name"]))
@@ -290,6 +295,8 @@ class LiveRun:
         first two principal components."""
         with self.showing():
             table = np.array([[p.data for p in row] for row in self.model.state_dict["wte"]])
+        if not np.isfinite(table).all():  # a run gone wrong: no directions to project on
+            return table, np.full((len(table), 2), np.nan)
         return table, projection(table)
 
     def samples_on_view(self) -> Sampled | None:
@@ -299,3 +306,8 @@ class LiveRun:
         step = self.step_on_view
         before = [s for s in self.sampled if s.step <= step]
         return before[-1] if before else None
+
+
+def _check_step(step: object, taken: int) -> None:
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= taken:
+        raise ValueError(f"a step is a whole number from 0 to {taken:,}, got {step!r}"[:200])
