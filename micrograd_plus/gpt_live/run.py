@@ -288,7 +288,9 @@ class LiveRun:
             maps, probs = self.model.look(tokens[:-1])
         targets = tokens[1:]
         picked = probs[np.arange(len(targets)), targets]
-        return Look(maps, probs, tokens[:-1], targets, float(-np.mean(np.log(picked))))
+        with np.errstate(divide="ignore"):  # p = 0: a loss of inf, as it is
+            loss = float(-np.mean(np.log(picked)))
+        return Look(maps, probs, tokens[:-1], targets, loss)
 
     def embedding(self) -> tuple[np.ndarray, np.ndarray]:
         """The token embedding on view (a row per token, BOS last) and its rows on their
