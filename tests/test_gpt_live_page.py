@@ -227,3 +227,38 @@ def test_the_largest_model_fits_the_screen(browser: Any) -> None:
     finally:
         running.shutdown()
         thread.join(timeout=10)
+
+
+def test_the_page_reconnects_with_its_settings_and_plays_on(browser: Any) -> None:
+    first = GPTLiveServer(names=NAMES)
+    threading.Thread(target=first.serve_forever, daemon=True).start()
+    page = _open(browser, first)
+    page.fill("#lr", "0.02")
+    page.press("#lr", "Enter")
+    page.fill("#name", "zoe")
+    page.press("#name", "Enter")
+    page.wait_for_function("document.querySelector('#name-shown').textContent.startsWith('\"zoe')")
+    page.click("#step")
+    page.wait_for_function("document.querySelector('#step-number').textContent === '1'")
+    first.shutdown()  # the lecturer's laptop drops the server, and starts it again
+    page.wait_for_function("document.querySelector('#banner').textContent.includes('dropped')")
+    again = GPTLiveServer(first.port, token=first.token, names=NAMES)
+    threading.Thread(target=again.serve_forever, daemon=True).start()
+    try:
+        page.wait_for_function(
+            "document.querySelector('#banner').textContent.includes('reconnected')",
+            timeout=15_000,
+        )
+        page.wait_for_function(  # a new run (step 0) with the settings the page had
+            "document.querySelector('#step-number').textContent === '0' &&"
+            " document.querySelector('#lr').value === '0.02' &&"
+            " document.querySelector('#name-shown').textContent.startsWith('\"zoe')"
+        )
+        assert page.input_value("#name") == "zoe"
+        page.click("#play")  # not stuck: it plays on
+        page.wait_for_function("Number(document.querySelector('#step-number').textContent) >= 3")
+        page.click("#play")
+        assert page.errors == []
+    finally:
+        page.close()
+        again.shutdown()
