@@ -259,7 +259,7 @@ def run_script(script: str) -> tuple[_ScriptPlayground, list[str]]:
 START = {"samples": 20, "batch": 10, "seed": 0, "history_bytes": BUDGET, "trained": 0}
 
 
-@settings(max_examples=max(150, settings().max_examples), stateful_step_count=8, deadline=None)
+@settings(max_examples=max(80, settings().max_examples), stateful_step_count=8, deadline=None)
 class PlaygroundMachine(RuleBasedStateMachine):
     """A page's messages, in any order; the session checked after each."""
 

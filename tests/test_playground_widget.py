@@ -68,7 +68,7 @@ def _open_notebook(lab: tuple[str, Path], name: str, cells: list[str]) -> Iterat
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=args)
         page: Any = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(url.replace("playground.ipynb", name) + "&reset")  # no tab of another
+        page.goto(url.replace("playground.ipynb", name))
         page.wait_for_selector(".jp-Notebook", timeout=60_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=60_000)  # fmt: skip
@@ -88,21 +88,29 @@ def _open_notebook(lab: tuple[str, Path], name: str, cells: list[str]) -> Iterat
 
 def _run_cell(page: Any, number: int) -> str:
     """Run cell ``number`` (from 1) and give its output's text."""
-    page.click(f".jp-Cell:nth-child({number}) .cm-content")
-    page.click("[data-command='notebook:run-cell-and-select-next']")
+    _run(page, number)
     output = f".jp-Cell:nth-child({number}) .jp-OutputArea-output"
     page.wait_for_selector(output, timeout=30_000)
     return str(page.inner_text(output)).strip()
 
 
+def _run(page: Any, number: int) -> None:
+    page.click(f".jp-Cell:nth-child({number}) .cm-content")
+    page.click("[data-command='notebook:run-cell-and-select-next']")
+
+
 @pytest.mark.slow
-def test_the_widget_shows_the_page_in_jupyterlab_and_trains(lab: tuple[str, Path]) -> None:
-    code = "from micrograd_plus.playground import Playground\npg = Playground(seed=1)\npg"
+def test_the_widgets_show_their_pages_in_jupyterlab_and_train(lab: tuple[str, Path]) -> None:
     cells = [
-        code,
+        "from micrograd_plus.playground import Playground\npg = Playground(seed=1)\npg",
         "pg.learning_rate = 0.01",
         "print('rate', pg.learning_rate, pg.session.optimizer.lr)",
-    ]
+        "from micrograd_plus.gpt_live import GPTLive\n"
+        "live = GPTLive(['emma', 'ava', 'zoe', 'mia', 'bo'], n_embd=8, n_head=2, name='ava')\n"
+        "live",
+        "live.step(3)",
+        "print('steps', live.run.t, len(live.losses))",
+    ]  # one notebook, one kernel: the playground's widget, then the GPT live view's
     for page in _open_notebook(lab, "playground.ipynb", cells):
         page.wait_for_selector("#play-pause-button", timeout=60_000)
         page.wait_for_function("document.querySelector('#loss-train').textContent !== ''",
@@ -115,36 +123,24 @@ def test_the_widget_shows_the_page_in_jupyterlab_and_trains(lab: tuple[str, Path
         texts = page.eval_on_selector_all("#sample-graph text", read)
         assert any(str(t).startswith("grad ") for t in texts)
         # a trait set from Python changes the page; a change on the page shows in Python
-        page.click(".jp-Cell:nth-child(2) .cm-content")
-        page.click("[data-command='notebook:run-cell-and-select-next']")
+        _run(page, 2)
         page.wait_for_function("document.querySelector('#learningRate').value === '0.01'",
                                timeout=30_000)  # fmt: skip
         page.select_option("#learningRate", "0.3")
         page.wait_for_timeout(500)
         assert _run_cell(page, 3) == "rate 0.3 0.3"
-
-
-@pytest.mark.slow
-def test_the_gpt_live_view_shows_in_jupyterlab_and_trains(lab: tuple[str, Path]) -> None:
-    cells = [
-        "from micrograd_plus.gpt_live import GPTLive\n"
-        "live = GPTLive(['emma', 'ava', 'zoe', 'mia', 'bo'], n_embd=8, n_head=2, name='ava')\n"
-        "live",
-        "live.step(3)",
-        "print('steps', live.run.t, len(live.losses))",
-    ]
-    for page in _open_notebook(lab, "gpt.ipynb", cells):
+        # the GPT live view: shown, stepped from Python (the page follows) and from the page
+        _run(page, 4)
         page.wait_for_selector("#heads rect.cell", timeout=60_000)
         assert page.inner_text("#step-number") == "0"
         assert page.locator("#heads svg.head").count() == 2
         fills = "els => els.map(e => e.getAttribute('fill'))"
         before = page.eval_on_selector_all("#heads rect.cell", fills)
-        page.click(".jp-Cell:nth-child(2) .cm-content")  # from Python: the page follows
-        page.click("[data-command='notebook:run-cell-and-select-next']")
+        _run(page, 5)
         page.wait_for_function("document.querySelector('#step-number').textContent === '3'",
                                timeout=30_000)  # fmt: skip
         assert page.eval_on_selector_all("#heads rect.cell", fills) != before
-        page.click("#step")  # from the page: Python follows
+        page.click("#step")
         page.wait_for_function("document.querySelector('#step-number').textContent === '4'",
                                timeout=30_000)  # fmt: skip
-        assert _run_cell(page, 3) == "steps 4 4"
+        assert _run_cell(page, 6) == "steps 4 4"

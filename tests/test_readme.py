@@ -86,8 +86,8 @@ def test_the_gpt_live_view_does_what_its_comments_say(capsys: pytest.CaptureFixt
     found: dict[str, Any] = {}
     exec(compile(code, "README.md", "exec"), found)
     live = found["live"]
-    assert live.run.t == 100 and len(live.losses) == 100
+    assert live.run.t == 30 and len(live.losses) == 30
     assert live.settings["temperature"] == 0.8 and live.settings["lr"] == 0.005
     printed = capsys.readouterr().out.strip()
     assert printed.startswith("[") and printed.count("'") == 16  # 8 names
-    assert live.run.step_on_view == 50
+    assert live.run.step_on_view == 10
