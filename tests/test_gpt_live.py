@@ -266,7 +266,7 @@ class LiveRunMachine(RuleBasedStateMachine):
             assert self.reply["step"] == run.t and self.reply["shown"] == shown["shown"]
 
 
-LiveRunMachine.TestCase.settings = settings(max_examples=7, stateful_step_count=10,
+LiveRunMachine.TestCase.settings = settings(max_examples=6, stateful_step_count=10,
                                             deadline=None)  # fmt: skip
 test_no_sequence_of_actions_breaks_a_run = LiveRunMachine.TestCase
 

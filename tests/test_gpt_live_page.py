@@ -138,9 +138,9 @@ def test_the_heat_maps_change_as_it_trains_and_every_hover_is_the_models(
     page.click("#play")
     page.wait_for_function("Number(document.querySelector('#step-number').textContent) >= 9")
     page.click("#play")
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(1500)  # the tick in flight when paused comes back, and no other
     stopped = _step(page)
-    page.wait_for_timeout(400)
+    page.wait_for_timeout(600)
     assert _step(page) == stopped
     losses = page.eval_on_selector_all("#curve polyline", "els => els.length")
     assert losses == 2  # each step's, and the mean of the last 50
