@@ -43,7 +43,10 @@ model = GPT(vocabulary.size, seed=42, **size)
 print(f"{len(model.parameters()):,} parameters")
 loss = model.loss(documents[0])
 loss.backward()
-print(f"loss on {names[0]!r}: {loss.data:.4f} (a uniform guess: ln {vocabulary.size} = 3.33)")
+uniform = np.log(vocabulary.size)  # a uniform guess over the tokens
+print(
+    f"loss on {names[0]!r}: {loss.data:.4f} (a uniform guess: ln {vocabulary.size} = {uniform:.2f})"
+)
 print(f"its graph: {len(loss.topological_order()):,} Values")
 demo.show(to_dot(loss, open=["position 0", "position 0/layer 0"]), "gpt_graph")
 
@@ -62,7 +65,6 @@ check = train_gpt(GPT(vocabulary.size, seed=42, **size), documents, 3, engine="s
 print("the first 3 steps' losses, scalar engine:", [round(x, 12) for x in check])
 print("                                    tape:", [round(x, 12) for x in losses[:3]])
 assert max(abs(a - b) for a, b in zip(check, losses)) < 1e-9
-uniform = np.log(vocabulary.size)  # a uniform guess over the tokens: ln 27 = 3.30
 curve = loss_curves({"one name per step": losses}, max(10, steps // 20), uniform,
                     title="a GPT on Values learning names")  # fmt: skip
 demo.show(curve, "gpt_loss")
