@@ -195,28 +195,27 @@ function render({ model, el }) {
     box.style.display = "grid";
     box.style.gridTemplateColumns = `repeat(${across}, ${size}px)`;
     box.style.gap = "6px";
-    for (let l = layerShown; l === layerShown; l++) {
-      for (let h = 0; h < heads; h++) {
-        const svg = svgEl("svg", {width: size, height: size + 18, class: "head",
-          "data-layer": l, "data-head": h}, box);
-        const cells = heatMap(svg, n, n, cell, margin, 18 + margin);
-        label(svg, margin, 8, layers > 1 ? `layer ${l} head ${h}` : `head ${h}`, "start");
-        const every = cell >= 12 ? 1 : Math.ceil(12 / cell);
-        for (let i = 0; i < n; i += every) {
-          const row = label(svg, margin - 4, 18 + margin + i * cell + cell / 2, "", "end");
-          const col = label(svg, margin + i * cell + cell / 2, 18 + margin - 8, "");
-          row.classList.add("query"); col.classList.add("key");
-          row.dataset.i = i; col.dataset.i = i;
-        }
-        cells.forEach((rowCells, i) => rowCells.forEach((rect, j) => hover(rect, () => {
-          const t = frame.tokens;
-          if (j > i) return `position ${i} cannot look ahead at position ${j}`;
-          const which = layers > 1 ? `layer ${l} head ${h}` : `head ${h}`;
-          return `${which}: '${shown(t[i])}' (position ${i}) looks at '${shown(t[j])}' ` +
-            `(position ${j}): ${fmt(frame.maps[l][h][i][j])}`;
-        })));
-        headCells.push(cells);
+    const l = layerShown;
+    for (let h = 0; h < heads; h++) {
+      const svg = svgEl("svg", {width: size, height: size + 18, class: "head",
+        "data-layer": l, "data-head": h}, box);
+      const cells = heatMap(svg, n, n, cell, margin, 18 + margin);
+      label(svg, margin, 8, layers > 1 ? `layer ${l} head ${h}` : `head ${h}`, "start");
+      const every = cell >= 12 ? 1 : Math.ceil(12 / cell);
+      for (let i = 0; i < n; i += every) {
+        const row = label(svg, margin - 4, 18 + margin + i * cell + cell / 2, "", "end");
+        const col = label(svg, margin + i * cell + cell / 2, 18 + margin - 8, "");
+        row.classList.add("query"); col.classList.add("key");
+        row.dataset.i = i; col.dataset.i = i;
       }
+      cells.forEach((rowCells, i) => rowCells.forEach((rect, j) => hover(rect, () => {
+        const t = frame.tokens;
+        if (j > i) return `position ${i} cannot look ahead at position ${j}`;
+        const which = layers > 1 ? `layer ${l} head ${h}` : `head ${h}`;
+        return `${which}: '${shown(t[i])}' (position ${i}) looks at '${shown(t[j])}' ` +
+          `(position ${j}): ${fmt(frame.maps[l][h][i][j])}`;
+      })));
+      headCells.push(cells);
     }
     // next-token probabilities: a row per position, a column per token
     const vocab = f.vocab.length, pcell = Math.min(22, Math.floor((400 - 30) / vocab));
