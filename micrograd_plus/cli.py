@@ -23,9 +23,9 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from micrograd_plus._checks import positive_number_text, whole_number_text
 from micrograd_plus._files import FIGURE_FORMATS, NotARegularFile
@@ -208,8 +208,6 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_playground(args: argparse.Namespace) -> int:
-    import webbrowser
-
     from micrograd_plus.playground.server import PlaygroundServer
     from micrograd_plus.playground.settings import from_hash
 
@@ -218,39 +216,33 @@ def run_playground(args: argparse.Namespace) -> int:
         from_hash(link)  # refused here, in one line, rather than on the page
     except ValueError as error:
         raise UsageError(f"--link: {error}") from None
+    hash_ = f"#{link}" if link else ""
+    return _serve(args, "playground", lambda: PlaygroundServer(args.port), hash_)
+
+
+def run_gpt_live(args: argparse.Namespace) -> int:
+    from micrograd_plus.gpt_live.server import GPTLiveServer
+
+    return _serve(args, "GPT live view", lambda: GPTLiveServer(args.port, steps=args.steps))
+
+
+def _serve(args: argparse.Namespace, what: str, make: Callable[[], Any], tail: str = "") -> int:
+    """A page's server on 127.0.0.1 (``make()``): its address printed (and opened), served
+    until Ctrl-C."""
+    import webbrowser
+
     try:
-        server = PlaygroundServer(args.port)
+        server = make()
     except OSError as error:
         raise UsageError(f"--port {args.port}: {error.strerror or error}") from None
-    url = f"{server.url}#{link}" if link else server.url
-    print(f"playground at {url}  (Ctrl-C stops it)", flush=True)
+    url = server.url + tail
+    print(f"{what} at {url}  (Ctrl-C stops it)", flush=True)
     if not args.no_browser:
         webbrowser.open(url)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        print("playground stopped")
-    finally:
-        server.shutdown()
-    return 0
-
-
-def run_gpt_live(args: argparse.Namespace) -> int:
-    import webbrowser
-
-    from micrograd_plus.gpt_live.server import GPTLiveServer
-
-    try:
-        server = GPTLiveServer(args.port, steps=args.steps)
-    except OSError as error:
-        raise UsageError(f"--port {args.port}: {error.strerror or error}") from None
-    print(f"GPT live view at {server.url}  (Ctrl-C stops it)", flush=True)
-    if not args.no_browser:
-        webbrowser.open(server.url)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        print("GPT live view stopped")
+        print(f"{what} stopped")
     finally:
         server.shutdown()
     return 0
@@ -339,35 +331,32 @@ def parser() -> Parser:
     seed_and_format(fit)
     fit.set_defaults(run=run_train)
 
-    live = command("playground", "watch a network learn, live, in the browser")
-    live.add_argument(
-        "--port",
-        type=whole_number_text(0, 65535),
-        default=0,
-        help="port on 127.0.0.1 (0: any free one)",
-    )
+    def served(name: str, help: str) -> Parser:  # a page from a server on this machine
+        page = command(name, help)
+        page.add_argument(
+            "--port",
+            type=whole_number_text(0, 65535),
+            default=0,
+            help="port on 127.0.0.1 (0: any free one)",
+        )
+        page.add_argument("--no-browser", action="store_true", help="print the address only")
+        return page
+
+    live = served("playground", "watch a network learn, live, in the browser")
     live.add_argument(
         "--link",
         default="",
         help="a TF Playground link (or its hash): the page opens with its settings",
     )
-    live.add_argument("--no-browser", action="store_true", help="print the address only")
     live.set_defaults(run=run_playground)
 
-    gpt = command("gpt-live", "watch a GPT learn names, live, in the browser")
-    gpt.add_argument(
-        "--port",
-        type=whole_number_text(0, 65535),
-        default=0,
-        help="port on 127.0.0.1 (0: any free one)",
-    )
+    gpt = served("gpt-live", "watch a GPT learn names, live, in the browser")
     gpt.add_argument(
         "--steps",
         type=whole_number_text(1, 100_000),
         default=1000,
         help="the run's length: the learning rate falls to 0 there (default 1000)",
     )
-    gpt.add_argument("--no-browser", action="store_true", help="print the address only")
     gpt.set_defaults(run=run_gpt_live)
     return top
 

@@ -7,7 +7,7 @@ framework behind it. It listens on 127.0.0.1 only, asks for the token it printed
 every request (401 without one, 403 with a wrong one), answers only to a Host header
 that names the loopback (400 otherwise: no DNS rebinding), accepts WebSocket
 connections only from its own page's origin, and reads no file but its own page.
-Each connection is a run of its own: ``channel()`` makes its conversation, whose
+Each connection is a run of its own: ``channel()`` makes its ``Channel``, whose
 ``handle(message)`` gives the one reply to each message (never an exception).
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from importlib import resources
 from string import Template
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.datastructures import Headers
@@ -28,7 +28,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
-__all__ = ["MAX_MESSAGE", "Conversation", "LoopbackServer", "Refused", "parse"]
+__all__ = ["MAX_MESSAGE", "Channel", "LoopbackServer", "Refused", "parse"]
 
 MAX_MESSAGE = 64 * 1024  # a user's action is small; anything larger is refused
 MAX_DEPTH = 4  # a message is an object of numbers and text: nothing nests deeper
@@ -101,8 +101,32 @@ def whole(message: dict[str, Any], key: str) -> int:
     return value
 
 
-class Conversation(Protocol):
-    def handle(self, message: Any) -> dict[str, Any]: ...
+class Channel:
+    """One page's conversation with a run: its messages in, one reply out each, never an
+    exception. ``_do`` answers a message already checked to be an object with a 'type'
+    and nested no deeper than ``MAX_DEPTH``; a refusal (or a bad value) becomes
+    ``{"type": "error", "message": ...}`` in its own words, and even a failure of ours
+    becomes an error reply: no message ends a run."""
+
+    what = "the page"  # how a failure of ours names what could not act
+
+    def handle(self, message: Any) -> dict[str, Any]:
+        """The reply to one message."""
+        kind = str(message.get("type") if isinstance(message, dict) else None)[:20]
+        try:
+            if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+                raise Refused("a message is an object with a 'type'")
+            if deep(message):
+                raise Refused(f"a message nests at most {MAX_DEPTH} levels deep")
+            return {**self._do(message), "re": kind}
+        except (Refused, ValueError, KeyError, TypeError, IndexError) as error:
+            return {"type": "error", "message": str(error)[:300], "re": kind}
+        except Exception as error:  # a failure of ours: said, and the run goes on
+            said = f"{self.what} could not do {kind!r} ({type(error).__name__})"
+            return {"type": "error", "message": said, "re": kind}
+
+    def _do(self, message: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
 
 
 class LoopbackServer:
@@ -115,7 +139,7 @@ class LoopbackServer:
         self,
         title: str,
         module: tuple[str, str],
-        channel: Callable[[], Conversation],
+        channel: Callable[[], Channel],
         port: int = 0,
         token: str | None = None,
     ) -> None:

@@ -11,6 +11,7 @@ import os
 import re
 import shlex
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -146,7 +147,20 @@ REFUSALS: list[tuple[list[str], str]] = [
     (["fly"], "invalid choice: 'fly'"),
     (["playground", "--link", "https://x/#networkShape=99"], "--link: a hidden layer's size"),
     (["playground", "--link", "#learningRate=fast"], "--link: learningRate must be a number"),
+    (["gpt-live", "--steps", "0"], "argument --steps"),
+    (["gpt-live", "--port", "70000"], "argument --port"),
 ]
+
+
+def test_a_port_in_use_is_one_line_for_each_page(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for command in ("playground", "gpt-live"):
+            code, _, err = run(capsys, command, "--port", port, "--no-browser")
+            assert code == 2 and err.count("\n") == 1, err
+            assert err.startswith(f"micrograd-plus: error: --port {port}: "), err
 
 
 @pytest.mark.parametrize(("argv", "message"), REFUSALS)

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from micrograd_plus import loopback
 from micrograd_plus.gpt_live.run import LIMITS, LiveRun
-from micrograd_plus.loopback import MAX_DEPTH, Refused, deep, text, whole
+from micrograd_plus.loopback import Refused, text, whole
 
 __all__ = ["Channel", "frame"]
 
@@ -101,28 +102,15 @@ def frame(run: LiveRun) -> dict[str, Any]:
     }
 
 
-class Channel:
+class Channel(loopback.Channel):
     """One page's conversation with a run: its messages in, one reply out each."""
+
+    what = "the live view"
 
     def __init__(self, run: LiveRun) -> None:
         self.run = run
 
-    def handle(self, message: Any) -> dict[str, Any]:
-        """The reply to one message (never an exception)."""
-        kind = message.get("type") if isinstance(message, dict) else None
-        try:
-            return {**self._do(message), "re": str(kind)[:20]}
-        except (Refused, ValueError, KeyError, TypeError, IndexError) as error:
-            return {"type": "error", "message": str(error)[:300], "re": str(kind)[:20]}
-        except Exception as error:  # a failure of ours: said, and the run goes on
-            said = f"the live view could not do {str(kind)[:20]!r} ({type(error).__name__})"
-            return {"type": "error", "message": said, "re": str(kind)[:20]}
-
-    def _do(self, message: Any) -> dict[str, Any]:
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            raise Refused("a message is an object with a 'type'")
-        if deep(message):
-            raise Refused(f"a message nests at most {MAX_DEPTH} levels deep")
+    def _do(self, message: dict[str, Any]) -> dict[str, Any]:
         run, kind = self.run, message["type"]
         if kind == "tick":  # at the run's end, a frame that says so (the page stops playing)
             left = int(run.settings["steps"]) - run.t

@@ -17,7 +17,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from micrograd_plus.loopback import MAX_DEPTH, Refused, deep, number, text, whole
+from micrograd_plus import loopback
+from micrograd_plus.loopback import Refused, number, text, whole
 from micrograd_plus.playground.session import Session, feature_columns
 from micrograd_plus.playground.settings import from_hash
 from micrograd_plus.playground.view import View, export
@@ -26,8 +27,10 @@ from micrograd_plus.viz import Stepper
 __all__ = ["Channel"]
 
 
-class Channel:
+class Channel(loopback.Channel):
     """One page's conversation with a session: its messages in, one reply out each."""
+
+    what = "the playground"
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -36,22 +39,7 @@ class Channel:
     def frame(self) -> dict[str, Any]:
         return self.view.frame(self.session)
 
-    def handle(self, message: Any) -> dict[str, Any]:
-        """The reply to one message (never an exception)."""
-        kind = message.get("type") if isinstance(message, dict) else None
-        try:
-            return {**self._do(message), "re": str(kind)[:20]}
-        except (Refused, ValueError, KeyError, TypeError, IndexError) as error:
-            return {"type": "error", "message": str(error)[:300], "re": str(kind)[:20]}
-        except Exception as error:  # a failure of ours: said, and the session goes on
-            text = f"the playground could not do {str(kind)[:20]!r} ({type(error).__name__})"
-            return {"type": "error", "message": text, "re": str(kind)[:20]}
-
-    def _do(self, message: Any) -> dict[str, Any]:
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            raise Refused("a message is an object with a 'type'")
-        if deep(message):
-            raise Refused(f"a message nests at most {MAX_DEPTH} levels deep")
+    def _do(self, message: dict[str, Any]) -> dict[str, Any]:
         session, kind = self.session, message["type"]
         if kind in ("tick", "step"):
             session.step(1)
